@@ -1,0 +1,1 @@
+"""The catalogue: dataset metadata as data (manifest files) and the controlled vocabularies."""
