@@ -1,0 +1,47 @@
+# Territoire — two commands: `make run` and `make test`. Works on a fresh Debian machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= $(or $(TERRITOIRE_PORT),8501)
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test venv dev warehouse browser-deps lint fmt bench clean
+
+run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+
+test: dev browser-deps ## Everything the tests need, then the whole suite (browser tests included)
+	$(PY) -m pytest
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "python3-venv manquant : apt-get install python3-venv"; exit 1; }
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+dev: $(VENV)/.dev-installed
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+warehouse: venv ## Load every manifest entry (skips unchanged sources)
+	$(PY) -m loaders build
+
+browser-deps: ## Debian chromium for the browser tests (no `playwright install`: no download outside the registries)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-dejavu-core; \
+	fi
+
+lint: dev
+	$(VENV)/bin/ruff check .
+
+fmt: dev
+	$(VENV)/bin/ruff format .
+
+bench: dev warehouse ## Benchmarks; writes docs/PERFORMANCE.md
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

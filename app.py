@@ -1,0 +1,38 @@
+"""Territoire: the router. Registers every page with a stable French url_path, then runs the chosen one."""
+
+import streamlit as st
+
+from config import get_settings
+from ui import layout
+
+settings = get_settings()
+st.set_page_config(page_title=f"{settings.portal_name} · {settings.territory_name}", page_icon="🗺️", layout="wide")
+
+# url_path values are a public link contract: never rename one silently (tests/test_app.py pins them).
+PAGES = {
+    "Découvrir": [
+        st.Page("pages/home.py", title="Accueil", icon="🏠", default=True),
+        st.Page("pages/catalogue.py", title="Catalogue", icon="🔎", url_path="catalogue"),
+        st.Page("pages/dataset.py", title="Jeu de données", icon="📄", url_path="jeu-de-donnees",
+                visibility="hidden"),
+    ],
+    "Territoire": [
+        st.Page("pages/indicators.py", title="Indicateurs", icon="📊", url_path="indicateurs"),
+        st.Page("pages/map.py", title="Carte", icon="🗺️", url_path="carte"),
+    ],
+    "Communauté": [
+        st.Page("pages/reuses.py", title="Réutilisations", icon="💡", url_path="reutilisations"),
+        st.Page("pages/reuse.py", title="Réutilisation", icon="💡", url_path="reutilisation", visibility="hidden"),
+        st.Page("pages/reuse_submit.py", title="Proposer une réutilisation", icon="➕",
+                url_path="proposer-une-reutilisation"),
+    ],
+    "Analyser": [
+        st.Page("pages/sql.py", title="Requêtes SQL", icon="🧮", url_path="sql"),
+        st.Page("pages/admin.py", title="Administration", icon="🔐", url_path="admin"),
+    ],
+}
+
+page = st.navigation(PAGES)
+layout.header()
+page.run()
+layout.footer()

@@ -1,0 +1,99 @@
+"""Build the `catalogue` table (one row per published dataset) from the manifest and the warehouse metadata."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from catalogue import vocab
+from catalogue.manifest import DatasetSpec, ManifestError, load_manifest
+from config import Settings
+
+COLUMNS = [
+    "id", "title", "description", "publisher", "publisher_url", "themes", "theme_labels", "keywords",
+    "license_id", "license_title", "license_url", "frequency", "spatial_granularity", "temporal_start",
+    "temporal_end", "created", "modified", "attribution", "provenance", "source_url", "source_page", "records",
+    "columns_count", "column_labels", "loaded_at", "version", "geo_kind", "has_map", "has_time_series",
+    "warnings_count", "search_text",
+]
+
+COMMUNE_CODE_HINTS = ("code_insee", "insee_com", "code_commune", "code_insee_de_la_commune", "codgeo")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free text so that « college » matches « Collèges » (used for search on both sides)."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return text.replace("œ", "oe").replace("æ", "ae")
+
+
+def _read_meta(settings: Settings, entry: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads((settings.warehouse_dir / entry["meta"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _has_map(meta: dict[str, Any]) -> tuple[str, bool]:
+    geo_kind = (meta.get("geo") or {}).get("kind") or "none"
+    names = {c.get("name", "") for c in meta.get("columns", [])}
+    by_code = any(n.startswith(h) for n in names for h in COMMUNE_CODE_HINTS)
+    return geo_kind, geo_kind != "none" or by_code
+
+
+def _has_time(meta: dict[str, Any], spec: DatasetSpec) -> bool:
+    cols = meta.get("columns", [])
+    if any(c.get("type") in ("date", "datetime") for c in cols):
+        return True
+    names = {c.get("name", "") for c in cols}
+    return bool(names & {"annee", "millesime", "session", "rentree_scolaire", "year"})
+
+
+def row_for(spec: DatasetSpec, meta: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    cols = meta.get("columns", [])
+    labels = [spec.columns[c["name"]].label if c["name"] in spec.columns else c["name"] for c in cols]
+    geo_kind, has_map = _has_map(meta)
+    theme_labels = [vocab.topic_label(t) for t in spec.themes]
+    search = " ".join([spec.title, spec.description, " ".join(spec.keywords), spec.publisher, " ".join(labels),
+                       " ".join(theme_labels), spec.id])
+    return {
+        "id": spec.id, "title": spec.title, "description": spec.description, "publisher": spec.publisher,
+        "publisher_url": spec.publisher_url, "themes": list(spec.themes), "theme_labels": theme_labels,
+        "keywords": list(spec.keywords), "license_id": spec.license.id, "license_title": spec.license.title,
+        "license_url": spec.license.url, "frequency": spec.frequency, "spatial_granularity": spec.spatial_granularity,
+        "temporal_start": str(spec.temporal_coverage.get("start", "")),
+        "temporal_end": str(spec.temporal_coverage.get("end", "")), "created": spec.created,
+        "modified": spec.modified or (meta.get("loaded_at") or "")[:10], "attribution": spec.attribution,
+        "provenance": spec.provenance, "source_url": spec.source.url or "", "source_page": spec.source.page or "",
+        "records": int(meta.get("rows") or 0), "columns_count": len(cols), "column_labels": labels,
+        "loaded_at": meta.get("loaded_at") or "", "version": entry.get("version") or meta.get("version") or "",
+        "geo_kind": geo_kind, "has_map": has_map, "has_time_series": _has_time(meta, spec),
+        "warnings_count": len(meta.get("warnings") or []), "search_text": fold(search),
+    }
+
+
+def catalogue_frame(live: dict[str, Any], settings: Settings) -> pd.DataFrame:
+    """One row per dataset that is both in the manifest and published in the warehouse."""
+    try:
+        specs = load_manifest(settings.catalogue_dir, include_generated=True)
+    except ManifestError:
+        specs = []  # a broken manifest file must not take the portal down; `loaders build` reports it
+    rows = [row_for(s, _read_meta(settings, live[s.id]), live[s.id]) for s in specs if s.id in live]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    if frame.empty:
+        # Typed empty frame so that the SQL over `catalogue` still binds (lists must stay lists).
+        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        frame["records"] = frame["records"].astype("int64")
+        frame["columns_count"] = frame["columns_count"].astype("int64")
+        frame["warnings_count"] = frame["warnings_count"].astype("int64")
+        frame["has_map"] = frame["has_map"].astype("bool")
+        frame["has_time_series"] = frame["has_time_series"].astype("bool")
+    return frame
+
+
+def spec_path(settings: Settings, dataset_id: str) -> Path:
+    return settings.catalogue_dir / f"{dataset_id}.toml"

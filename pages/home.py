@@ -1,0 +1,55 @@
+"""Home page: key figures of the catalogue, latest datasets, a search box leading to the catalogue."""
+
+import streamlit as st
+
+import queries
+from config import get_settings
+from ui import format as fmt
+
+settings = get_settings()
+st.title(f"{settings.portal_name} — les données ouvertes de la {settings.territory_name}")
+st.write(
+    "Toutes les données du territoire dans une seule base : action sociale, éducation, culture, population, "
+    "services publics… Trouvez un jeu de données, explorez-le, téléchargez-le et partagez ce que vous en faites."
+)
+
+with st.form("home_search", border=False):
+    col_q, col_go = st.columns([5, 1], vertical_alignment="bottom")
+    q = col_q.text_input("Rechercher un jeu de données", key="home_q", placeholder="ex. collèges, population, RSA…")
+    if col_go.form_submit_button("Rechercher", type="primary"):
+        st.switch_page("pages/catalogue.py", query_params={"q": q} if q.strip() else None)
+
+try:
+    summary = queries.run("catalogue_summary").iloc[0]
+    latest = queries.run("latest_datasets", limit=6)
+except queries.QueryError as exc:
+    st.error(f"Le catalogue est momentanément indisponible : {exc}")
+    st.stop()
+
+if int(summary["datasets"]) == 0:
+    st.info("Aucun jeu de données n'est encore publié. Lancez `python -m loaders build` pour charger le catalogue.")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Jeux de données", fmt.number(summary["datasets"]))
+c2.metric("Enregistrements", fmt.number(summary["records"]))
+c3.metric("Producteurs", fmt.number(summary["publishers"]))
+c4.metric("Dernière mise à jour", fmt.date_fr(summary["last_modified"]))
+
+st.subheader("Derniers jeux de données mis à jour")
+cols = st.columns(3)
+for i, row in enumerate(latest.itertuples()):
+    with cols[i % 3].container(border=True):
+        st.page_link("pages/dataset.py", label=row.title, query_params={"id": row.id})
+        st.caption(f"{row.publisher} · {row.license_title}")
+        st.caption(f"{fmt.number(row.records)} enregistrements · mis à jour le {fmt.date_fr(row.modified)}")
+
+st.page_link("pages/catalogue.py", label="Voir tout le catalogue", icon="🔎")
+
+try:
+    from reuses import ui as reuse_ui
+except ImportError:  # the reuse gallery is optional in a deployment
+    reuse_ui = None
+if reuse_ui is not None and hasattr(reuse_ui, "render_latest"):
+    st.subheader("Réutilisations à la une")
+    reuse_ui.render_latest(n=3)

@@ -1,0 +1,309 @@
+"""The only executor: guarded DuckDB access to the warehouse's current Parquet versions and the catalogue."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from config import Settings, get_settings
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class QueryError(Exception):
+    """A query could not run; `str(exc)` is a French message fit for the user."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was interrupted."""
+
+
+class SafeIdent(str):
+    """An SQL identifier that passed an allow-list and is quoted; only `ident()` and `table_name()` make them."""
+
+    __slots__ = ()
+
+
+def _quote(name: str) -> SafeIdent:
+    return SafeIdent('"' + name.replace('"', '""') + '"')
+
+
+def ident(name: str, allowed: Iterable[str]) -> SafeIdent:
+    """Quote a column name taken from user input, after checking it against the dataset's own columns."""
+    allowed_set = set(allowed)
+    if name not in allowed_set:
+        raise QueryError(f"Colonne inconnue : « {name} ».")
+    return _quote(name)
+
+
+def view_name(dataset_id: str) -> str:
+    """The SQL view exposing a dataset's current version (`population-communes` → `ds_population_communes`)."""
+    return "ds_" + re.sub(r"[^a-z0-9]", "_", dataset_id.lower())
+
+
+def table_name(dataset_id: str) -> SafeIdent:
+    """The quoted view of a published dataset; raises QueryError for an unknown id (the registry is the allow-list)."""
+    if dataset_id not in warehouse().datasets():
+        raise QueryError(f"Jeu de données inconnu : « {dataset_id} ».")
+    return _quote(view_name(dataset_id))
+
+
+@dataclass
+class Result:
+    """Rows of a query, with the cap that applied."""
+
+    frame: pd.DataFrame
+    truncated: bool
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _connection_config(settings: Settings, memory_limit: str, threads: int) -> dict[str, Any]:
+    tmp = settings.data_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {
+        "memory_limit": memory_limit,
+        "threads": threads,
+        "temp_directory": str(tmp),
+        # Offline by design: never try to download an extension at query time.
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> None:
+    """Only the warehouse directory stays readable; nothing can be written or loaded; settings are frozen."""
+    allowed = str(warehouse_dir.resolve()) + "/"
+    con.execute(f"SET allowed_directories=['{allowed.replace(chr(39), chr(39) * 2)}']")
+    con.execute("SET enable_external_access=false")
+    con.execute("SET lock_configuration=true")
+
+
+class Warehouse:
+    """One in-memory DuckDB database per process, with a view per published dataset and a `catalogue` table."""
+
+    def __init__(self, settings: Settings, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self.settings = settings
+        settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(
+            ":memory:",
+            config=_connection_config(settings, memory_limit or settings.duckdb_memory_limit,
+                                      threads or settings.duckdb_threads),
+        )
+        _lock_down(self.con, settings.warehouse_dir)
+        self._lock = threading.Lock()
+        self._token: tuple[Any, ...] | None = None
+        self._registry: dict[str, Any] = {}
+        self.refresh()
+
+    # -- state -------------------------------------------------------------------------------------------------
+    def _registry_token(self) -> tuple[Any, ...]:
+        reg = self.settings.warehouse_dir / "registry.json"
+        cat = self.settings.catalogue_dir
+        try:
+            st_reg = reg.stat()
+            reg_token: tuple[Any, ...] = (st_reg.st_mtime_ns, st_reg.st_size)
+        except OSError:
+            reg_token = (0, 0)
+        try:
+            cat_token = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in cat.glob("*.toml")))
+        except OSError:
+            cat_token = ()
+        return reg_token + cat_token
+
+    @property
+    def token(self) -> str:
+        """Changes whenever a dataset version or the manifest changes: part of every cache key."""
+        self.refresh()
+        return str(hash(self._token))
+
+    def datasets(self) -> dict[str, Any]:
+        self.refresh()
+        return self._registry
+
+    def refresh(self) -> None:
+        """(Re)create the views when the registry or manifest changed since the last look."""
+        token = self._registry_token()
+        if token == self._token:
+            return
+        with self._lock:
+            if token == self._token:
+                return
+            registry = _read_json(self.settings.warehouse_dir / "registry.json").get("datasets", {})
+            live: dict[str, Any] = {}
+            for ds_id, entry in registry.items():
+                parquet = (self.settings.warehouse_dir / entry["parquet"]).resolve()
+                if not parquet.is_file() or not str(parquet).startswith(str(self.settings.warehouse_dir.resolve())):
+                    continue
+                path_sql = str(parquet).replace("'", "''")
+                self.con.execute(
+                    f"CREATE OR REPLACE VIEW {_quote(view_name(ds_id))} AS SELECT * FROM read_parquet('{path_sql}')"
+                )
+                live[ds_id] = entry
+            self._build_catalogue(live)
+            self._registry = live
+            self._token = token
+
+    def _build_catalogue(self, live: dict[str, Any]) -> None:
+        from catalogue.build import catalogue_frame  # local import: catalogue depends on config only
+
+        frame = catalogue_frame(live, self.settings)
+        self.con.register("catalogue_frame", frame)
+        self.con.execute("CREATE OR REPLACE TABLE catalogue AS SELECT * FROM catalogue_frame")
+        self.con.unregister("catalogue_frame")
+
+    def meta(self, dataset_id: str) -> dict[str, Any]:
+        entry = self.datasets().get(dataset_id)
+        if not entry:
+            raise QueryError(f"Jeu de données inconnu : « {dataset_id} ».")
+        return _read_json(self.settings.warehouse_dir / entry["meta"])
+
+    # -- execution ---------------------------------------------------------------------------------------------
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None, *, max_rows: int | None = None,
+                timeout_s: float | None = None) -> Result:
+        """Run one statement with bound named parameters, a time limit and a row cap."""
+        self.refresh()
+        max_rows = self.settings.max_rows if max_rows is None else max_rows
+        timeout_s = self.settings.query_timeout_s if timeout_s is None else timeout_s
+        cur = self.con.cursor()
+        timer = threading.Timer(timeout_s, cur.interrupt)
+        timer.start()
+        try:
+            rel = cur.execute(sql, dict(params or {}))
+            reader = rel.fetch_record_batch(max_rows + 1)
+            batches: list[pa.RecordBatch] = []
+            count = 0
+            for batch in reader:
+                batches.append(batch)
+                count += batch.num_rows
+                if count > max_rows:
+                    break
+            table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, max_rows)
+            return Result(frame=table.to_pandas(), truncated=count > max_rows)
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(f"La requête a dépassé la limite de {timeout_s:g} s et a été interrompue.") from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise QueryError("La requête demande trop de mémoire ; réduisez son périmètre.") from exc
+        except duckdb.Error as exc:
+            raise QueryError(f"Requête refusée : {exc}") from exc
+        finally:
+            timer.cancel()
+            cur.close()
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None, batch_rows: int = 50_000) -> Any:
+        """Yield Arrow record batches of a query without a row cap (exports); the caller consumes them lazily."""
+        self.refresh()
+        cur = self.con.cursor()
+        try:
+            reader = cur.execute(sql, dict(params or {})).fetch_record_batch(batch_rows)
+            yield from reader
+        except duckdb.Error as exc:
+            raise QueryError(f"Export impossible : {exc}") from exc
+        finally:
+            cur.close()
+
+
+_WAREHOUSE: Warehouse | None = None
+_WAREHOUSE_LOCK = threading.Lock()
+
+
+def warehouse() -> Warehouse:
+    """The process-wide Warehouse, rebuilt when the settings (data directory) change, e.g. between tests."""
+    global _WAREHOUSE
+    settings = get_settings()
+    with _WAREHOUSE_LOCK:
+        if _WAREHOUSE is None or _WAREHOUSE.settings != settings:
+            _WAREHOUSE = Warehouse(settings)
+        return _WAREHOUSE
+
+
+def load_sql(name: str) -> str:
+    """The text of `queries/sql/<name>.sql`; the name itself is checked so no path can escape the folder."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise QueryError(f"Requête inconnue : « {name} ».")
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise QueryError(f"Requête inconnue : « {name} ».")
+    return path.read_text(encoding="utf-8")
+
+
+def render_sql(name: str, idents: Mapping[str, SafeIdent] | None = None) -> str:
+    """Fill `{placeholder}` identifiers of a named query; each must be a SafeIdent (allow-listed and quoted)."""
+    sql = load_sql(name)
+    idents = idents or {}
+
+    def fill(m: re.Match[str]) -> str:
+        value = idents.get(m.group(1))
+        if not isinstance(value, SafeIdent):
+            raise QueryError(f"Identifiant non autorisé dans la requête « {name} » : {m.group(1)}.")
+        return str(value)
+
+    return _PLACEHOLDER.sub(fill, sql)
+
+
+def _bound(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the parameters the statement names are bound (DuckDB rejects extra ones)."""
+    wanted = set(_PARAM.findall(re.sub(r"--[^\n]*", "", sql)))
+    missing = wanted - set(params)
+    if missing:
+        raise QueryError(f"Paramètre manquant : {', '.join(sorted(missing))}.")
+    return {k: params[k] for k in wanted}
+
+
+def run(name: str, idents: Mapping[str, SafeIdent] | None = None, *, max_rows: int | None = None,
+        **params: Any) -> pd.DataFrame:
+    """Run the named query with bound parameters; the DataFrame's `attrs['truncated']` tells if the cap applied."""
+    sql = render_sql(name, idents)
+    result = warehouse().execute(sql, _bound(sql, params), max_rows=max_rows)
+    frame = result.frame
+    frame.attrs["truncated"] = result.truncated
+    return frame
+
+
+def run_sql_text(sql: str, params: Mapping[str, Any] | None = None, *, max_rows: int | None = None) -> pd.DataFrame:
+    """Run SQL built by a query builder of this package (identifiers already allow-listed, values bound)."""
+    result = warehouse().execute(sql, params or {}, max_rows=max_rows)
+    frame = result.frame
+    frame.attrs["truncated"] = result.truncated
+    return frame
+
+
+def dataset_meta(dataset_id: str) -> dict[str, Any]:
+    """meta.json of the current version of a dataset (rows, columns, profile, warnings, source)."""
+    return warehouse().meta(dataset_id)
+
+
+def published_ids() -> list[str]:
+    return sorted(warehouse().datasets())
+
+
+def data_version() -> str:
+    """A token that changes with any published version: use it in cache keys."""
+    return warehouse().token
+
+
+def environment_offline_check() -> dict[str, Any]:
+    """Settings that prove the engine cannot reach the network or the disk outside the warehouse (for tests)."""
+    rows = warehouse().con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('enable_external_access', 'autoinstall_known_extensions', 'autoload_known_extensions', "
+        "'lock_configuration', 'memory_limit', 'threads')"
+    ).fetchall()
+    return {name: value for name, value in rows} | {"pid": os.getpid()}

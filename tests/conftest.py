@@ -1,0 +1,150 @@
+"""Shared fixtures: one warehouse built from the embedded data per session, a live server and a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _reset_settings() -> None:
+    import config
+
+    config.get_settings.cache_clear()
+
+
+def build_warehouse(data_dir: Path) -> None:
+    """Build the warehouse from the embedded manifest with the real loader command (as `make run` does)."""
+    env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir)}
+    env.pop("TERRITOIRE_CATALOGUE_DIR", None)
+    proc = subprocess.run([sys.executable, "-m", "loaders", "build"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"loaders build failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+@pytest.fixture(scope="session")
+def warehouse_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the warehouse built once per session from `catalogue/datasets/`."""
+    data_dir = tmp_path_factory.mktemp("territoire-data")
+    build_warehouse(data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def portal(warehouse_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at a private copy of the session warehouse (tests may write: stats, reuses, versions)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(warehouse_dir, data_dir, symlinks=False)
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
+    _reset_settings()
+    yield data_dir
+    _reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches() -> Iterator[None]:
+    """st.cache_data is shared by every AppTest in the process: isolate tests from each other."""
+    yield
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    except Exception:  # noqa: BLE001 - streamlit not imported by this test
+        pass
+    _reset_settings()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """`streamlit run app.py` on a free port, against a given data directory."""
+
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
+               **(extra_env or {})}
+        self.log = (data_dir / "server.log").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start: {(data_dir / 'server.log').read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("live-data")
+    shutil.copytree(warehouse_dir, data_dir, dirs_exist_ok=True)
+    server = LiveServer(data_dir, {"TERRITOIRE_ADMIN_SECRET": "secret-de-test-navigateur"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: run `make test` (it installs it) or apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_for_app(pg: object) -> None:
+    """Wait until Streamlit finished running the script (status widget gone) and the page has content."""
+    pg.wait_for_selector('[data-testid="stAppViewContainer"]')  # type: ignore[attr-defined]
+    pg.wait_for_timeout(300)  # type: ignore[attr-defined]
+    pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Shared UI pieces used by several pages (header, footer, links, formatting)."""
