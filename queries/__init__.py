@@ -96,6 +96,16 @@ def _lock_down(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> None:
     con.execute("SET lock_configuration=true")
 
 
+def _require_select(sql: str) -> None:
+    """Read-only by construction: exactly one SELECT statement (no COPY, CREATE, ATTACH, SET, PRAGMA, CALL)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"Requête illisible : {exc}") from exc
+    if len(statements) != 1 or statements[0].type.name != "SELECT":
+        raise QueryError("Seule une requête de lecture (une seule instruction SELECT) est autorisée.")
+
+
 class Warehouse:
     """One in-memory DuckDB database per process, with a view per published dataset and a `catalogue` table."""
 
@@ -182,12 +192,12 @@ class Warehouse:
         self.refresh()
         max_rows = self.settings.max_rows if max_rows is None else max_rows
         timeout_s = self.settings.query_timeout_s if timeout_s is None else timeout_s
+        _require_select(sql)
         cur = self.con.cursor()
         timer = threading.Timer(timeout_s, cur.interrupt)
         timer.start()
         try:
-            rel = cur.execute(sql, dict(params or {}))
-            reader = rel.fetch_record_batch(max_rows + 1)
+            reader = cur.sql(sql, params=dict(params or {})).to_arrow_reader(max_rows + 1)
             batches: list[pa.RecordBatch] = []
             count = 0
             for batch in reader:
@@ -210,9 +220,10 @@ class Warehouse:
     def stream(self, sql: str, params: Mapping[str, Any] | None = None, batch_rows: int = 50_000) -> Any:
         """Yield Arrow record batches of a query without a row cap (exports); the caller consumes them lazily."""
         self.refresh()
+        _require_select(sql)
         cur = self.con.cursor()
         try:
-            reader = cur.execute(sql, dict(params or {})).fetch_record_batch(batch_rows)
+            reader = cur.sql(sql, params=dict(params or {})).to_arrow_reader(batch_rows)
             yield from reader
         except duckdb.Error as exc:
             raise QueryError(f"Export impossible : {exc}") from exc
@@ -307,3 +318,36 @@ def environment_offline_check() -> dict[str, Any]:
         "'lock_configuration', 'memory_limit', 'threads')"
     ).fetchall()
     return {name: value for name, value in rows} | {"pid": os.getpid()}
+
+
+_SANDBOX: Warehouse | None = None
+
+
+def sandbox() -> Warehouse:
+    """A second, smaller database for analysts' own SQL: 1 thread, its own memory limit, same read-only views."""
+    global _SANDBOX
+    settings = get_settings()
+    with _WAREHOUSE_LOCK:
+        if _SANDBOX is None or _SANDBOX.settings != settings:
+            _SANDBOX = Warehouse(settings, memory_limit=settings.sql_memory_limit, threads=1)
+        return _SANDBOX
+
+
+def run_user_sql(sql: str) -> pd.DataFrame:
+    """Run an analyst's SELECT in the sandbox with the user-SQL time, memory and row limits."""
+    settings = get_settings()
+    if len(sql) > 20_000:
+        raise QueryError("Requête trop longue (20 000 caractères au plus).")
+    result = sandbox().execute(sql, {}, max_rows=settings.sql_max_rows, timeout_s=settings.sql_timeout_s)
+    frame = result.frame
+    frame.attrs["truncated"] = result.truncated
+    return frame
+
+
+def sandbox_tables() -> pd.DataFrame:
+    """Tables an analyst can query: the catalogue and one view per dataset, with their columns."""
+    return sandbox().execute(
+        "SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS columns "
+        "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name ORDER BY table_name",
+        {}, max_rows=10_000,
+    ).frame
