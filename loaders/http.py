@@ -1,0 +1,346 @@
+"""The single HTTP client of the project: retries with backoff, politeness, conditional and verified downloads."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ProtocolError, ResponseError
+from urllib3.util.retry import Retry
+
+from loaders.sources.settings import HttpSettings, http_settings
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+CHUNK = 1 << 16
+
+
+class HttpError(Exception):
+    """A remote request failed for good; `str(exc)` is a French message for the source's state."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.retry_after = retry_after  # seconds, when the server said when to come back
+
+
+class NotFound(HttpError):
+    """404/410: the resource or dataset is gone."""
+
+
+class RateLimited(HttpError):
+    """429 after every retry, or a Retry-After too long to wait for."""
+
+
+class RemoteQueryError(HttpError):
+    """400 with an explanation, e.g. an Opendatasoft ODSQL error body."""
+
+
+class InvalidResponse(HttpError):
+    """The body is not what was announced: invalid JSON, truncated or oversized download."""
+
+
+class _RetryAfterTooLong(ResponseError):
+    """Raised inside urllib3 when the server asks us to come back later than we are willing to wait."""
+
+    def __init__(self, retry_after: float, status: int, body: bytes) -> None:
+        super().__init__(f"Retry-After {retry_after:.0f} s")
+        self.retry_after = retry_after
+        self.status = status
+        self.body = body
+
+
+class _Retry(Retry):
+    """urllib3 Retry that refuses to sleep through a Retry-After longer than the configured cap.
+
+    A quota reset hours away must not freeze the whole refresh: the source is marked failed with the
+    retry time and the other sources go on.
+    """
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        if response is not None and self.respect_retry_after_header:
+            after = self.get_retry_after(response)
+            if after is not None and after > http_settings().max_retry_after:
+                # With raise_on_status=False urllib3 then hands the response back: raise_for_status explains it.
+                raise MaxRetryError(_pool, url or "", _RetryAfterTooLong(after, response.status, b""))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class PoliteSession(requests.Session):
+    """A Session that waits `min_delay` between two requests to the same host (across threads)."""
+
+    _last_request: dict[str, float] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, settings: HttpSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        host = urlsplit(url.decode() if isinstance(url, bytes) else url).netloc
+        with PoliteSession._lock:
+            now = time.monotonic()
+            wait = PoliteSession._last_request.get(host, 0.0) + self.settings.min_delay - now
+            PoliteSession._last_request[host] = now + max(wait, 0.0)
+        if wait > 0:
+            time.sleep(wait)
+        kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.read_timeout))
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_session(settings: HttpSettings | None = None) -> PoliteSession:
+    """Build the project's Session: timeouts, retries on connection errors and 429/5xx, named User-Agent."""
+    settings = settings or http_settings()
+    retry = _Retry(
+        total=settings.retries, connect=settings.retries, read=settings.retries, status=settings.retries,
+        other=settings.retries, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "HEAD"}),
+        backoff_factor=settings.backoff_factor, backoff_max=settings.backoff_max,
+        respect_retry_after_header=True, raise_on_status=False,  # the caller turns the last status into a message
+    )
+    session = PoliteSession(settings)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = settings.user_agent
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    return session
+
+
+_local = threading.local()
+
+
+def session() -> PoliteSession:
+    """One shared Session per thread, rebuilt when the environment-driven settings change (tests)."""
+    settings = http_settings()
+    current: PoliteSession | None = getattr(_local, "session", None)
+    if current is None or current.settings != settings:
+        current = make_session(settings)
+        _local.session = current
+    return current
+
+
+def _backoff_sleep(attempt: int, settings: HttpSettings) -> None:
+    time.sleep(min(settings.backoff_factor * (2 ** attempt), settings.backoff_max))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _error_message(body: bytes) -> str:
+    """The explanation carried by an API error body (Opendatasoft `message`/`error`, udata `message`)."""
+    try:
+        data = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        text = re.sub(r"<[^>]+>", " ", body[:300].decode("utf-8", "replace"))
+        return " ".join(text.split())
+    if isinstance(data, dict):
+        for key in ("message", "error", "detail"):
+            if data.get(key):
+                return str(data[key])
+    return ""
+
+
+def raise_for_status(resp: requests.Response, body: bytes | None = None) -> None:
+    """Turn an error status (after urllib3's retries) into a French HttpError subclass."""
+    if resp.status_code < 400:
+        return
+    if body is None:
+        try:
+            body = resp.raw.read(64 * 1024, decode_content=True) if resp.raw is not None else b""
+        except Exception:  # noqa: BLE001 - the body is only decoration for the message
+            body = b""
+    detail = _error_message(body or b"")
+    url = resp.url
+    status = resp.status_code
+    suffix = f" : {detail}" if detail else ""
+    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+    if status == 429:
+        when = f" ; réessayer dans {retry_after:.0f} s" if retry_after is not None else ""
+        raise RateLimited(f"Quota de requêtes dépassé sur {urlsplit(url).netloc} (HTTP 429){suffix}{when}.",
+                          url=url, status=status, retry_after=retry_after)
+    if status in (404, 410):
+        raise NotFound(f"Ressource introuvable (HTTP {status}) : {url}", url=url, status=status)
+    if status == 400:
+        raise RemoteQueryError(f"Requête refusée par le serveur (HTTP 400){suffix}.", url=url, status=status)
+    if status >= 500:
+        raise HttpError(f"Le serveur distant est en erreur (HTTP {status}) après plusieurs essais{suffix}.",
+                        url=url, status=status, retry_after=retry_after)
+    raise HttpError(f"Requête refusée (HTTP {status}){suffix} : {url}", url=url, status=status)
+
+
+# Errors worth one more try at our level: urllib3 retries stop once headers arrived, a body can still break.
+_TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+              requests.exceptions.Timeout, ProtocolError)
+
+
+def _network_message(exc: Exception, url: str) -> str:
+    if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc):
+        return f"Délai d'attente dépassé en contactant {url}."
+    if isinstance(exc, requests.exceptions.RetryError):
+        return f"Le serveur a répondu en erreur à chaque essai : {url}."
+    return f"Connexion impossible ou interrompue avec {url} ({type(exc).__name__})."
+
+
+def _request(url: str, params: Any, headers: dict[str, str], stream: bool) -> requests.Response:
+    """One GET; urllib3 has already retried connection errors, timeouts and 429/5xx when this raises."""
+    try:
+        return session().get(url, params=params, headers=headers, stream=stream)
+    except requests.exceptions.RetryError as exc:
+        # urllib3 refused a Retry-After longer than we accept (or gave up on 429/5xx)
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(reason, _RetryAfterTooLong):
+            detail = _error_message(reason.body)
+            raise RateLimited(f"Quota de requêtes dépassé ou service indisponible sur {urlsplit(url).netloc} "
+                              f"(HTTP {reason.status}){' : ' + detail if detail else ''} ; "
+                              f"réessayer dans {reason.retry_after:.0f} s.",
+                              url=url, status=reason.status, retry_after=reason.retry_after) from exc
+        raise RateLimited(f"Le serveur refuse nos requêtes (quota ou indisponibilité prolongée) : {url}.",
+                          url=url, status=429) from exc
+    except requests.exceptions.RequestException as exc:
+        raise HttpError(_network_message(exc, url), url=url) from exc
+
+
+def get_json(url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
+    """GET a JSON document; retries broken bodies and invalid JSON, raises HttpError (French) at the end."""
+    settings = http_settings()
+    last: HttpError | None = None
+    for attempt in range(settings.retries + 1):
+        resp = _request(url, params, {"Accept": "application/json"}, stream=False)
+        try:
+            content = resp.content
+        except _TRANSIENT as exc:  # the body broke after the headers: urllib3 does not retry that
+            last = InvalidResponse(f"Réponse incomplète de {url} ({type(exc).__name__}).", url=url)
+            _backoff_sleep(attempt, settings)
+            continue
+        raise_for_status(resp, content)
+        try:
+            return json.loads(content.decode(resp.encoding or "utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            # A proxy or a half-deployed portal may answer 200 with HTML: worth another try.
+            last = InvalidResponse(f"Réponse JSON invalide de {resp.url} ({len(content)} octets).",
+                                   url=resp.url, status=resp.status_code)
+            _backoff_sleep(attempt, settings)
+    assert last is not None
+    raise last
+
+
+@dataclass
+class Download:
+    """The outcome of `download()`: either `not_modified`, or a complete temp file with its digest."""
+
+    url: str
+    not_modified: bool = False
+    path: Path | None = None
+    sha256: str = ""
+    size: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str = ""
+    filename: str = ""  # from Content-Disposition, else the URL's last path segment
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def source_info(self) -> dict[str, Any]:
+        """The fields merged into meta.json `source` by the core loader."""
+        return {"url": self.url, "etag": self.etag, "last_modified": self.last_modified,
+                "content_type": self.content_type, "downloaded_sha256": self.sha256, "downloaded_size": self.size}
+
+
+def _filename(resp: requests.Response) -> str:
+    disposition = resp.headers.get("Content-Disposition", "")
+    m = re.search(r"filename\*=(?:UTF-8'')?([^;]+)|filename=\"?([^\";]+)\"?", disposition, re.I)
+    if m:
+        return os.path.basename((m.group(1) or m.group(2)).strip())
+    return os.path.basename(urlsplit(resp.url).path)
+
+
+def download(url: str, dest_dir: Path, *, params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+             etag: str | None = None, last_modified: str | None = None, suffix: str = "") -> Download:
+    """Stream `url` to a temp file in `dest_dir`, hashing as it goes; conditional when etag/last_modified given.
+
+    A truncated body (fewer bytes than Content-Length), a reset or a read timeout while streaming is
+    retried with backoff; the temp file never survives a failure. The caller owns (and removes) the file.
+    """
+    settings = http_settings()
+    headers = {"Accept": "*/*"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    last: HttpError | None = None
+    for attempt in range(settings.retries + 1):
+        tmp: Path | None = None
+        try:
+            with _request(url, params, headers, stream=True) as resp:
+                if resp.status_code == 304:
+                    return Download(url=resp.url, not_modified=True, etag=resp.headers.get("ETag") or etag,
+                                    last_modified=resp.headers.get("Last-Modified") or last_modified)
+                raise_for_status(resp)
+                expected = resp.headers.get("Content-Length")
+                name = _filename(resp)
+                ext = suffix or Path(name).suffix
+                fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".download-", suffix=ext)
+                tmp = Path(tmp_name)
+                digest = hashlib.sha256()
+                size = 0
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in resp.iter_content(CHUNK):
+                        size += len(chunk)
+                        if size > settings.max_bytes:
+                            raise InvalidResponse(f"Fichier trop volumineux (plus de {settings.max_bytes} octets) : "
+                                                  f"{url}", url=url)
+                        digest.update(chunk)
+                        fh.write(chunk)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                # Compare wire bytes (before gzip decoding) with the announced length.
+                received = resp.raw.tell() if resp.raw is not None else size
+                if expected is not None and expected.isdigit() and received != int(expected):
+                    raise ProtocolError(f"corps tronqué : {received} octets reçus sur {expected} annoncés")
+                return Download(url=resp.url, path=tmp, sha256=digest.hexdigest(), size=size,
+                                etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
+                                content_type=resp.headers.get("Content-Type", ""), filename=name,
+                                headers=dict(resp.headers))
+        except _TRANSIENT as exc:  # raised while streaming the body: retried here
+            _unlink(tmp)
+            if isinstance(exc, (ProtocolError, requests.exceptions.ChunkedEncodingError)):
+                last = InvalidResponse(f"Téléchargement incomplet de {url} ({exc}).", url=url)
+            else:
+                last = HttpError(_network_message(exc, url), url=url)
+            _backoff_sleep(attempt, settings)
+        except BaseException:
+            _unlink(tmp)
+            raise
+    assert last is not None
+    raise last
+
+
+def _unlink(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
