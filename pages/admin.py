@@ -1,0 +1,178 @@
+"""Administration: reuse moderation (behind the admin secret) with its audit log, and harvest sources status."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from catalogue.vocab import REUSE_TYPES, TOPICS
+from config import get_settings
+from reuses import images, sanitize, service, store, ui
+from reuses.store import STATUSES
+from reuses.validation import ReuseInput, ValidationError, validate
+
+MAX_FAILURES = 5
+LOCKOUT_S = 300
+ACTION_LABELS = {"publish": "Publication", "reject": "Rejet", "edit": "Modification", "feature": "Mise à la une",
+                 "unfeature": "Retrait de la une", "delete": "Suppression"}
+
+st.title("Administration")
+secret = get_settings().admin_secret
+
+if not secret:
+    st.warning("La modération est indisponible : aucun secret d'administration n'est configuré sur ce serveur "
+               "(variable d'environnement TERRITOIRE_ADMIN_SECRET ou `admin_secret` dans les secrets Streamlit).")
+    st.stop()
+
+if st.session_state.get("admin_auth") != service.secret_fingerprint(secret):
+    st.subheader("Connexion")
+    locked_until = st.session_state.get("admin_locked_until", 0.0)
+    if time.time() < locked_until:
+        st.error("Trop de tentatives infructueuses. Réessayez dans quelques minutes.")
+        st.stop()
+    with st.form("admin_login"):
+        password = st.text_input("Mot de passe d'administration", type="password", key="admin_password")
+        login = st.form_submit_button("Se connecter", type="primary")
+    if login:
+        if service.secret_matches(password or "", secret):
+            st.session_state["admin_auth"] = service.secret_fingerprint(secret)
+            st.session_state.pop("admin_failures", None)
+            st.rerun()
+        failures = st.session_state.get("admin_failures", 0) + 1
+        st.session_state["admin_failures"] = failures
+        if failures >= MAX_FAILURES:
+            st.session_state["admin_locked_until"] = time.time() + LOCKOUT_S
+            st.session_state["admin_failures"] = 0
+        st.error("Mot de passe incorrect.")
+    st.stop()
+
+flash = st.session_state.pop("admin_flash", None)
+if flash:
+    st.success(flash)
+if st.button("Se déconnecter", key="admin_logout"):
+    st.session_state.pop("admin_auth", None)
+    st.rerun()
+
+
+def act(message: str, fn, *args, **kwargs) -> None:  # noqa: ANN001 - page glue
+    """Run a moderation action; on success rerun with a confirmation, otherwise show why in French."""
+    try:
+        fn(*args, **kwargs)
+    except ValidationError as exc:
+        ui.show_errors(exc.errors)
+        return
+    except store.NotFound as exc:
+        st.error(str(exc))
+        return
+    except Exception:  # noqa: BLE001 - database trouble: never a traceback on the page
+        st.error(ui.UNAVAILABLE)
+        return
+    st.session_state["admin_flash"] = message
+    st.rerun()
+
+
+moderation, sources = st.tabs(["Modération des réutilisations", "Sources moissonnées"])
+
+with moderation:
+    moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
+    counts = ui.safely(store.counts_by_status, default={s: 0 for s in STATUSES})
+    status = st.radio("Afficher", list(STATUSES), horizontal=True, key="admin_status",
+                      format_func=lambda s: f"{STATUSES[s]} ({counts.get(s, 0)})")
+    titles = ui.dataset_titles()
+    items = ui.safely(store.list_by_status, status, default=[])
+    if not items:
+        st.info("Aucune réutilisation dans cette liste.")
+    for reuse in items:
+        head = f"{reuse.title} — {reuse.type_label} — {ui.fmt.date_fr(reuse.created_at[:10])}"
+        with st.expander(sanitize.md_escape(head), expanded=status == "pending" and len(items) <= 3):
+            st.caption(f"Identifiant : {sanitize.md_escape(reuse.id)} · Thématique : "
+                       f"{sanitize.md_escape(reuse.topic_label)} · Auteur : {sanitize.md_escape(reuse.author_name)}")
+            st.text(f"Courriel (privé, visible des seuls modérateurs) : {reuse.email or '—'}")
+            st.text(f"Adresse : {reuse.url}")
+            st.markdown(sanitize.safe_markdown(reuse.description))
+            ui.render_image(reuse, width=240)
+            st.caption("Jeux de données : " + ", ".join(sanitize.md_escape(titles.get(d, d)) for d in reuse.datasets))
+            if reuse.permalink:
+                st.text(f"Lien vers le portail : {reuse.permalink}")
+            if reuse.reject_reason:
+                st.text(f"Motif du rejet : {reuse.reject_reason}")
+
+            k = reuse.id
+            b1, b2, b3 = st.columns(3)
+            if reuse.status != "published" and b1.button("Publier", key=f"admin_publish_{k}", type="primary"):
+                act("Réutilisation publiée.", store.publish, k, moderator)
+            if reuse.status == "published":
+                label = "Retirer de la une" if reuse.featured else "Mettre à la une"
+                if b1.button(label, key=f"admin_feature_{k}"):
+                    act("Mise à la une modifiée.", store.set_featured, k, moderator, not reuse.featured)
+            with b2:
+                if reuse.status != "rejected":
+                    reason = st.text_input("Motif du rejet", key=f"admin_reason_{k}", max_chars=500)
+                    if st.button("Rejeter", key=f"admin_reject_{k}"):
+                        act("Réutilisation rejetée.", store.reject, k, moderator, reason)
+            with b3:
+                confirm = st.checkbox("Confirmer la suppression", key=f"admin_confirm_delete_{k}")
+                if st.button("Supprimer", key=f"admin_delete_{k}", disabled=not confirm):
+                    act("Réutilisation supprimée.", store.delete_reuse, k, moderator)
+
+            if st.toggle("Modifier", key=f"admin_edit_{k}"):
+                with st.form(f"admin_edit_form_{k}"):
+                    e_title = st.text_input("Titre", value=reuse.title, key=f"admin_e_title_{k}")
+                    e_desc = st.text_area("Description", value=reuse.description, key=f"admin_e_desc_{k}")
+                    e_type = st.selectbox("Type", list(REUSE_TYPES), format_func=REUSE_TYPES.get,
+                                          index=list(REUSE_TYPES).index(reuse.type) if reuse.type in REUSE_TYPES else 0,
+                                          key=f"admin_e_type_{k}")
+                    e_topic = st.selectbox("Thématique", list(TOPICS), format_func=TOPICS.get,
+                                           index=list(TOPICS).index(reuse.topic) if reuse.topic in TOPICS else 0,
+                                           key=f"admin_e_topic_{k}")
+                    e_url = st.text_input("Adresse (URL)", value=reuse.url, key=f"admin_e_url_{k}")
+                    e_image_url = st.text_input("Adresse de l'image", value=reuse.image_url, key=f"admin_e_img_{k}")
+                    e_upload = st.file_uploader("Remplacer l'image", type=["png", "jpg", "jpeg", "webp"],
+                                                key=f"admin_e_upload_{k}")
+                    e_remove = st.checkbox("Supprimer l'image envoyée", key=f"admin_e_rmimg_{k}")
+                    e_author = st.text_input("Auteur", value=reuse.author_name, key=f"admin_e_author_{k}")
+                    options = list(dict.fromkeys([*titles, *reuse.datasets]))
+                    e_datasets = st.multiselect("Jeux de données", options, default=list(reuse.datasets),
+                                                format_func=lambda d: titles.get(d, d), key=f"admin_e_ds_{k}")
+                    e_permalink = st.text_input("Lien vers le portail", value=reuse.permalink, key=f"admin_e_pl_{k}")
+                    save = st.form_submit_button("Enregistrer les modifications")
+                if save:
+                    try:
+                        image = images.make_thumbnail(e_upload.getvalue()) if e_upload is not None else None
+                        draft = validate(ReuseInput(title=e_title, description=e_desc, type=e_type, topic=e_topic,
+                                                    url=e_url, image_url=e_image_url, author_name=e_author,
+                                                    email=reuse.email, datasets=e_datasets, permalink=e_permalink),
+                                         set(options), require_email=False, image=image)
+                    except images.ImageError as exc:
+                        st.error(str(exc))
+                    except ValidationError as exc:
+                        ui.show_errors(exc.errors)
+                    else:
+                        act("Modifications enregistrées.", store.edit, k, moderator, draft, remove_image=e_remove)
+
+    st.subheader("Journal de modération")
+    entries = ui.safely(store.audit_entries, 200, default=[])
+    if entries:
+        log = pd.DataFrame(entries).rename(columns={"at": "Date (UTC)", "moderator": "Modérateur", "action": "Action",
+                                                    "reuse_id": "Réutilisation", "details": "Détails"})
+        log["Action"] = log["Action"].map(lambda a: ACTION_LABELS.get(a, a))
+        st.dataframe(log, hide_index=True, width="stretch", key="admin_audit")
+    else:
+        st.caption("Aucune action de modération pour l'instant.")
+
+with sources:
+    try:
+        from loaders.sources.state import sources_status
+    except ImportError:
+        st.info("Le suivi des sources moissonnées n'est pas encore disponible sur ce portail.")
+    else:
+        try:
+            status_rows = sources_status()
+        except Exception:  # noqa: BLE001 - another team's module: show a message, not a traceback
+            st.error("L'état des sources moissonnées n'a pas pu être lu.")
+        else:
+            frame = status_rows if isinstance(status_rows, pd.DataFrame) else pd.DataFrame(list(status_rows or []))
+            if frame.empty:
+                st.caption("Aucune source moissonnée n'est configurée.")
+            else:
+                st.dataframe(frame, hide_index=True, width="stretch", key="admin_sources")

@@ -1,0 +1,22 @@
+"""One reuse: sanitised description, link, image, datasets used and optional portal permalink."""
+
+import streamlit as st
+
+from reuses import store, ui
+
+reuse_id = str(st.query_params.get("id", "") or "").strip()[:80]
+reuse = ui.safely(store.get_published, reuse_id, default=None) if reuse_id else None
+
+if reuse is None:
+    st.title("Réutilisation introuvable")
+    st.warning("Cette réutilisation n'existe pas, n'est pas encore publiée ou a été retirée."
+               if reuse_id else "Aucune réutilisation n'est indiquée dans l'adresse (paramètre « id »).")
+    ui.page_link(ui.GALLERY, "← Voir toutes les réutilisations")
+    st.stop()
+
+viewed = st.session_state.setdefault("reuse_viewed", set())
+if reuse.id not in viewed:  # one view per session and reuse
+    ui.safely(store.record_view, reuse.id, default=None)
+    viewed.add(reuse.id)
+
+ui.render_reuse_detail(reuse)

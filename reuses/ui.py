@@ -1,0 +1,213 @@
+"""Streamlit helpers drawing reuses (cards, detail, dataset tab, home block); all user text is escaped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+from streamlit.errors import StreamlitAPIException
+
+from catalogue.vocab import REUSE_TYPES, TOPICS
+from reuses import service, store
+from reuses.sanitize import md_escape, md_url, safe_http_url, safe_markdown
+from reuses.store import SORTS, Reuse
+from ui import format as fmt
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PAGE_SIZE = 12
+UNAVAILABLE = "Les réutilisations sont momentanément indisponibles. Merci de réessayer dans quelques instants."
+
+GALLERY = ("pages/reuses.py", "reutilisations")
+DETAIL = ("pages/reuse.py", "reutilisation")
+SUBMIT = ("pages/reuse_submit.py", "proposer-une-reutilisation")
+DATASET = ("pages/dataset.py", "jeu-de-donnees")
+
+
+def safely(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
+    """Call the store; on a database problem show a French message instead of a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except SQLAlchemyError:
+        log.exception("reuse store unavailable")
+        st.error(UNAVAILABLE)
+        return default
+
+
+def page_link(target: tuple[str, str], label: str, query_params: dict[str, str] | None = None,
+              icon: str | None = None) -> None:
+    """st.page_link to a registered page; when the page is not registered (a page run on its own, as in
+    AppTest), a plain relative Markdown link to its url_path. `label` is plain text and gets escaped."""
+    path, url_path = target
+    try:
+        st.page_link(path, label=md_escape(label), query_params=query_params or None, icon=icon)
+    except StreamlitAPIException:
+        query = f"?{urlencode(query_params)}" if query_params else ""
+        st.markdown(f"[{md_escape(label)}]({md_url(url_path + query)})")
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _dataset_titles(catalogue_dir: str) -> dict[str, str]:
+    return service.dataset_choices()
+
+
+def dataset_titles() -> dict[str, str]:
+    """{id: title} of the catalogue (cached 5 minutes, per catalogue directory)."""
+    from config import get_settings
+
+    return _dataset_titles(str(get_settings().catalogue_dir))
+
+
+def render_image(reuse: Reuse, width: int | str = "stretch") -> None:
+    """The stored thumbnail, or the external image URL (the browser loads it, never the server)."""
+    if reuse.has_image:
+        found = safely(store.get_image, reuse.id, default=None)
+        if found is not None:
+            st.image(found[0], width=width)
+            return
+    url = safe_http_url(reuse.image_url) if reuse.image_url else None
+    if url:
+        st.image(url, width=width)
+
+
+def _date(value: str | None) -> str:
+    return fmt.date_fr((value or "")[:10])
+
+
+def render_card(reuse: Reuse, titles: dict[str, str] | None = None) -> None:
+    titles = titles if titles is not None else dataset_titles()
+    with st.container(border=True):
+        render_image(reuse)
+        page_link(DETAIL, reuse.title, {"id": reuse.id})
+        star = "⭐ À la une · " if reuse.featured else ""
+        st.caption(f"{star}{md_escape(reuse.type_label)} · {md_escape(reuse.topic_label)}")
+        st.caption(f"Par {md_escape(reuse.author_name)} · publiée le {_date(reuse.date)} · "
+                   f"{fmt.number(reuse.views)} vue{'s' if reuse.views > 1 else ''}")
+        if reuse.datasets:
+            names = ", ".join(md_escape(titles.get(d, d)) for d in reuse.datasets)
+            st.caption(f"Données utilisées : {names}")
+
+
+def render_reuse_cards(reuses: Sequence[Reuse], columns: int = 3) -> None:
+    """A grid of cards: image, title (link to the reuse page), type, author, date, datasets used."""
+    titles = dataset_titles()
+    cols = st.columns(columns)
+    for i, reuse in enumerate(reuses):
+        with cols[i % columns]:
+            render_card(reuse, titles)
+
+
+def render_dataset_reuses(dataset_id: str) -> None:
+    """The « Réutilisations » tab of a dataset page: its published reuses and a link to propose one."""
+    found = safely(store.list_published, dataset_id=dataset_id, default=[])
+    if found:
+        st.caption(f"{len(found)} réutilisation{'s' if len(found) > 1 else ''} publiée{'s' if len(found) > 1 else ''}")
+        render_reuse_cards(found)
+    else:
+        st.info("Aucune réutilisation publiée pour ce jeu de données pour l'instant.")
+    page_link(SUBMIT, "Proposer une réutilisation", {"dataset": dataset_id}, icon="➕")
+
+
+def render_latest(n: int = 3) -> None:
+    """Home page block: featured reuses first, then the latest published ones."""
+    found = safely(store.list_latest, n, default=[])
+    if found:
+        render_reuse_cards(found, columns=min(max(n, 1), 3))
+    else:
+        st.caption("Aucune réutilisation publiée pour l'instant.")
+    c1, c2 = st.columns(2)
+    with c1:
+        page_link(GALLERY, "Toutes les réutilisations", icon="💡")
+    with c2:
+        page_link(SUBMIT, "Proposer une réutilisation", icon="➕")
+
+
+def render_reuse_detail(reuse: Reuse) -> None:
+    """The reuse page body. The description is sanitised Markdown rendered WITHOUT unsafe_allow_html."""
+    titles = dataset_titles()
+    st.title(md_escape(reuse.title))
+    st.caption(f"{md_escape(reuse.type_label)} · {md_escape(reuse.topic_label)} · par {md_escape(reuse.author_name)}"
+               f" · publiée le {_date(reuse.date)} · {fmt.number(reuse.views)} vue{'s' if reuse.views > 1 else ''}")
+    left, right = st.columns([2, 1])
+    with left:
+        st.markdown(safe_markdown(reuse.description))
+        url = safe_http_url(reuse.url)
+        if url:
+            st.link_button("Voir la réutilisation", url, icon="🔗", type="primary")
+    with right:
+        render_image(reuse)
+    st.subheader("Données utilisées")
+    for dataset_id in reuse.datasets:
+        page_link(DATASET, titles.get(dataset_id, dataset_id), {"id": dataset_id}, icon="📄")
+    if reuse.permalink:
+        st.markdown(f"[Voir la vue du portail utilisée]({md_url(reuse.permalink.lstrip('/'))})")
+    page_link(GALLERY, "← Toutes les réutilisations")
+
+
+def show_errors(errors: dict[str, str]) -> None:
+    """One French message per invalid field."""
+    from reuses.validation import FIELD_LABELS
+
+    for name, message in errors.items():
+        label = FIELD_LABELS.get(name, "")
+        st.error(f"**{label}** : {md_escape(message)}" if label and name != "form" else md_escape(message))
+
+
+def hide_honeypot(key: str) -> None:
+    """Hide the anti-spam field from people (and screen readers) with a constant CSS rule; no user text."""
+    safe_key = "".join(c for c in key if c.isalnum() or c in "_-")
+    st.html(f"<style>.st-key-{safe_key} {{ display: none !important; }}</style>")
+
+
+# ---------------------------------------------------------------------------------------------- gallery state
+
+
+@dataclass(frozen=True)
+class GalleryState:
+    """The gallery view as it appears in the URL: ?q=&type=&topic=&dataset=&sort=&page="""
+
+    q: str = ""
+    type: str = ""
+    topic: str = ""
+    dataset: str = ""
+    sort: str = "recent"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Any) -> GalleryState:
+        def get(name: str) -> str:
+            value = params.get(name, "")
+            return str(value if value is not None else "").strip()
+
+        try:
+            page = max(1, int(get("page") or 1))
+        except ValueError:
+            page = 1
+        type_ = get("type")
+        topic = get("topic")
+        sort = get("sort")
+        dataset = get("dataset")
+        return cls(
+            q=get("q")[:200],
+            type=type_ if type_ in REUSE_TYPES else "",
+            topic=topic if topic in TOPICS else "",
+            dataset=dataset if dataset.replace("-", "").isalnum() and len(dataset) <= 120 else "",
+            sort=sort if sort in SORTS else "recent",
+            page=page,
+        )
+
+    def to_query(self) -> dict[str, str]:
+        out = {"q": self.q, "type": self.type, "topic": self.topic, "dataset": self.dataset}
+        if self.sort != "recent":
+            out["sort"] = self.sort
+        if self.page > 1:
+            out["page"] = str(self.page)
+        return {k: v for k, v in out.items() if v}
+
+    def filters_changed(self, other: GalleryState) -> bool:
+        return replace(self, page=1) != replace(other, page=1)
