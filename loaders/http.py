@@ -160,9 +160,10 @@ def _error_message(body: bytes) -> str:
         text = re.sub(r"<[^>]+>", " ", body[:300].decode("utf-8", "replace"))
         return " ".join(text.split())
     if isinstance(data, dict):
+        code = data.get("error_code") or data.get("errorcode")
         for key in ("message", "error", "detail"):
             if data.get(key):
-                return str(data[key])
+                return f"{data[key]} ({code})" if code else str(data[key])
     return ""
 
 
