@@ -251,3 +251,88 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
+
+
+# ------------------------------------------------------------------------------ recorded portals, served locally
+
+ODS_API = "/api/explore/v2.1"
+PORTAL_DIR = FIXTURES / "opendatasoft_portal"
+DATAGOUV_DIR = FIXTURES / "datagouv_exports"
+DG_SLUG = "catalogue-des-donnees-de-data-gouv-fr"
+DG_ID = "5d13a8b6634f41070a43dff3"
+
+
+def serve_ods_portal(server: FakeServer) -> dict[str, dict[str, Any]]:
+    """A two-dataset Opendatasoft portal: paginated catalogue, dataset metadata, exports (no /records route).
+
+    `communes-dordogne` has parquet and csv exports; `colleges-dordogne` (geo) only geojson, so the
+    harvester's fallback is exercised. Exports carry no ETag, like the real dynamic export endpoint.
+    Returns the dataset objects by id; change one and call `publish_ods_dataset` to simulate an update.
+    """
+    catalogue = json.loads((PORTAL_DIR / "catalog_datasets.json").read_text(encoding="utf-8"))
+    datasets = {d["dataset_id"]: d for d in catalogue["results"]}
+
+    def catalog(req: Request) -> Response:
+        limit = int(req.param("limit", "10") or 10)
+        offset = int(req.param("offset", "0") or 0)
+        if limit > 100 or offset + limit >= 10_000:
+            return Response(400, b'{"message": "Invalid limit/offset", "error_code": "InvalidRESTParameterError"}')
+        items = list(datasets.values())
+        page = {"total_count": len(items), "results": items[offset:offset + limit]}
+        return Response(200, json.dumps(page, ensure_ascii=False).encode())
+
+    server.route(f"{ODS_API}/catalog/datasets", handler=catalog)
+    for ds in datasets.values():
+        publish_ods_dataset(server, ds)
+    exports = f"{ODS_API}/catalog/datasets/communes-dordogne/exports"
+    server.route_file(f"{exports}/parquet", PORTAL_DIR / "communes-dordogne.parquet",
+                      "application/vnd.apache.parquet", etag=False)
+    server.route_file(f"{exports}/csv", PORTAL_DIR / "communes-dordogne.csv", "text/csv; charset=utf-8", etag=False)
+    server.route_file(f"{ODS_API}/catalog/datasets/colleges-dordogne/exports/geojson",
+                      PORTAL_DIR / "colleges-dordogne.geojson", "application/geo+json", etag=False)
+    return datasets
+
+
+def publish_ods_dataset(server: FakeServer, dataset: dict[str, Any]) -> None:
+    server.route_json(f"{ODS_API}/catalog/datasets/{dataset['dataset_id']}", dataset, etag=False)
+
+
+def serve_datagouv(server: FakeServer) -> dict[str, Any]:
+    """The recorded data.gouv.fr dataset (8 resources) by id and slug, a search endpoint, two resource files."""
+    dataset = server.fixture("datagouv/dataset_metadata.json")
+    publish_datagouv_dataset(server, dataset)
+
+    def search(req: Request) -> Response:
+        page = {"data": [dataset], "page": 1, "page_size": int(req.param("page_size", "20") or 20), "total": 1,
+                "next_page": None, "previous_page": None}
+        return Response(200, json.dumps(page, ensure_ascii=False).encode())
+
+    server.route("/api/1/datasets/", handler=search)
+    body = (DATAGOUV_DIR / "export-dataset-sample.csv").read_bytes()
+    for res in dataset["resources"][:6]:
+        # Every main resource serves the sample; the harvest one gets 2 rows only, to tell them apart.
+        data = body if "export-harvest" not in res["url"] else b"\n".join(body.splitlines()[:3]) + b"\n"
+        server.route(urlsplit(res["url"]).path, data, content_type="text/csv", last_modified=1_743_000_000)
+    return dataset
+
+
+def publish_datagouv_dataset(server: FakeServer, dataset: dict[str, Any]) -> None:
+    server.route_json(f"/api/1/datasets/{DG_ID}/", dataset, etag=False)
+    server.route_json(f"/api/1/datasets/{DG_SLUG}/", dataset, etag=False)
+
+
+def configure_env(monkeypatch: Any, tmp_path: Path, server: FakeServer | None = None) -> dict[str, Path]:
+    """Temp data and catalogue dirs, fast HTTP waits, data.gouv.fr API pointed at the local server."""
+    import config
+
+    data_dir, catalogue_dir = tmp_path / "data", tmp_path / "catalogue"
+    catalogue_dir.mkdir(parents=True, exist_ok=True)
+    env = {"TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir),
+           "TERRITOIRE_HTTP_BACKOFF": "0.01", "TERRITOIRE_HTTP_MIN_DELAY": "0", "TERRITOIRE_HTTP_READ_TIMEOUT": "2",
+           "TERRITOIRE_HTTP_RETRIES": "3", "TERRITOIRE_HTTP_MAX_RETRY_AFTER": "5"}
+    if server is not None:
+        env["TERRITOIRE_DATAGOUV_API"] = server.base_url + "/api/1"
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config.get_settings.cache_clear()
+    return {"data": data_dir, "catalogue": catalogue_dir}
