@@ -109,10 +109,10 @@ def refresh_source(spec: DatasetSpec, *, force: bool = False) -> Outcome:
         result = load_dataset(spec, source_path=fetched.path, source_info=fetched.source_info, force=force)
         version, skipped, meta = _result(result)
         warning = None if skipped else schema_warning(meta)
-        message = "contenu identique à la version servie" if skipped else f"nouvelle version {version}"
+        message = fetched.message + (" ; contenu identique à la version servie" if skipped
+                                     else f" ; nouvelle version {version}")
         state.record_success(spec.id, kind=kind, url=src_url, frequency=spec.frequency, changed=not skipped,
-                             version=version, message=f"{fetched.message} ; {message}", warning=warning,
-                             **fetched.remote)
+                             version=version, message=message, warning=warning, **fetched.remote)
         return Outcome(spec.id, kind, "unchanged" if skipped else "updated", message, version, warning)
     except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
         message = failure_message(exc)
