@@ -1,0 +1,169 @@
+"""Shared helpers of the benchmark scripts: timing statistics, peak memory, result files, machine description."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+
+
+def p95(values: list[float]) -> float:
+    """95th percentile by the nearest-rank method: with 20 runs it is the 19th fastest, never an interpolation."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class Timing:
+    """Wall-clock times of repeated runs of one operation, in milliseconds."""
+
+    name: str
+    runs_ms: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs_ms)
+
+    @property
+    def p95(self) -> float:
+        return p95(self.runs_ms)
+
+
+def time_runs(name: str, fn: Callable[[int], Any], runs: int, warmup: int = 1) -> Timing:
+    """Call `fn(i)` `warmup` times unmeasured (first-touch of the files), then `runs` times measured."""
+    for i in range(warmup):
+        fn(-1 - i)
+    timing = Timing(name)
+    for i in range(runs):
+        t0 = time.perf_counter()
+        fn(i)
+        timing.runs_ms.append((time.perf_counter() - t0) * 1000)
+    return timing
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far: VmHWM of /proc/self/status.
+
+    Not `ru_maxrss`: on Linux it survives exec, so a child started by a 300 MB parent would report at least the
+    parent's size. VmHWM belongs to the process's own address space, so it starts from zero at exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb(pid: int) -> float:
+    """Current resident memory of a process (VmRSS), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    """All descendants of a process, from /proc (no psutil needed)."""
+    kids: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        kids.setdefault(ppid, []).append(int(d.name))
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in kids.get(stack.pop(), []):
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def uptime_line() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"load average: {os.getloadavg()}"
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"') + f" (kernel {platform.release()})"
+    except OSError:
+        pass
+    versions: dict[str, str] = {}
+    for mod in ("duckdb", "pandas", "pyarrow", "streamlit", "plotly", "pydeck"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001 - a missing module is just reported as such
+            versions[mod] = "absent"
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram, "os": os_name,
+            "python": platform.python_version(), **versions}
+
+
+@dataclass
+class Metric:
+    """One line of the summary table of docs/PERFORMANCE.md."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    ok: bool | None = None
+    p95: float | None = None
+    note: str = ""
+
+
+def write_result(name: str, markdown: str, metrics: list[Metric], extra: dict[str, Any] | None = None) -> Path:
+    """`bench/results/<name>.md` (the section) and `<name>.json` (metrics for run_all's summary table)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    md = RESULTS_DIR / f"{name}.md"
+    md.write_text(markdown.rstrip() + "\n", encoding="utf-8")
+    payload = {"name": name, "command": " ".join([Path(sys.executable).name, *sys.argv]),
+               "metrics": [asdict(m) for m in metrics], **(extra or {})}
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+    return md
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:,.1f}".replace(",", " ")

@@ -1,0 +1,141 @@
+"""Map payloads of point datasets: grid bins per zoom level computed by DuckDB, individual points once zoomed in."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from queries import QueryError, dataset_meta, ident, render_sql, table_name, warehouse
+from queries.cache import cached
+
+TILE_PX = 256  # web-mercator tile size: the world is TILE_PX * 2**zoom pixels wide
+CELL_PX = 8  # one bin per ~8×8 screen pixels: finer than the eye needs, coarse enough to stay small
+POINT_ZOOM = 12.0  # from this zoom on, individual points are sent when there are few enough in view
+MAX_POINTS = 10_000  # most individual points sent to the browser for one view (≈ 0.6 MB of pydeck JSON)
+MAX_BINS = 50_000  # a safety cap: even a huge viewport at a fine zoom cannot send more cells than this
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A WGS84 bounding box."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    def rounded(self, digits: int = 4) -> BBox:
+        """Rounded outwards, so that nearly identical views share one cache entry."""
+        f = 10**digits
+        return BBox(math.floor(self.min_lon * f) / f, math.floor(self.min_lat * f) / f,
+                    math.ceil(self.max_lon * f) / f, math.ceil(self.max_lat * f) / f)
+
+    def params(self) -> dict[str, float]:
+        return {"min_lon": self.min_lon, "min_lat": self.min_lat, "max_lon": self.max_lon, "max_lat": self.max_lat}
+
+    @property
+    def centre_lat(self) -> float:
+        return (self.min_lat + self.max_lat) / 2
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What the map draws: `bins` (lon, lat, n) or `points` (lon, lat), with the number of points it covers."""
+
+    kind: Literal["bins", "points"]
+    frame: pd.DataFrame
+    zoom: float
+    points_in_view: int
+
+
+def geo_columns(dataset_id: str) -> tuple[str, str]:
+    """The longitude/latitude columns of a point dataset, from its meta.json (`geo`), else by their usual names."""
+    meta = dataset_meta(dataset_id)
+    names = [c["name"] for c in meta.get("columns", [])]
+    geo = meta.get("geo") or {}
+    lon, lat = geo.get("lon"), geo.get("lat")
+    if lon in names and lat in names:
+        return str(lon), str(lat)
+    for lon_name, lat_name in (("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"), ("x", "y")):
+        if lon_name in names and lat_name in names:
+            return lon_name, lat_name
+    raise QueryError("Ce jeu de données n'a pas de colonnes longitude/latitude.")
+
+
+def cell_size(zoom: float, lat: float) -> tuple[float, float]:
+    """Cell size in degrees (lon, lat) for CELL_PX screen pixels at this zoom; latitude cells shrink with cos(lat)
+    so that cells stay roughly square on a web-mercator map."""
+    cell_lon = 360.0 / (TILE_PX * 2 ** math.floor(zoom)) * CELL_PX
+    return cell_lon, cell_lon * math.cos(math.radians(lat))
+
+
+def zoom_to_fit(bbox: BBox, width_px: int = 1200, height_px: int = 700) -> float:
+    """The web-mercator zoom at which `bbox` fills a viewport of that size (the map's opening view)."""
+
+    def merc_y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = (bbox.max_lon - bbox.min_lon) / 360.0
+    span_y = (merc_y(bbox.max_lat) - merc_y(bbox.min_lat)) / (2 * math.pi)
+    zx = math.log2(width_px / TILE_PX / max(span_x, 1e-9))
+    zy = math.log2(height_px / TILE_PX / max(span_y, 1e-9))
+    return round(min(zx, zy, 20.0), 2)
+
+
+@cached
+def extent(dataset_id: str) -> BBox:
+    """The dataset's bounding box: from the loader's profile (min/max), else one aggregate query."""
+    lon, lat = geo_columns(dataset_id)
+    profile = dataset_meta(dataset_id).get("profile") or {}
+    try:
+        return BBox(float(profile[lon]["min"]), float(profile[lat]["min"]), float(profile[lon]["max"]),
+                    float(profile[lat]["max"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+    wh = warehouse()
+    sql = (f"SELECT min({ident(lon, [lon])}), min({ident(lat, [lat])}), max({ident(lon, [lon])}), "  # noqa: S608
+           f"max({ident(lat, [lat])}) FROM {table_name(dataset_id)}")  # idents allow-listed and quoted
+    row = wh.execute(sql, {}, max_rows=1).frame.iloc[0]
+    return BBox(*(float(v) for v in row))
+
+
+def _idents(dataset_id: str) -> dict[str, Any]:
+    lon, lat = geo_columns(dataset_id)
+    return {"table": table_name(dataset_id), "lon": ident(lon, [lon]), "lat": ident(lat, [lat])}
+
+
+@cached
+def binned_points(dataset_id: str, zoom: float, bbox: BBox) -> pd.DataFrame:
+    """Points per grid cell (lon, lat, n) in `bbox` at `zoom`: the whole aggregation runs in DuckDB."""
+    cell_lon, cell_lat = cell_size(zoom, bbox.centre_lat)
+    sql = render_sql("points_binned", _idents(dataset_id))
+    frame = warehouse().execute(sql, {"cell_lon": cell_lon, "cell_lat": cell_lat, **bbox.params()},
+                                max_rows=MAX_BINS).frame
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+@cached
+def points_in_view(dataset_id: str, bbox: BBox, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """Individual points (lon, lat) in `bbox`, at most `limit` (+1 to tell that there were more)."""
+    sql = render_sql("points_in_view", _idents(dataset_id))
+    return warehouse().execute(sql, {**bbox.params(), "limit": limit + 1}, max_rows=limit + 1).frame
+
+
+def map_data(dataset_id: str, zoom: float | None = None, bbox: BBox | None = None, *,
+             point_zoom: float = POINT_ZOOM, max_points: int = MAX_POINTS) -> MapData:
+    """The map payload for a view: bins at low zoom; individual points from `point_zoom` on when ≤ `max_points`.
+
+    Without a view, the territory view: the dataset's extent at the zoom that fits it.
+    """
+    bbox = (bbox or extent(dataset_id)).rounded()
+    zoom = zoom_to_fit(bbox) if zoom is None else zoom
+    if zoom >= point_zoom:
+        pts = points_in_view(dataset_id, bbox, max_points)
+        if len(pts) <= max_points:
+            return MapData("points", pts, zoom, len(pts))
+    bins = binned_points(dataset_id, zoom, bbox)
+    return MapData("bins", bins, zoom, int(bins["n"].sum()) if len(bins) else 0)
