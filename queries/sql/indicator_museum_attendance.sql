@@ -1,0 +1,57 @@
+-- indicator_museum_attendance: yearly visits (paying + free) of the musées de France located in each territory.
+-- Museums are placed through Muséofile (id_museofile → ref): the town name of the address, or the nearest commune centroid.
+-- Parameters: $level, $dep_code, $dep_name.
+-- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
+WITH geo AS (
+    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
+    FROM ds_communes AS c
+    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
+    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
+    WHERE c.type = 'commune-actuelle'
+), units AS (
+    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+    UNION ALL
+    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
+    UNION ALL
+    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
+), towns AS (
+    SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
+           regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
+                          '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
+    FROM ds_contours_communes AS k
+), museums AS (
+    SELECT CAST(ref AS VARCHAR) AS ref, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat,
+           regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(CAST(ville_m AS VARCHAR))), '[^A-Z0-9]+', ' ', 'g')),
+                          '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
+    FROM ds_musees_de_france
+), by_name AS (
+    SELECT m.ref, any_value(t.commune) AS commune
+    FROM museums AS m JOIN towns AS t ON t.town_key = m.town_key
+    GROUP BY m.ref
+    HAVING count(*) = 1
+), by_nearest AS (
+    SELECT m.ref, arg_min(t.commune, pow(t.lon - m.lon, 2) + pow(t.lat - m.lat, 2)) AS commune
+    FROM museums AS m CROSS JOIN towns AS t
+    GROUP BY m.ref
+), museum_commune AS (
+    SELECT nr.ref, coalesce(bn.commune, nr.commune) AS commune FROM by_nearest AS nr LEFT JOIN by_name AS bn USING (ref)
+), ids AS (
+    -- id_museofile is only filled from 2019: the stable ref_musee carries it to the earlier years.
+    SELECT CAST(ref_musee AS VARCHAR) AS ref_musee, any_value(CAST(id_museofile AS VARCHAR)) AS ref
+    FROM ds_musees_frequentation
+    WHERE id_museofile IS NOT NULL
+    GROUP BY ref_musee
+), visits AS (
+    SELECT mc.commune, CAST(f.annee AS INTEGER) AS year, TRY_CAST(f.total AS DOUBLE) AS total
+    FROM ds_musees_frequentation AS f
+    JOIN ids ON ids.ref_musee = CAST(f.ref_musee AS VARCHAR)
+    JOIN museum_commune AS mc ON mc.ref = ids.ref
+)
+SELECT u.level, u.code, u.name, v.year, CAST(v.year AS VARCHAR) AS period,
+       sum(v.total) AS value, count(v.total) AS numerator, CAST(NULL AS DOUBLE) AS denominator,
+       'fréquentation annuelle' AS series
+FROM units AS u
+JOIN visits AS v ON v.commune = u.commune
+GROUP BY u.level, u.code, u.name, v.year
+HAVING count(v.total) > 0  -- a year when every museum of the territory was closed (« F ») has no value, not zero
+ORDER BY u.level, u.code, v.year

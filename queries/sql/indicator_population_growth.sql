@@ -1,0 +1,31 @@
+-- indicator_population_growth: average annual growth rate (%) of the population municipale since the previous millésime.
+-- Parameters: $level ('commune' | 'epci' | 'departement'), $dep_code, $dep_name.
+-- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
+WITH geo AS (
+    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
+    FROM ds_communes AS c
+    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
+    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
+    WHERE c.type = 'commune-actuelle'
+), units AS (
+    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+    UNION ALL
+    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
+    UNION ALL
+    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
+), totals AS (
+    SELECT u.level, u.code, u.name, CAST(p.millesime AS INTEGER) AS year, sum(CAST(p.pmun AS DOUBLE)) AS pmun
+    FROM units AS u
+    JOIN ds_population_communes AS p ON CAST(p.code_insee_cog2026 AS VARCHAR) = u.commune
+    GROUP BY u.level, u.code, u.name, p.millesime
+), lagged AS (
+    SELECT *, lag(pmun) OVER w AS prev_pmun, lag(year) OVER w AS prev_year
+    FROM totals
+    WINDOW w AS (PARTITION BY level, code ORDER BY year)
+)
+SELECT level, code, name, year, CAST(prev_year AS VARCHAR) || '-' || CAST(year AS VARCHAR) AS period,
+       CASE WHEN prev_pmun > 0 THEN (pow(pmun / prev_pmun, 1.0 / (year - prev_year)) - 1) * 100 END AS value,
+       pmun AS numerator, prev_pmun AS denominator, 'populations légales' AS series
+FROM lagged
+WHERE prev_year IS NOT NULL
+ORDER BY level, code, year

@@ -1,0 +1,69 @@
+-- indicator_service_count: number of public-service sites of one kind located in each territory (0 where none).
+-- Parameters: $level, $dep_code, $dep_name, $kind ('france_services' | 'sante' | 'colleges' | 'musees').
+-- Sites with an INSEE code use it (mapped to COG 2026); the others (health, museums) are matched on the town name of
+-- their address, or, failing a unique match, on the commune whose centroid is nearest.
+-- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
+WITH geo AS (
+    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
+    FROM ds_communes AS c
+    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
+    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
+    WHERE c.type = 'commune-actuelle'
+), units AS (
+    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+    UNION ALL
+    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
+    UNION ALL
+    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
+), crosswalk AS (
+    SELECT DISTINCT CAST(code_insee_origine AS VARCHAR) AS old_code, CAST(code_insee_cog2026 AS VARCHAR) AS commune
+    FROM ds_populations_legales_historique
+), towns AS (
+    SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
+           regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
+                          '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
+    FROM ds_contours_communes AS k
+), coded AS (
+    SELECT 'france_services' AS kind, CAST(insee_com AS VARCHAR) AS code FROM ds_france_services
+    UNION ALL
+    SELECT 'colleges', CAST(code_commune AS VARCHAR) FROM ds_colleges
+), named AS (
+    SELECT 'sante' AS kind, CAST(id AS VARCHAR) AS record_id, CAST(city AS VARCHAR) AS town,
+           CAST(lon AS DOUBLE) AS lon, CAST(lat AS DOUBLE) AS lat
+    FROM ds_etablissements_sante
+    UNION ALL
+    SELECT 'musees', CAST(ref AS VARCHAR), CAST(ville_m AS VARCHAR), CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE)
+    FROM ds_musees_de_france
+), named_keyed AS (
+    SELECT *, regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(town)), '[^A-Z0-9]+', ' ', 'g')),
+                             '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
+    FROM named
+    WHERE kind = $kind
+), by_name AS (
+    SELECT n.record_id, any_value(t.commune) AS commune
+    FROM named_keyed AS n JOIN towns AS t ON t.town_key = n.town_key
+    GROUP BY n.record_id
+    HAVING count(*) = 1
+), by_nearest AS (
+    SELECT n.record_id, arg_min(t.commune, pow(t.lon - n.lon, 2) + pow(t.lat - n.lat, 2)) AS commune
+    FROM named_keyed AS n CROSS JOIN towns AS t
+    GROUP BY n.record_id
+), sites AS (
+    SELECT coalesce(cw.commune, c.code) AS commune FROM coded AS c
+    LEFT JOIN crosswalk AS cw ON cw.old_code = c.code
+    WHERE c.kind = $kind
+    UNION ALL
+    SELECT coalesce(bn.commune, nr.commune) FROM by_nearest AS nr LEFT JOIN by_name AS bn USING (record_id)
+), per_commune AS (
+    SELECT commune, count(*) AS sites FROM sites GROUP BY commune
+)
+SELECT u.level, u.code, u.name,
+       CASE $kind WHEN 'france_services' THEN 2024 WHEN 'sante' THEN 2020 WHEN 'colleges' THEN 2024 ELSE 2024 END AS year,
+       CASE $kind WHEN 'france_services' THEN 'août 2024' WHEN 'sante' THEN 'mars 2020' WHEN 'colleges' THEN 'novembre 2024'
+                  ELSE '2024' END AS period,
+       CAST(coalesce(sum(pc.sites), 0) AS DOUBLE) AS value, CAST(coalesce(sum(pc.sites), 0) AS DOUBLE) AS numerator,
+       CAST(NULL AS DOUBLE) AS denominator, 'liste unique' AS series
+FROM units AS u
+LEFT JOIN per_commune AS pc ON pc.commune = u.commune
+GROUP BY u.level, u.code, u.name
+ORDER BY u.level, u.code

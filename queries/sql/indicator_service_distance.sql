@@ -1,0 +1,47 @@
+-- indicator_service_distance: distance as the crow flies (km, haversine) from each commune's centroid to the nearest
+-- site of one kind; for an EPCI or the département, the mean over its communes weighted by their latest population.
+-- Parameters: $level, $dep_code, $dep_name, $kind ('france_services' | 'sante' | 'colleges' | 'musees').
+-- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
+WITH geo AS (
+    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
+    FROM ds_communes AS c
+    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
+    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
+    WHERE c.type = 'commune-actuelle'
+), units AS (
+    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+    UNION ALL
+    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
+    UNION ALL
+    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
+), centroids AS (
+    SELECT CAST(code_insee AS VARCHAR) AS commune, CAST(centroid_lon AS DOUBLE) AS lon, CAST(centroid_lat AS DOUBLE) AS lat
+    FROM ds_contours_communes
+), weights AS (
+    SELECT CAST(code_insee_cog2026 AS VARCHAR) AS commune, CAST(pmun AS DOUBLE) AS pmun
+    FROM ds_population_communes
+    QUALIFY millesime = max(millesime) OVER ()
+), points AS (
+    SELECT 'france_services' AS kind, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat FROM ds_france_services
+    UNION ALL SELECT 'sante', CAST(lon AS DOUBLE), CAST(lat AS DOUBLE) FROM ds_etablissements_sante
+    UNION ALL SELECT 'colleges', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM ds_colleges
+    UNION ALL SELECT 'musees', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM ds_musees_de_france
+), nearest AS (
+    SELECT c.commune,
+           min(2 * 6371.0088 * asin(sqrt(pow(sin(radians(p.lat - c.lat) / 2), 2)
+               + cos(radians(c.lat)) * cos(radians(p.lat)) * pow(sin(radians(p.lon - c.lon) / 2), 2)))) AS km
+    FROM centroids AS c CROSS JOIN points AS p
+    WHERE p.kind = $kind AND p.lon IS NOT NULL AND p.lat IS NOT NULL
+    GROUP BY c.commune
+)
+SELECT u.level, u.code, u.name,
+       CASE $kind WHEN 'sante' THEN 2020 ELSE 2024 END AS year,
+       CASE $kind WHEN 'france_services' THEN 'août 2024' WHEN 'sante' THEN 'mars 2020' WHEN 'colleges' THEN 'novembre 2024'
+                  ELSE '2024' END AS period,
+       sum(n.km * w.pmun) / sum(w.pmun) AS value, sum(n.km * w.pmun) AS numerator, sum(w.pmun) AS denominator,
+       'liste unique' AS series
+FROM units AS u
+JOIN nearest AS n ON n.commune = u.commune
+JOIN weights AS w ON w.commune = u.commune
+GROUP BY u.level, u.code, u.name
+ORDER BY u.level, u.code
