@@ -14,7 +14,15 @@ import pytest
 from loaders import publish
 from loaders.sources import datagouv, state
 from loaders.sources.refresh import harvest_datagouv, refresh_all
-from tests.loaders.server import DG_ID, DG_SLUG, FIXTURES, FakeServer, configure_env, publish_datagouv_dataset, serve_datagouv
+from tests.loaders.server import (
+    DG_ID,
+    DG_SLUG,
+    FIXTURES,
+    FakeServer,
+    configure_env,
+    publish_datagouv_dataset,
+    serve_datagouv,
+)
 
 RECORDED = json.loads((FIXTURES / "datagouv" / "dataset_metadata.json").read_text(encoding="utf-8"))
 MAIN_RID = "f868cca6-8da1-4369-a78d-47463f19a9a3"  # first main CSV: export-dataset
