@@ -43,7 +43,9 @@ if st.session_state.get("admin_auth") != service.secret_fingerprint(secret):
         if failures >= MAX_FAILURES:
             st.session_state["admin_locked_until"] = time.time() + LOCKOUT_S
             st.session_state["admin_failures"] = 0
-        st.error("Mot de passe incorrect.")
+            st.error("Mot de passe incorrect. Trop de tentatives infructueuses : réessayez dans quelques minutes.")
+        else:
+            st.error("Mot de passe incorrect.")
     st.stop()
 
 flash = st.session_state.pop("admin_flash", None)

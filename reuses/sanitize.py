@@ -37,8 +37,9 @@ def strip_html(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """One-line plain text (titles, names, reasons): HTML stripped, whitespace collapsed."""
-    return " ".join(strip_html(text).split())
+    """One-line plain text (titles, names, reasons): HTML stripped, whitespace collapsed, and Markdown links to
+    anything but http(s) defused, so a consumer of our exports that renders Markdown is safe too."""
+    return neutralize_links(" ".join(strip_html(text).split()))
 
 
 def multiline_text(text: str) -> str:

@@ -13,12 +13,17 @@ TAG_RE = re.compile(r"(?<!\\)<\s*[a-zA-Z!/?]")
 UNSAFE_LINK_RE = re.compile(r"(?<!\\)\]\((?!\s*<?\s*https?://)|(?<!\\)\]:\s*(?!https?://)", re.IGNORECASE)
 
 
-def assert_inert(markdown: str) -> None:
-    """No HTML tag, event handler, entity or non-http(s) Markdown link in a Markdown source."""
+PORTAL_LINK_RE = re.compile(r"\]\((?:reutilisations?|jeu-de-donnees|proposer-une-reutilisation)(?:\?[^()\s]*)?\)")
+
+
+def assert_inert(markdown: str, portal_links: bool = False) -> None:
+    """No HTML tag, event handler, entity or non-http(s) Markdown link in a Markdown source. With
+    `portal_links`, the relative links our own pages write (`[Titre](reutilisation?id=...)`) are allowed."""
     assert not TAG_RE.search(markdown), markdown
     assert "onerror" not in markdown.lower() and "onload" not in markdown.lower(), markdown
     assert not re.search(r"&#?\w+;", markdown), markdown
-    assert not UNSAFE_LINK_RE.search(markdown), markdown
+    checked = PORTAL_LINK_RE.sub("]", markdown) if portal_links else markdown
+    assert not UNSAFE_LINK_RE.search(checked), markdown
     assert "![" not in markdown.replace("\\!\\[", ""), markdown
 
 
