@@ -1,0 +1,382 @@
+"""Load one dataset: scan, stage, type-checked COPY to Parquet, profile, meta.json, atomic publish."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from catalogue.manifest import DatasetSpec
+from config import get_settings
+from loaders import LoadError, publish
+from loaders.detect import TEXT, SourceScan, TypeGuess, detect_format, is_code_name, scan_source, type_candidates
+from loaders.profile import profile_parquet
+from loaders.readers import (
+    SourceColumn,
+    Staged,
+    duckdb_csv_error,
+    ident,
+    sql_str,
+    stage_csv,
+    stage_geo,
+    stage_json,
+    stage_parquet,
+    stage_spreadsheet,
+)
+
+T = TypeVar("T")
+TYPE_ERROR = "territoire-type"
+NONEMPTY_ERROR = "territoire-nonempty"
+RAGGED = "Expected Number of Columns"
+GEO_FORMATS = ("geojson", "shapefile", "gpkg")
+LON_NAMES = ("longitude", "lon", "lng", "long")
+LAT_NAMES = ("latitude", "lat")
+
+
+@dataclass
+class LoadResult:
+    """Outcome of one `load_dataset` call."""
+
+    dataset_id: str
+    version: str | None
+    rows: int
+    skipped: bool
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] | None = None
+
+
+def connect(tmp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB: no extension download, bounded memory, spills into our own temp directory."""
+    s = get_settings()
+    spill = s.data_dir / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "memory_limit": s.duckdb_memory_limit, "threads": max(1, s.duckdb_threads), "temp_directory": str(spill),
+    })
+    con.execute("SET TimeZone = 'UTC'")  # naive datetimes are taken as UTC, offsets are converted to UTC
+    return con
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, scan: SourceScan, fmt: str, options: dict[str, Any],
+          tmp_dir: Path) -> Staged:
+    if fmt == "csv":
+        return stage_csv(path, scan, options, tmp_dir)
+    if fmt in ("xlsx", "ods"):
+        return stage_spreadsheet(con, path, fmt, options)
+    if fmt == "json":
+        return stage_json(con, path, options)
+    if fmt in GEO_FORMATS:
+        return stage_geo(con, path, fmt, options)
+    if fmt == "parquet":
+        return stage_parquet(con, path, options)
+    raise LoadError(f"{path.name} : format « {fmt} » non pris en charge.")
+
+
+# -------------------------------------------------------------------------------------------- typed columns
+
+_SPACES = "'[ \u00a0\u202f]'"
+
+
+def _value(raw: str) -> str:
+    return f"NULLIF(trim({ident(raw)}), '')"
+
+
+def _trimmed_relation(staged: Staged) -> str:
+    """The staged relation with typed columns trimmed once (not once per predicate and cast)."""
+    cols = [f"{_value(c.raw)} AS {ident(c.raw)}" if c.guess is not None and c.guess.type != "text" else ident(c.raw)
+            for c in staged.columns if not c.drop_if_empty]
+    return f"(SELECT {', '.join(cols)} FROM {staged.relation})"  # noqa: S608 - quoted identifiers only
+
+
+def valid_sql(g: TypeGuess, x: str) -> str:
+    """SQL predicate: the (non-null, trimmed) text value `x` is a valid `g` value."""
+    if g.type == "boolean":
+        return f"lower({x}) IN ('true', 'false', 'vrai', 'faux', 'oui', 'non')"
+    cond = f"regexp_full_match({x}, {sql_str(g.regex() or '')})"
+    if g.type == "date":
+        cond += f" AND try_strptime({x}, {sql_str(g.fmt or '')}) IS NOT NULL"
+    elif g.type == "datetime":
+        test = f"TRY_CAST({x} AS TIMESTAMPTZ)" if g.fmt == "iso" else f"try_strptime({x}, {sql_str(g.fmt or '')})"
+        cond += f" AND {test} IS NOT NULL"
+    return cond
+
+
+def cast_sql(g: TypeGuess, x: str) -> str:
+    """SQL cast of a valid text value to the column type."""
+    if g.type == "boolean":
+        return f"lower({x}) IN ('true', 'vrai', 'oui')"
+    if g.type in ("integer", "number"):
+        clean = x
+        if g.thousands == "space":
+            clean = f"regexp_replace({x}, {_SPACES}, '', 'g')"
+        elif g.thousands:
+            clean = f"replace({x}, {sql_str(g.thousands)}, '')"
+        if g.type == "integer":
+            return f"CAST({clean} AS BIGINT)"
+        if g.decimal == ",":
+            clean = f"replace({clean}, ',', '.')"
+        return f"CAST({clean} AS DOUBLE)"
+    if g.type == "date":
+        return f"CAST({x} AS DATE)" if g.fmt == "%Y-%m-%d" else f"CAST(strptime({x}, {sql_str(g.fmt or '')}) AS DATE)"
+    if g.type == "datetime":
+        if g.fmt == "iso":
+            return f"CAST(CAST({x} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"strptime({x}, {sql_str(g.fmt or '')})"
+    raise ValueError(g.type)
+
+
+def column_sql(col: SourceColumn) -> str:
+    """Output expression of a column over a trimmed all-text relation, once its type is known for sure."""
+    if col.guess is None:
+        return f"CAST({ident(col.raw)} AS VARCHAR)" if col.fixed_type in ("text", "geometry") else ident(col.raw)
+    if col.guess.type == "text":
+        return f"NULLIF({ident(col.raw)}, '')"
+    x = ident(col.raw)
+    return f"CASE WHEN {x} IS NULL THEN NULL ELSE {cast_sql(col.guess, x)} END"
+
+
+_BAD = f"error('{TYPE_ERROR}')"
+
+
+def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> tuple[str, str | None]:
+    """Fast-path expression raising a marked error on any value outside the guessed type, and the DuckDB type
+    the CSV reader may parse natively for it. Cheap tests first: this runs on every value of the file."""
+    g = col.guess
+    if g is None or g.type == "text":
+        return column_sql(col), None
+    c = ident(col.raw)
+    if native and g.type == "date" and g.fmt == dateformat:
+        return c, "DATE"  # DuckDB's dateformat parsing is strict: a bad value fails the read, then the slow path
+    if g.type == "integer" and g.thousands is None:
+        # the text round trip rejects what a cast would accept silently: 024, +5, 1.5, 1_000, spaces
+        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(TRY_CAST({c} AS BIGINT) AS VARCHAR) = {c} "
+                f"THEN TRY_CAST({c} AS BIGINT) ELSE {_BAD} END"), None
+    if g.type == "number" and g.thousands is None:
+        v = f"replace({c}, ',', '.')" if g.decimal == "," else c
+        lead = f"regexp_matches({c}, '^-?0[0-9]')"  # a leading zero means a code
+        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND NOT {lead} "
+                f"THEN CAST({v} AS DOUBLE) ELSE {_BAD} END"), None
+    return f"CASE WHEN {c} IS NULL THEN NULL WHEN {valid_sql(g, c)} THEN {cast_sql(g, c)} ELSE {_BAD} END", None
+
+
+def col_type(col: SourceColumn) -> str:
+    return col.fixed_type or (col.guess.type if col.guess else "text")
+
+
+def _family(g: TypeGuess, decimal: str) -> list[TypeGuess]:
+    """Types a column guessed as `g` on a sample may really have over the whole file, most specific first."""
+    allowed = {"boolean": ("boolean",), "integer": ("integer", "number"), "number": ("number",),
+               "date": ("date", "datetime"), "datetime": ("datetime",)}[g.type]
+    return [c for c in type_candidates(decimal) if c.type in allowed]
+
+
+def refine_types(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Slow path after a checked COPY failed: count, over the whole file, which types every column satisfies."""
+    decimal = str(staged.dialect.get("decimal") or ".")
+    plans: list[tuple[SourceColumn, list[TypeGuess]]] = []
+    aggs: list[str] = []
+    for col in staged.columns:
+        if col.guess is None or (col.guess.type == "text" and not col.drop_if_empty):
+            continue
+        x = _value(col.raw)
+        cands = _family(col.guess, decimal) if col.guess.type != "text" else []
+        plans.append((col, cands))
+        aggs.append(f"count({x})")
+        aggs += [f"count_if({valid_sql(c, x)})" for c in cands]
+    if not aggs:
+        return
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {staged.relation}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
+    i = 0
+    for col, cands in plans:
+        nonnull, counts = row[i], row[i + 1: i + 1 + len(cands)]
+        i += 1 + len(cands)
+        if col.drop_if_empty and nonnull:
+            col.drop_if_empty = False
+            staged.warnings.append(f"Colonne sans en-tête « {col.name} » conservée : elle contient des valeurs.")
+        best = next((c for c, n in zip(cands, counts, strict=True) if n == nonnull), TEXT)
+        if best.type == "integer" and is_code_name(col.name):
+            best = TEXT
+        col.guess = best
+
+
+def _ragged_retry(staged: Staged, fn: Callable[[], T]) -> T:
+    """Run a query over the staged CSV; on a row of the wrong width, diagnose it and retry once."""
+    try:
+        return fn()
+    except duckdb.Error as exc:
+        if RAGGED not in str(exc) or staged.on_ragged is None:
+            raise
+        handler, staged.on_ragged = staged.on_ragged, None
+        handler(str(exc))
+        return fn()
+
+
+def _copy(con: duckdb.DuckDBPyConnection, exprs: list[str], cols: list[SourceColumn], relation: str,
+          out: Path) -> int:
+    select = ", ".join(f"{e} AS {ident(c.name)}" for e, c in zip(exprs, cols, strict=True))
+    res = con.execute(f"COPY (SELECT {select} FROM {relation}) TO {sql_str(str(out))} (FORMAT parquet)")  # noqa: S608 - quoted identifiers/literals
+    return int((res.fetchone() or (0,))[0])
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, out: Path) -> int:
+    """COPY the staged source to Parquet in one pass, types checked on every value; if the sample misled the
+    guess, count every candidate type over the whole file (slow path) and COPY again."""
+
+    def fast() -> int:
+        kept = [c for c in staged.columns if not c.drop_if_empty]
+        fmt = staged.dialect.get("dateformat")
+        pairs = [checked_sql(c, staged.native_types, fmt) for c in kept]
+        exprs = [e for e, _ in pairs]
+        types = {c.raw: t for c, (_, t) in zip(kept, pairs, strict=True) if t}
+        dropped = [c for c in staged.columns if c.drop_if_empty]
+        if dropped and exprs:
+            nonempty = " OR ".join(f"NULLIF(trim({ident(c.raw)}), '') IS NOT NULL" for c in dropped)
+            exprs[0] = f"CASE WHEN {nonempty} THEN error('{NONEMPTY_ERROR}') ELSE {exprs[0]} END"
+        return _copy(con, exprs, kept, staged.reader(types), out)
+
+    def slow() -> int:
+        refine_types(con, staged)
+        kept = [c for c in staged.columns if not c.drop_if_empty]
+        return _copy(con, [column_sql(c) for c in kept], kept, _trimmed_relation(staged), out)
+
+    try:
+        try:
+            rows = _ragged_retry(staged, fast)
+        except duckdb.Error as exc:
+            if RAGGED in str(exc):
+                raise
+            # a value outside the guessed type (marked error, or a native DATE the reader refused)
+            rows = _ragged_retry(staged, slow)
+    except duckdb.Error as exc:
+        if "CSV Error" in str(exc) or staged.dialect.get("format") == "csv":
+            raise duckdb_csv_error(exc) from exc
+        raise LoadError(f"Écriture Parquet impossible : {str(exc).splitlines()[0]}") from exc
+    dropped = [c for c in staged.columns if c.drop_if_empty]
+    if dropped:
+        staged.warnings.append(f"{len(dropped)} colonne(s) vide(s) sans en-tête en fin de ligne supprimée(s).")
+    return rows
+
+
+def _geo_info(staged: Staged, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    if staged.geo.get("kind") != "none":
+        return staged.geo
+    numeric = {c["name"] for c in columns if c["type"] == "number"}
+    lon = next((n for n in LON_NAMES if n in numeric), None)
+    lat = next((n for n in LAT_NAMES if n in numeric), None)
+    if lon and lat:
+        return {"kind": "point", "lon": lon, "lat": lat, "geometry": None}
+    return {"kind": "none"}
+
+
+def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
+               scan: SourceScan | None = None) -> tuple[Staged, SourceScan, int, list[dict[str, Any]], str]:
+    """Scan, stage and write one source file to `out`; the core shared by inspect and load."""
+    if not path.is_file():
+        raise LoadError(f"Fichier source introuvable : {path}")
+    fmt = str(options.get("format") or detect_format(path))
+    scan = scan or scan_source(path, text=fmt == "csv")
+    con = connect(tmp_dir)
+    try:
+        staged = stage(con, path, scan, fmt, options, tmp_dir)
+        if not staged.columns:
+            raise LoadError(f"{path.name} : aucune colonne trouvée.")
+        rows = write_parquet(con, staged, out)
+    finally:
+        con.close()
+    columns = [{"name": c.name, "type": col_type(c), "source_name": c.source_name}
+               for c in staged.columns if not c.drop_if_empty]
+    return staged, scan, rows, columns, fmt
+
+
+def _tmp_dir(prefix: str) -> Path:
+    base = get_settings().data_dir / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+
+
+def inspect_source(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """The `inspect` JSON: dialect, row count and whole-file column types, nothing published."""
+    tmp = _tmp_dir("inspect-")
+    try:
+        staged, _, rows, columns, _ = _read_into(path, options, tmp / "data.parquet", tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    d = staged.dialect
+    return {"format": d.get("format"), "encoding": d.get("encoding"), "delimiter": d.get("delimiter"),
+            "decimal": d.get("decimal"), "header_row": d.get("header_row"), "rows": rows,
+            "columns": [{"name": c["name"], "type": c["type"], "source_name": c["source_name"]} for c in columns],
+            "warnings": staged.warnings, "geo": _geo_info(staged, columns)}
+
+
+def _changes(prev: dict[str, Any] | None, rows: int, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    if prev is None:
+        return {"previous_version": None, "rows_added": rows, "rows_removed": 0, "columns_added": [],
+                "columns_removed": []}
+    before = [c["name"] for c in prev.get("columns", [])]
+    after = [c["name"] for c in columns]
+    delta = rows - int(prev.get("rows") or 0)
+    return {"previous_version": prev.get("version"), "rows_added": max(delta, 0), "rows_removed": max(-delta, 0),
+            "columns_added": [c for c in after if c not in before],
+            "columns_removed": [c for c in before if c not in after]}
+
+
+def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_info: dict[str, Any] | None = None,
+                 force: bool = False) -> LoadResult:
+    """Load `spec` (or `source_path`, e.g. a downloaded file) and publish a new version unless unchanged."""
+    path = source_path or spec.source_file()
+    if path is None:
+        raise LoadError(f"« {spec.id} » : source distante, à charger par « python -m loaders refresh ».")
+    path = Path(path)
+    options = dict(spec.source.options)
+    with publish.dataset_lock(spec.id):
+        if not path.is_file():
+            raise LoadError(f"« {spec.id} » : fichier source introuvable ({path}).")
+        fmt = str(options.get("format") or detect_format(path))
+        scan = scan_source(path, text=fmt == "csv")
+        prev = publish.current_meta(spec.id)
+        prev_src = (prev or {}).get("source") or {}
+        if prev and not force and prev_src.get("sha256") == scan.sha256 and prev_src.get("options", {}) == options:
+            return LoadResult(spec.id, prev.get("version"), int(prev.get("rows") or 0), True, [], prev)
+        version = publish.new_version(spec.id)
+        vtmp = publish.begin_version(spec.id, version)
+        work = _tmp_dir(f"load-{spec.id}-")
+        try:
+            staged, scan, rows, columns, fmt = _read_into(path, options, vtmp / "data.parquet", work, scan)
+            for col in columns:
+                doc = spec.columns.get(col["name"]) or spec.columns.get(col["source_name"])
+                if doc:
+                    col.update({"label": doc.label, "description": doc.description, "unit": doc.unit})
+            con = connect(work)
+            try:
+                profile = profile_parquet(con, vtmp / "data.parquet", columns)
+            finally:
+                con.close()
+            d = staged.dialect
+            source: dict[str, Any] = {
+                "path": spec.source.path, "url": spec.source.url, "page": spec.source.page, "sha256": scan.sha256,
+                "size": scan.size, "format": fmt, "encoding": d.get("encoding"), "delimiter": d.get("delimiter"),
+                "decimal": d.get("decimal"), "header_row": d.get("header_row"), "etag": None, "last_modified": None,
+                "options": options,
+            }
+            source.update({k: v for k, v in d.items() if k not in source})
+            source.update(source_info or {})
+            meta = {
+                "dataset_id": spec.id, "version": version, "rows": rows,
+                "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"), "title": spec.title, "source": source,
+                "columns": columns, "warnings": staged.warnings, "profile": profile,
+                "geo": _geo_info(staged, columns), "changes": _changes(prev, rows, columns),
+            }
+            publish.commit_version(spec.id, version, vtmp, meta)
+        except BaseException:
+            publish.abort_version(vtmp)
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return LoadResult(spec.id, version, rows, False, list(staged.warnings), meta)

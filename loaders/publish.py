@@ -1,0 +1,195 @@
+"""Atomic, versioned publishing into the warehouse: temp dir + fsync + rename, then os.replace of the pointers."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from config import get_settings
+from loaders import LoadError
+
+VERSION_RE = re.compile(r"^\d{8}T\d{12}Z$")
+TMP_PREFIX = ".tmp-"
+VERSION_FMT = "%Y%m%dT%H%M%S%fZ"
+
+
+def warehouse() -> Path:
+    return get_settings().warehouse_dir
+
+
+def dataset_dir(dataset_id: str) -> Path:
+    return warehouse() / dataset_id
+
+
+def new_version(dataset_id: str) -> str:
+    """`YYYYmmddTHHMMSSffffffZ` in UTC, strictly after every existing version of the dataset."""
+    now = datetime.now(UTC)
+    existing = [v["version"] for v in list_versions(dataset_id)]
+    if existing:
+        last = datetime.strptime(max(existing), VERSION_FMT).replace(tzinfo=UTC)
+        now = max(now, last + timedelta(microseconds=1))
+    return now.strftime(VERSION_FMT)
+
+
+@contextlib.contextmanager
+def dataset_lock(dataset_id: str) -> Iterator[None]:
+    """Exclusive per-dataset lock (fcntl): two loaders never publish the same dataset at once."""
+    ddir = dataset_dir(dataset_id)
+    ddir.mkdir(parents=True, exist_ok=True)
+    with _flock(ddir / ".lock"):
+        yield
+
+
+@contextlib.contextmanager
+def _flock(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write to a temp file in the same directory, fsync, then os.replace: readers see old or new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def begin_version(dataset_id: str, version: str) -> Path:
+    """A fresh temporary version directory (call with the dataset lock held); stale ones are removed first."""
+    vdir = dataset_dir(dataset_id) / "versions"
+    vdir.mkdir(parents=True, exist_ok=True)
+    for stale in vdir.glob(TMP_PREFIX + "*"):
+        # only a killed or crashed loader leaves one behind: the lock guarantees nobody is writing it
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = vdir / f"{TMP_PREFIX}{version}"
+    tmp.mkdir()
+    return tmp
+
+
+def abort_version(tmp: Path) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def commit_version(dataset_id: str, version: str, tmp: Path, meta: dict[str, Any]) -> Path:
+    """Write meta.json, fsync everything, rename the directory, then point current.json and the registry at it."""
+    write_json_atomic(tmp / "meta.json", meta)
+    for f in tmp.iterdir():
+        with f.open("rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+    final = tmp.parent / version
+    os.rename(tmp, final)
+    _fsync_dir(tmp.parent)
+    _set_current(dataset_id, version)
+    prune(dataset_id)
+    return final
+
+
+def _set_current(dataset_id: str, version: str) -> None:
+    write_json_atomic(dataset_dir(dataset_id) / "current.json", {"version": version})
+    vdir = dataset_dir(dataset_id) / "versions" / version
+    meta = json.loads((vdir / "meta.json").read_text(encoding="utf-8"))
+    with _flock(warehouse() / ".registry.lock"):
+        reg = read_registry()
+        reg.setdefault("datasets", {})[dataset_id] = {
+            "version": version, "parquet": str(vdir / "data.parquet"), "meta": str(vdir / "meta.json"),
+            "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at"),
+        }
+        reg["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        write_json_atomic(warehouse() / "registry.json", reg)
+
+
+def read_registry() -> dict[str, Any]:
+    """`{"updated_at", "datasets": {id: {"version", "parquet" (absolute path), "meta" (absolute path), ...}}}`."""
+    path = warehouse() / "registry.json"
+    if not path.exists():
+        return {"updated_at": None, "datasets": {}}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def current_version(dataset_id: str) -> str | None:
+    path = dataset_dir(dataset_id) / "current.json"
+    if not path.exists():
+        return None
+    return str(json.loads(path.read_text(encoding="utf-8"))["version"])
+
+
+def read_meta(dataset_id: str, version: str) -> dict[str, Any] | None:
+    path = dataset_dir(dataset_id) / "versions" / version / "meta.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def current_meta(dataset_id: str) -> dict[str, Any] | None:
+    """meta.json of the version currently served, or None when the dataset was never loaded."""
+    version = current_version(dataset_id)
+    return read_meta(dataset_id, version) if version else None
+
+
+def list_versions(dataset_id: str) -> list[dict[str, Any]]:
+    """Published versions, newest first: version, rows, loaded_at, sha256, current."""
+    vdir = dataset_dir(dataset_id) / "versions"
+    if not vdir.exists():
+        return []
+    current = current_version(dataset_id)
+    out: list[dict[str, Any]] = []
+    for d in sorted((p for p in vdir.iterdir() if VERSION_RE.match(p.name)), key=lambda p: p.name, reverse=True):
+        meta = read_meta(dataset_id, d.name) or {}
+        out.append({"version": d.name, "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at"),
+                    "sha256": (meta.get("source") or {}).get("sha256"), "current": d.name == current})
+    return out
+
+
+def prune(dataset_id: str) -> list[str]:
+    """Delete versions beyond `settings.keep_versions` (newest kept); the current one is never deleted."""
+    keep = max(1, get_settings().keep_versions)
+    current = current_version(dataset_id)
+    removed: list[str] = []
+    for v in list_versions(dataset_id)[keep:]:
+        if v["version"] != current:
+            shutil.rmtree(dataset_dir(dataset_id) / "versions" / v["version"], ignore_errors=True)
+            removed.append(v["version"])
+    return removed
+
+
+def restore(dataset_id: str, version: str) -> dict[str, Any]:
+    """Serve an older (kept) version again; returns its meta. Raises LoadError when it does not exist."""
+    with dataset_lock(dataset_id):
+        meta = read_meta(dataset_id, version) if VERSION_RE.match(version) else None
+        if meta is None:
+            known = ", ".join(v["version"] for v in list_versions(dataset_id)) or "aucune"
+            raise LoadError(f"Version « {version} » introuvable pour « {dataset_id} » (versions : {known}).")
+        _set_current(dataset_id, version)
+        return meta
