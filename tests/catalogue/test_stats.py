@@ -1,0 +1,98 @@
+"""Usage statistics: counters, failed searches, created on demand in the private directory, safe from threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+import config
+from catalogue import stats
+
+
+@pytest.fixture
+def private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(tmp_path / "data"))
+    config.get_settings.cache_clear()
+    yield tmp_path / "data" / "private"
+    config.get_settings.cache_clear()
+
+
+def test_created_on_demand_in_wal_mode(private: Path) -> None:
+    assert not (private / "stats.sqlite").exists()
+    assert stats.popularity() == {}
+    path = private / "stats.sqlite"
+    assert path.is_file() and stats.db_path() == path
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_views_downloads_and_popularity(private: Path) -> None:
+    stats.record_view("colleges")
+    stats.record_view("colleges")
+    stats.record_download("colleges", "CSV")
+    stats.record_download("musees-de-france", "parquet")
+    assert stats.popularity() == {"colleges": {"views": 2, "downloads": 1},
+                                  "musees-de-france": {"views": 0, "downloads": 1}}
+    assert stats.download_formats("colleges") == {"csv": 1}
+
+
+@pytest.mark.parametrize("bad", ["", "../etc/passwd", "x" * 500, "A B", None, 42])
+def test_invalid_ids_are_ignored(private: Path, bad: object) -> None:
+    stats.record_view(bad)  # type: ignore[arg-type]
+    stats.record_download(bad, "csv")  # type: ignore[arg-type]
+    assert stats.popularity() == {}
+
+
+def test_failed_searches_grouped_most_frequent_first(private: Path) -> None:
+    stats.record_search("chevaux", {}, 0)
+    stats.record_search("Chevaux", {}, 0)
+    stats.record_search("musées", {"theme": ["culture_and_recreation"]}, 2)
+    stats.record_search("vélo", {"licence": ["lov2"], "theme": ["health", "culture_and_recreation"]}, 0)
+    stats.record_search("x" * 1000, {}, 0)
+    failed = stats.failed_searches(10)
+    assert failed[0]["q"].lower() == "chevaux" and failed[0]["count"] == 2
+    velo = next(f for f in failed if f["q"] == "vélo")
+    assert velo["filters"] == {"licence": ["lov2"], "theme": ["culture_and_recreation", "health"]}
+    assert all(f["q"] != "musées" for f in failed)
+    assert max(len(f["q"]) for f in failed) == stats.MAX_QUERY_CHARS
+    assert len(stats.failed_searches(1)) == 1
+    assert stats.search_count() == 5
+
+
+def test_concurrent_writers_from_threads_lose_nothing(private: Path) -> None:
+    n_threads, per_thread = 8, 40
+    errors: list[BaseException] = []
+    start = threading.Barrier(n_threads)
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            for j in range(per_thread):
+                stats.record_view("colleges")
+                if j % 4 == 0:
+                    stats.record_download("colleges", "csv")
+                if j % 10 == 0:
+                    stats.record_search(f"t{i}", {}, 0)
+                stats.popularity()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert stats.popularity()["colleges"] == {"views": n_threads * per_thread, "downloads": n_threads * per_thread // 4}
+    assert stats.search_count() == n_threads * per_thread // 10
+
+
+def test_a_broken_database_never_breaks_the_caller(private: Path) -> None:
+    private.mkdir(parents=True)
+    (private / "stats.sqlite").write_bytes(b"not a database at all" * 100)
+    stats.record_view("colleges")
+    stats.record_search("q", {}, 0)
+    assert stats.popularity() == {} and stats.failed_searches() == []
