@@ -110,6 +110,36 @@ def _add_url_arguments(p: argparse.ArgumentParser, *, url_help: str) -> None:
     p.set_defaults(func=_friendly(cmd_add_url))
 
 
+def _extend_core_add(parser: argparse.ArgumentParser) -> None:
+    """Let the core `add PATH` also take an http(s) URL: URLs come here, paths keep the core behaviour."""
+    core_func = parser.get_default("func")
+    if core_func is None or getattr(core_func, "_territoire_url_aware", False):
+        return
+
+    def add_path_or_url(args: argparse.Namespace) -> int:
+        from loaders.sources.url import is_url
+
+        path = str(getattr(args, "path", ""))
+        if not is_url(path):
+            return int(core_func(args))
+        from loaders.sources.ods import make_id
+        from loaders.sources.refresh import add_url
+
+        dataset_id = args.id or make_id(path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0], prefix="")
+        options = {k: getattr(args, k, None) for k in ("sheet", "header_row", "records_path", "encoding",
+                                                       "delimiter", "layer")}
+        outcome = add_url(path, dataset_id, title=args.title, publisher=args.publisher,
+                          license_id=args.license or "notspecified", description=args.description or "",
+                          page=args.page, options={k: v for k, v in options.items() if v is not None})
+        return _print_outcomes([outcome])
+
+    add_path_or_url._territoire_url_aware = True  # type: ignore[attr-defined]
+    parser.set_defaults(func=_friendly(add_path_or_url))
+    for action in parser._actions:  # noqa: SLF001 - reword the positional's help only
+        if action.dest == "path":
+            action.help = "chemin d'un fichier local, ou adresse http(s) d'un fichier distant"
+
+
 def register(subparsers: Any) -> None:
     """Add our subcommands to the core CLI's subparsers (each sets `func(args) -> int`)."""
     harvest = subparsers.add_parser("harvest", help="moissonner un portail Opendatasoft ou data.gouv.fr")
@@ -150,10 +180,13 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("add-url", help="ajouter un fichier distant (CSV, XLSX, GeoJSON, Parquet, ZIP)")
     _add_url_arguments(p, url_help="adresse http(s) du fichier")
-    if "add" not in getattr(subparsers, "choices", {}):
-        # The core CLI owns `add PATH`; when it is absent (python -m loaders.sources) `add URL` is ours.
+    core_add = getattr(subparsers, "choices", {}).get("add")
+    if core_add is None:
+        # `python -m loaders.sources`: no core `add`, so `add URL` is ours.
         p = subparsers.add_parser("add", help="ajouter un fichier distant par son adresse")
         _add_url_arguments(p, url_help="adresse http(s) du fichier")
+    else:
+        _extend_core_add(core_add)
 
     p = subparsers.add_parser("sources", help="état des sources distantes (dernier succès, erreur, prochain passage)")
     p.add_argument("--json", action="store_true")

@@ -197,3 +197,31 @@ def test_cli_add_refresh_and_status(srv: FakeServer) -> None:
     failed = subprocess.run([*run, "refresh", "--force"], cwd=ROOT, env=_env(), capture_output=True, text=True,
                             timeout=120)
     assert failed.returncode == 1 and "ÉCHEC" in failed.stdout and "Traceback" not in failed.stderr
+
+
+def test_core_cli_integration(srv: FakeServer) -> None:
+    """`python -m loaders`: our subcommands are registered, `add` takes a URL, `build` refreshes remote entries."""
+    from tests.loaders.server import serve_ods_portal
+
+    serve_ods_portal(srv)
+    run = [sys.executable, "-m", "loaders"]
+
+    def call(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*run, *args], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=180)
+
+    harvest = call("harvest", "ods", srv.base_url, "--dataset", "communes-dordogne")
+    assert harvest.returncode == 0, harvest.stdout + harvest.stderr
+    assert "ods-communes-dordogne [ods] : mis à jour" in harvest.stdout
+    add = call("add", srv.base_url + "/files/communes.csv", "--id", "communes-par-url")
+    assert add.returncode == 0, add.stdout + add.stderr
+    assert publish.current_meta("communes-par-url")["rows"] == 50
+    build = call("build")
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "inchangé ods-communes-dordogne" in build.stdout and "inchangé communes-par-url" in build.stdout
+    srv.fault("/files/communes.csv", "status", times=50, status=503)
+    broken = call("build", "--force")
+    assert broken.returncode == 1 and "communes-par-url" in broken.stderr and "503" in broken.stderr
+    assert publish.current_meta("communes-par-url")["rows"] == 50
+    srv.faults.clear()
+    refresh = call("refresh")
+    assert refresh.returncode == 0 and "2 source(s) : 0 en échec" in refresh.stdout
