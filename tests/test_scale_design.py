@@ -1,0 +1,194 @@
+"""Design of large datasets (not timings): only pages of rows and bounded map payloads reach Python; cache and limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import config
+import queries
+from bench import generate
+
+TABLE_ROWS = 200_000
+POINTS = 1_000_000  # the real map target size: generating and publishing it takes a few seconds
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A warehouse holding only the generated datasets, published by the real loader (bench/generate.py)."""
+    data_dir = tmp_path_factory.mktemp("scale") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in generate.bench_env(data_dir).items():
+            mp.setenv(key, value)
+        config.get_settings.cache_clear()
+        generate.build(TABLE_ROWS, POINTS, data_dir)
+        yield data_dir
+    config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def bench_env(bench_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Per test: point the settings at the module's bench warehouse again (the autouse fixture clears them)."""
+    for key, value in generate.bench_env(bench_data).items():
+        monkeypatch.setenv(key, value)
+    config.get_settings.cache_clear()
+    from queries.cache import CACHE
+
+    CACHE.clear()
+    return bench_data
+
+
+class ExecuteSpy:
+    """Wraps `Warehouse.execute` (the only executor) and records the size of every result handed to Python."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, int, list[str]]] = []
+        self.streams = 0
+        original = queries.Warehouse.execute
+        original_stream = queries.Warehouse.stream
+        spy = self
+
+        def execute(wh: queries.Warehouse, sql: str, *args: Any, **kwargs: Any) -> queries.Result:
+            result = original(wh, sql, *args, **kwargs)
+            spy.calls.append((sql, len(result.frame), list(result.frame.columns)))
+            return result
+
+        def stream(wh: queries.Warehouse, *args: Any, **kwargs: Any) -> Any:
+            spy.streams += 1
+            return original_stream(wh, *args, **kwargs)
+
+        monkeypatch.setattr(queries.Warehouse, "execute", execute)
+        monkeypatch.setattr(queries.Warehouse, "stream", stream)
+
+
+def test_generated_data_is_marked_and_kept_out_of_the_real_catalogue(bench_env: Path) -> None:
+    catalogue_dir = generate.bench_catalogue_dir(bench_env)
+    assert catalogue_dir.is_relative_to(bench_env)
+    for ds_id in (generate.TABLE_ID, generate.POINTS_ID):
+        assert not (ROOT / "catalogue" / "datasets" / f"{ds_id}.toml").exists()
+        text = (catalogue_dir / f"{ds_id}.toml").read_text(encoding="utf-8")
+        assert "generated = true" in text
+        assert "[Généré pour les tests de performance]" in text
+    from catalogue.manifest import load_manifest
+
+    assert load_manifest(catalogue_dir) == []  # generated entries are never listed unless asked for
+    meta = queries.dataset_meta(generate.TABLE_ID)
+    assert meta["rows"] == TABLE_ROWS
+    # Same columns as the real dataset, codes still valid INSEE commune codes of the Dordogne.
+    real = ROOT / "data" / "dordogne" / "population" / "population_communes_24_long.csv"
+    assert [c["name"] for c in meta["columns"]] == real.read_text(encoding="utf-8").splitlines()[0].split(",")
+    bad = queries.warehouse().execute(
+        f"SELECT count(*) FROM {queries.table_name(generate.TABLE_ID)} "
+        "WHERE NOT regexp_matches(code_insee_cog2026, '^24[0-9]{3}$') OR ptot <> pmun + pcap", {}, max_rows=1)
+    assert int(bad.frame.iloc[0, 0]) == 0
+    points = queries.dataset_meta(generate.POINTS_ID)
+    assert points["rows"] == POINTS and points["geo"]["kind"] == "point"
+
+
+def test_table_view_queries_return_one_page_not_the_dataset(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The builder's count/page/facet/chart queries: DuckDB does the work, Python receives a page or an aggregate."""
+    from queries import dataset_view as dv
+
+    spy = ExecuteSpy(monkeypatch)
+    schema = dv.Schema.from_meta(generate.TABLE_ID, queries.dataset_meta(generate.TABLE_ID))
+    view = dv.DatasetView(dataset_id=generate.TABLE_ID, tab="tableau", sort="pmun", desc=True, page=3,
+                          filters=(dv.Filter("millesime", "gte", 2019, "2019"),))
+    n = int(dv.run(dv.count_query(view, schema)).iloc[0, 0])
+    page = dv.run(dv.rows_query(view, schema))
+    dv.run(dv.facet_query(view, schema, "nom_origine"))
+    dv.run(dv.chart_query(view, schema, dv.ChartSpec(kind="bar", x="millesime", y="pmun", agg="sum")).query)
+    assert n > 10 * view.size and len(page) == view.size
+    assert spy.calls and max(rows for _, rows, _ in spy.calls) <= 100  # facets: top 100; everything else smaller
+    assert spy.streams == 0
+
+
+def test_dataset_page_table_tab_materialises_at_most_a_page(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open the real dataset page on the 200k-row dataset (table tab, then filtered and sorted): no result frame of
+    the dataset's rows is larger than the page, and no frame at all comes near the dataset's size."""
+    page_file = ROOT / "pages" / "dataset.py"
+    if not page_file.exists() or "dataset_view" not in page_file.read_text(encoding="utf-8"):
+        pytest.skip("the dataset page does not use queries.dataset_view yet (its table tab is not written)")
+    from streamlit.testing.v1 import AppTest
+
+    import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (holding reuses.py) on sys.path
+
+    spy = ExecuteSpy(monkeypatch)
+    columns = {c["name"] for c in queries.dataset_meta(generate.TABLE_ID)["columns"]}
+    for params in ({"id": generate.TABLE_ID, "tab": "tableau"},
+                   {"id": generate.TABLE_ID, "tab": "tableau", "f": "millesime:gte:2020", "sort": "-pmun"}):
+        # Through the router (the page links to other registered pages), then to the page with its deep link.
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.switch_page("pages/dataset.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        shown = [df.value for df in at.dataframe]
+        assert any(len(v) > 0 for v in shown), "the table tab shows no rows"
+    assert spy.calls, "the page ran no query through the executor"
+    page_sizes = [rows for _, rows, cols in spy.calls if columns <= set(cols)]
+    from queries import dataset_view as dv
+
+    assert dv.DEFAULT_PAGE_SIZE in page_sizes, f"no page of rows was fetched: {page_sizes}"
+    assert max(page_sizes) <= max(dv.PAGE_SIZES)
+    assert max(rows for _, rows, _ in spy.calls) <= 1_000 < TABLE_ROWS
+    assert spy.streams == 0
+
+
+def test_map_payload_at_territory_zoom_is_small_for_a_million_points(bench_env: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.scale import deck_payload
+    from queries import binning
+
+    spy = ExecuteSpy(monkeypatch)
+    data = binning.map_data(generate.POINTS_ID)
+    assert data.kind == "bins"
+    assert data.points_in_view == POINTS  # every point is counted in some cell: nothing dropped
+    payload = deck_payload(data.frame, data.kind)
+    assert len(payload) <= 2_000_000
+    assert max(rows for _, rows, _ in spy.calls) <= binning.MAX_BINS
+    # Zoomed in on the countryside: individual points, bounded by LIMIT.
+    z = 14
+    half = 600 * 360 / (256 * 2**z)
+    rural = binning.BBox(0.7486 - half, 45.5026 - half / 2, 0.7486 + half, 45.5026 + half / 2)
+    near = binning.map_data(generate.POINTS_ID, z, rural)
+    assert near.kind == "points" and 0 < len(near.frame) <= binning.MAX_POINTS
+    # Zoomed in on the densest town: too many points for the browser, so finer bins, still small.
+    town = binning.BBox(0.712 - half, 45.1917 - half / 2, 0.712 + half, 45.1917 + half / 2)
+    dense = binning.map_data(generate.POINTS_ID, z, town)
+    assert len(deck_payload(dense.frame, dense.kind)) <= 2_000_000
+
+
+def test_results_are_cached_per_data_version(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from queries import binning
+    from queries.cache import CACHE
+
+    spy = ExecuteSpy(monkeypatch)
+    first = binning.map_data(generate.POINTS_ID)
+    ran = len(spy.calls)
+    again = binning.map_data(generate.POINTS_ID)
+    assert len(spy.calls) == ran, "the second identical call must be answered by the cache"
+    assert again.frame.equals(first.frame)
+    again.frame.loc[0, "n"] = -1  # a caller changing its copy does not change the cached result
+    assert binning.map_data(generate.POINTS_ID).frame.loc[0, "n"] != -1
+    # A new version of any dataset changes data_version(): the cache is bypassed.
+    registry = bench_env / "warehouse" / "registry.json"
+    data = json.loads(registry.read_text())
+    data["updated_at"] = "touched"
+    registry.write_text(json.dumps(data))
+    binning.map_data(generate.POINTS_ID)
+    assert len(spy.calls) > ran
+    assert CACHE.stats()["bytes"] <= 64_000_000
+
+
+def test_duckdb_limits_come_from_configuration(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_DUCKDB_MEMORY", "300MB")
+    monkeypatch.setenv("TERRITOIRE_DUCKDB_THREADS", "1")
+    config.get_settings.cache_clear()
+    row = queries.warehouse().execute(
+        "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t", {}, max_rows=1).frame.iloc[0]
+    assert str(row["m"]) in ("286.1 MiB", "300.0 MB") and int(row["t"]) == 1
