@@ -364,9 +364,10 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     header_line, header = recs[header_idx]
     data = [r for _, r in recs[header_idx + 1:]]
     skip = recs[header_idx + 1][0] if header_idx + 1 < len(recs) else header_line + 1
-    # the real width is the widest regular row (trailing empty fields included), at least the header's
-    full = Counter(len(r) for r in data)
-    ncols = max([len(rstrip_empty(header))] + [w for w, n in full.items() if n * 20 >= max(1, len(data))])
+    # the header fixes the width, unless most rows are wider (e.g. every line ends with a stray delimiter)
+    widths = Counter(len(r) for r in data)
+    modal = max(widths.items(), key=lambda kv: (kv[1], kv[0]))[0] if widths else len(header)
+    ncols = max(len(header), modal)
     warnings: list[str] = []
     if header_idx:
         warnings.append(f"{header_line} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
@@ -405,8 +406,10 @@ def _looks_numeric(cell: str) -> bool:
     return bool(_NUMERICISH.fullmatch(cell))
 
 
-_COMMA_DEC = re.compile(r"-?[0-9]+,[0-9]+")
+# "1 234,5" / "1.234,5" / "12,5" count for a decimal comma; "1.5" for a dot, but "1.234" is ambiguous
+_COMMA_DEC = re.compile(r"-?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+,[0-9]+|-?[0-9]+,[0-9]+")
 _DOT_DEC = re.compile(r"-?[0-9]+\.[0-9]+")
+_DOT_GROUPS = re.compile(r"-?[0-9]{1,3}(\.[0-9]{3})+")
 
 
 def _decimal_of(rows: list[list[str]], delim: str) -> str:
@@ -418,7 +421,7 @@ def _decimal_of(rows: list[list[str]], delim: str) -> str:
             c = cell.strip()
             if _COMMA_DEC.fullmatch(c):
                 comma += 1
-            elif _DOT_DEC.fullmatch(c):
+            elif _DOT_DEC.fullmatch(c) and not _DOT_GROUPS.fullmatch(c):
                 dot += 1
     return "," if comma > dot else "."
 
