@@ -6,7 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from catalogue import vocab
 from catalogue.manifest import DatasetSpec
@@ -28,7 +28,7 @@ def api(base: str | None = None) -> str:
 
 
 def fetch_dataset(id_or_slug: str, base: str | None = None) -> dict[str, Any]:
-    url = f"{api(base)}/datasets/{id_or_slug.strip('/')}/"
+    url = f"{api(base)}/datasets/{quote(id_or_slug.strip('/'), safe='')}/"
     try:
         data = http.get_json(url)
     except http.NotFound as exc:

@@ -9,7 +9,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from catalogue import vocab
 from catalogue.manifest import ID_RE, DatasetSpec
@@ -39,11 +39,11 @@ def api_base(portal: str) -> str:
 
 
 def export_url(portal: str, dataset_id: str, fmt: str) -> str:
-    return f"{api_base(portal)}/catalog/datasets/{dataset_id}/exports/{fmt}"
+    return f"{api_base(portal)}/catalog/datasets/{quote(dataset_id, safe='')}/exports/{fmt}"
 
 
 def dataset_page(portal: str, dataset_id: str) -> str:
-    return f"{portal_root(portal)}/explore/dataset/{dataset_id}/"
+    return f"{portal_root(portal)}/explore/dataset/{quote(dataset_id, safe='')}/"
 
 
 # ------------------------------------------------------------------------------------------ fetching
@@ -78,7 +78,7 @@ def fetch_catalogue(portal: str, *, where: str | None = None, refine: list[str] 
 
 
 def fetch_dataset(portal: str, dataset_id: str) -> dict[str, Any]:
-    url = f"{api_base(portal)}/catalog/datasets/{dataset_id}"
+    url = f"{api_base(portal)}/catalog/datasets/{quote(dataset_id, safe='')}"
     try:
         data = http.get_json(url)
     except http.NotFound as exc:
@@ -153,8 +153,8 @@ def html_to_markdown(value: str | None) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n[ \t]+", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    # Stray "<" left by broken HTML would be read as a tag by a Markdown renderer.
-    return html.unescape(text).replace("<", "‹").replace(">", "›").strip()
+    # Entities such as &lt;script&gt; decode to tag-like text a Markdown renderer could take for HTML.
+    return re.sub(r"<(?=[A-Za-z/!?])", "‹", html.unescape(text)).strip()
 
 
 def _fold(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import tomllib
@@ -184,6 +185,15 @@ def refresh_all(ids: list[str] | None = None, *, force: bool = False, due_only: 
 # ------------------------------------------------------------------------------ harvest = manifest + refresh
 
 
+def _exclusive(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Harvests share private/downloads with `refresh`, which sweeps it: never run them at the same time."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with state.refresh_lock():
+            return func(*args, **kwargs)
+    return wrapper
+
+
 def publish_manifest(entry: dict[str, Any], *, load: bool = True) -> Outcome:
     """Write one harvested manifest entry, then load it like a refresh would (failure recorded, not raised)."""
     from catalogue.manifest import write_spec
@@ -197,6 +207,7 @@ def publish_manifest(entry: dict[str, Any], *, load: bool = True) -> Outcome:
     return outcome
 
 
+@_exclusive
 def harvest_ods(portal: str, dataset_ids: list[str] | None = None, *, as_id: str | None = None,
                 where: str | None = None, refine: list[str] | None = None, select: str | None = None,
                 catalogue_where: str | None = None, catalogue_refine: list[str] | None = None,
@@ -227,6 +238,7 @@ def harvest_ods(portal: str, dataset_ids: list[str] | None = None, *, as_id: str
     return outcomes
 
 
+@_exclusive
 def harvest_datagouv(ids_or_slugs: list[str] | None = None, *, resource_ids: list[str] | None = None,
                      as_id: str | None = None, q: str | None = None, organization: str | None = None,
                      tags: list[str] | None = None, limit: int = 20, base: str | None = None,
@@ -263,6 +275,7 @@ def harvest_datagouv(ids_or_slugs: list[str] | None = None, *, resource_ids: lis
     return outcomes
 
 
+@_exclusive
 def add_url(file_url: str, dataset_id: str, *, load: bool = True, **meta: Any) -> Outcome:
     """Add a remote file (CSV, XLSX, GeoJSON, Parquet, ZIP...) to the catalogue and load it."""
     if not url.is_url(file_url):

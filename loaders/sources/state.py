@@ -7,7 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,12 +98,15 @@ def _write(sources: dict[str, dict[str, Any]]) -> None:
         raise
 
 
-def update_source(source_id: str, **fields: Any) -> dict[str, Any]:
-    """Merge `fields` into one source's state (read-modify-write under a lock) and return the new entry."""
+def update_source(source_id: str, _compute: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                  **fields: Any) -> dict[str, Any]:
+    """Merge `fields` (and `_compute(previous entry)`) into one source's state, read-modify-write under a lock."""
     with _file_lock(".sources_state.lock"):
         sources = load_state()
         entry = dict(sources.get(source_id) or {})
         entry.update(fields)
+        if _compute is not None:
+            entry.update(_compute(dict(sources.get(source_id) or {})))
         sources[source_id] = entry
         _write(sources)
         return entry
@@ -149,10 +152,14 @@ def record_failure(source_id: str, *, kind: str, url: str, frequency: str, messa
                    retry_after: float | None = None) -> dict[str, Any]:
     """After a failed refresh: the last good version stays served; retry sooner than the normal interval."""
     at = now_utc()
-    failures = int((load_state().get(source_id) or {}).get("failures") or 0) + 1
-    return update_source(source_id, kind=kind, url=url, last_checked=iso(at), last_error=message,
-                         last_error_at=iso(at), failures=failures, last_outcome="failed",
-                         next_refresh=iso(next_refresh(frequency, failures=failures, retry_after=retry_after, at=at)))
+
+    def backoff(previous: dict[str, Any]) -> dict[str, Any]:
+        failures = int(previous.get("failures") or 0) + 1
+        return {"failures": failures,
+                "next_refresh": iso(next_refresh(frequency, failures=failures, retry_after=retry_after, at=at))}
+
+    return update_source(source_id, backoff, kind=kind, url=url, last_checked=iso(at), last_error=message,
+                         last_error_at=iso(at), last_outcome="failed")
 
 
 def _display_url(kind: str, url: str, options: dict[str, Any]) -> str:

@@ -117,6 +117,14 @@ def test_read_timeout_retried(srv: FakeServer, tmp_path: Path) -> None:
     assert srv.hits("/file.csv") == 2
 
 
+def test_body_stalling_mid_stream_is_retried(srv: FakeServer, tmp_path: Path) -> None:
+    # Headers arrive, then the body stalls longer than the read timeout: urllib3 cannot retry that, we do.
+    srv.fault("/file.csv", "slow", times=1, seconds=1.5)
+    d = http.download(srv.base_url + "/file.csv", tmp_path)
+    assert d.path is not None and d.path.read_bytes() == BODY
+    assert srv.hits("/file.csv") == 2 and list(tmp_path.iterdir()) == [d.path]
+
+
 def test_timeout_forever_is_an_error(srv: FakeServer) -> None:
     srv.fault("/api.json", "delay", times=10, seconds=1.3)
     with pytest.raises(http.HttpError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,10 +96,10 @@ def test_theme_mapping() -> None:
 def test_html_description_sanitised() -> None:
     text = ods.html_to_markdown('<p>Des <strong>communes</strong></p><ul><li><a href="https://x.fr">lien</a></li>'
                                 '<li><a href="javascript:alert(1)">piège</a></li></ul><script>alert(1)</script>'
-                                '<img src=x onerror=alert(1)>&lt;b&gt;')
+                                '<img src=x onerror=alert(1)>&lt;b&gt; population < 500</p>')
     assert "**communes**" in text and "- [lien](https://x.fr)" in text
-    assert "javascript" not in text and "alert" not in text and "<" not in text
-    assert "piège" in text
+    assert "javascript" not in text and "alert" not in text and not re.search(r"<[A-Za-z/]", text)
+    assert "piège" in text and "population < 500" in text
 
 
 def test_portal_root_and_ids() -> None:
@@ -158,13 +159,14 @@ def test_dataset_page_shows_harvested_dataset(portal_srv: tuple[FakeServer, dict
 
     srv, _ = portal_srv
     harvest_ods(srv.base_url, ["communes-dordogne"])
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "dataset.py"), default_timeout=60)
     at.query_params["id"] = "ods-communes-dordogne"
-    at.switch_page("pages/dataset.py")
     at.run()
     assert not at.exception
-    shown = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    shown = " ".join(str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption")
+                     for e in getattr(at, kind))
     assert "Communes de la Dordogne" in shown
+    assert "Département de la Dordogne" in shown  # the harvested publisher
 
 
 def test_chosen_dataset_with_subset_and_local_id(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
