@@ -1,0 +1,135 @@
+"""Cached data access of the dataset page: schema, manifest entry, query results (keyed by the warehouse version)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import queries
+from catalogue.manifest import DatasetSpec, ManifestError, get_spec
+from config import get_settings
+from queries import QueryError
+from queries import dataset_view as dv
+
+_TTL = get_settings().cache_ttl_s
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _spec(version: str, dataset_id: str) -> DatasetSpec | None:
+    try:
+        return get_spec(dataset_id)
+    except ManifestError:
+        return None
+
+
+def spec(dataset_id: str) -> DatasetSpec | None:
+    """The manifest entry (title, licence, column labels...) or None if the manifest does not describe it."""
+    return _spec(queries.data_version(), dataset_id)
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _meta(version: str, dataset_id: str) -> dict[str, Any]:
+    return queries.dataset_meta(dataset_id)
+
+
+def meta(dataset_id: str) -> dict[str, Any]:
+    """meta.json of the current version; raises QueryError for an id the registry does not know."""
+    return _meta(queries.data_version(), dataset_id)
+
+
+def schema(dataset_id: str) -> dv.Schema:
+    entry = spec(dataset_id)
+    return dv.Schema.from_meta(dataset_id, meta(dataset_id), entry.columns if entry else {})
+
+
+@st.cache_data(ttl=_TTL, max_entries=2_000, show_spinner=False)
+def _frame(version: str, sql: str, params: tuple[tuple[str, Any], ...], max_rows: int | None) -> pd.DataFrame:
+    return queries.run_sql_text(sql, dict(params), max_rows=max_rows)
+
+
+def frame(query: dv.Query, max_rows: int | None = None) -> pd.DataFrame:
+    """Rows of a built query (values bound), cached per warehouse version, SQL and parameters."""
+    return _frame(queries.data_version(), query.sql, tuple(sorted(query.params.items())), max_rows)
+
+
+def count(view: dv.DatasetView, schema_: dv.Schema) -> int:
+    result = frame(dv.count_query(view, schema_))
+    return int(result.iloc[0, 0]) if not result.empty else 0
+
+
+@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+def _commune_names(version: str) -> dict[str, str]:
+    try:
+        return dv.commune_names()
+    except QueryError:
+        return {}
+
+
+def commune_names() -> dict[str, str]:
+    return _commune_names(queries.data_version())
+
+
+@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+def _epci_names(version: str) -> dict[str, str]:
+    try:
+        return dv.epci_names()
+    except QueryError:
+        return {}
+
+
+def epci_names() -> dict[str, str]:
+    return _epci_names(queries.data_version())
+
+
+def _round_coords(coords: Any) -> Any:
+    """Coordinates to 4 decimals (about 10 m): the outline layer weighs a third of the original."""
+    if isinstance(coords, (int, float)):
+        return round(float(coords), 4)
+    return [_round_coords(c) for c in coords]
+
+
+@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
+def _commune_features(version: str) -> list[dict[str, Any]]:
+    features = []
+    for code, (name, geometry) in sorted(dv.commune_shapes().items()):
+        try:
+            geom = json.loads(geometry)
+        except ValueError:
+            continue
+        geom = {"type": geom.get("type"), "coordinates": _round_coords(geom.get("coordinates") or [])}
+        features.append({"type": "Feature", "geometry": geom, "properties": {"code": code, "nom": name}})
+    return features
+
+
+def commune_features() -> list[dict[str, Any]]:
+    """GeoJSON features of the communes (code, nom), for the offline base layer and the choropleth."""
+    return _commune_features(queries.data_version())
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _versions(version: str, dataset_id: str) -> list[dict[str, Any]]:
+    return dv.list_versions(dataset_id)
+
+
+def versions(dataset_id: str) -> list[dict[str, Any]]:
+    return _versions(queries.data_version(), dataset_id)
+
+
+def profile(schema_: dv.Schema) -> dict[str, dict[str, Any]]:
+    """The column profile of meta.json, completed by one DuckDB scan when the loader did not profile a column."""
+    out = {name: dict(p) for name, p in schema_.profile.items()}
+    missing = [c for c in schema_.plain_columns if c.name not in out]
+    if missing:
+        try:
+            row = frame(dv.profile_query(schema_)).iloc[0]
+        except (QueryError, IndexError):
+            return out
+        for i, c in enumerate(schema_.plain_columns):
+            if c.name in out:
+                continue
+            out[c.name] = {"nulls": int(row[f"n{i}"]), "distinct": int(row[f"d{i}"]), "min": row[f"lo{i}"],
+                           "max": row[f"hi{i}"], "top": []}
+    return out

@@ -1,0 +1,129 @@
+"""pydeck maps of the dataset page, fully offline: no basemap, the commune outlines drawn as the base layer."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from queries import dataset_view as dv
+from ui import format as fmt
+
+# Dordogne: centre and a zoom that shows the whole département.
+CENTER_LAT, CENTER_LON, ZOOM = 45.15, 0.72, 7.6
+# Sequential, colour-blind safe classes (light → dark blue), and grey for communes without a value.
+CLASS_COLOURS = [[222, 235, 247], [158, 202, 225], [107, 174, 214], [49, 130, 189], [8, 81, 156]]
+NO_DATA = [235, 235, 235]
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck serialised without indentation: pydeck indents every coordinate, five times the polygons' weight."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def view_state(spec: dv.MapSpec) -> pdk.ViewState:
+    return pdk.ViewState(latitude=spec.lat if spec.lat is not None else CENTER_LAT,
+                         longitude=spec.lon if spec.lon is not None else CENTER_LON,
+                         zoom=spec.zoom if spec.zoom is not None else ZOOM)
+
+
+def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
+    return pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="communes",
+                     stroked=True, filled=True, get_fill_color=[245, 245, 240], get_line_color=[150, 150, 150],
+                     line_width_min_pixels=0.5, pickable=False)
+
+
+def deck(layers: list[pdk.Layer], spec: dv.MapSpec, tooltip: dict[str, Any] | bool) -> pdk.Deck:
+    # map_provider=None: no basemap request at all (the portal works offline); the outlines stand in for it.
+    return CompactDeck(layers=layers, initial_view_state=view_state(spec), map_provider=None, map_style=None,
+                    tooltip=tooltip, height=560)
+
+
+def _tooltip_text(schema: dv.Schema, names: list[str], prefix: str = "") -> str:
+    lines = []
+    for n in names:
+        col = schema.get(n)
+        lines.append(f"{col.label if col else n} : {{{prefix}{n}}}")
+    return "\n".join(lines)
+
+
+def points_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec, outlines: list[dict[str, Any]]) -> pdk.Deck:
+    records = data.astype(object).where(data.notna(), "–").to_dict("records")
+    layer = pdk.Layer("ScatterplotLayer", data=records, id="points", get_position=["lon", "lat"],
+                      get_fill_color=[0, 99, 203, 200], get_line_color=[255, 255, 255], stroked=True,
+                      line_width_min_pixels=1, radius_min_pixels=4, radius_max_pixels=12, get_radius=150,
+                      pickable=True)
+    # Plain-text tooltips: dataset values never reach the page as HTML.
+    tooltip = {"text": _tooltip_text(schema, schema.label_columns)} if schema.label_columns else True
+    return deck([outline_layer(outlines), layer], spec, tooltip)
+
+
+def grid_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]]) -> pdk.Deck:
+    biggest = float(data["n"].max()) if not data.empty else 1.0
+    records = [{"lon": float(r.lon), "lat": float(r.lat), "n": int(r.n), "n_fr": fmt.number(r.n),
+                "radius": 200 + 1_200 * math.sqrt(float(r.n) / biggest)} for r in data.itertuples()]
+    layer = pdk.Layer("ScatterplotLayer", data=records, id="grid", get_position=["lon", "lat"],
+                      get_radius="radius", get_fill_color=[228, 121, 74, 190], pickable=True)
+    return deck([outline_layer(outlines), layer], spec, {"text": "{n_fr} enregistrements dans cette maille"})
+
+
+def polygons_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec,
+                  outlines: list[dict[str, Any]]) -> pdk.Deck:
+    features = []
+    labels = schema.label_columns
+    for rec in data.to_dict("records"):
+        try:
+            geometry = json.loads(rec["geometry"])
+        except (TypeError, ValueError):
+            continue
+        props = {n: ("–" if rec.get(n) is None else str(rec.get(n))) for n in labels}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    layer = pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="polygons",
+                      stroked=True, filled=True, get_fill_color=[0, 99, 203, 90], get_line_color=[0, 60, 140],
+                      line_width_min_pixels=1, pickable=True)
+    tooltip = {"text": _tooltip_text(schema, labels, "properties.")} if labels else True
+    return deck([outline_layer(outlines), layer], spec, tooltip)
+
+
+def classes(values: pd.Series, k: int = 5) -> list[float]:
+    """Upper bounds of k quantile classes (deduplicated) of the communes' values."""
+    clean = values.dropna().astype(float)
+    if clean.empty:
+        return []
+    bounds = sorted({float(clean.quantile(i / k)) for i in range(1, k + 1)})
+    return bounds
+
+
+def choropleth_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]],
+                    value_label: str) -> tuple[pdk.Deck, list[tuple[str, list[int]]]]:
+    """Communes coloured by class of their value; returns the deck and the legend (label, colour)."""
+    values = {str(r.code): r.value for r in data.itertuples()}
+    bounds = classes(data["value"]) if not data.empty else []
+    colours = CLASS_COLOURS[-len(bounds):] if bounds else []
+    features = []
+    for feat in outlines:
+        code = feat["properties"]["code"]
+        value = values.get(code)
+        if value is None or (isinstance(value, float) and value != value):
+            colour, text = NO_DATA, "pas de donnée"
+        else:
+            idx = next((i for i, b in enumerate(bounds) if float(value) <= b), len(bounds) - 1)
+            colour, text = colours[idx], fmt.number(value, 0 if float(value).is_integer() else 2)
+        features.append({"type": "Feature", "geometry": feat["geometry"],
+                         "properties": {**feat["properties"], "valeur": text, "fill": colour}})
+    layer = pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="choropleth",
+                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[120, 120, 120],
+                      line_width_min_pixels=0.5, pickable=True)
+    legend = []
+    lower = float(data["value"].min()) if not data.empty else 0.0
+    for b, c in zip(bounds, colours, strict=True):
+        legend.append((f"{fmt.number(lower, 2)} – {fmt.number(b, 2)}", c))
+        lower = b
+    tooltip = {"text": "{nom} ({code})\n" + value_label + " : {valeur}"}
+    return deck([layer], spec, tooltip), legend
