@@ -1,0 +1,174 @@
+"""What the board shows for a territory: one card per indicator, its series, rankings and the exported table."""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from indicators import LEVEL_LABELS, Indicator, registry
+from indicators.data import dataset_info, departement, indicator_frame
+from indicators.territory import Territory
+
+
+@dataclass(frozen=True)
+class Point:
+    """One value of a series: the period it covers and the method series it belongs to."""
+
+    value: float
+    year: int
+    period: str
+    series: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything one indicator card displays for a territory."""
+
+    indicator: Indicator
+    territory: Territory
+    available: bool  # the indicator exists at the territory's level
+    latest: Point | None = None
+    previous: Point | None = None
+    change: float | None = None  # latest − previous, in the indicator's unit
+    change_pct: float | None = None  # relative change, for counts and amounts
+    break_warning: str = ""  # why the change is not computed, or why the series must not be chained
+    departement: Point | None = None
+    france: Point | None = None
+    error: str = ""
+    sources: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+
+def _points(rows: pd.DataFrame) -> list[Point]:
+    rows = rows[rows["value"].notna()].sort_values("year")
+    return [Point(float(r.value), int(r.year), str(r.period), str(r.series)) for r in rows.itertuples()]
+
+
+def _at_year(points: list[Point], year: int | None) -> Point | None:
+    """The comparison point of the same year, else the latest one (its period is shown, so no silent mismatch)."""
+    if not points:
+        return None
+    same = [p for p in points if p.year == year]
+    return same[-1] if same else points[-1]
+
+
+def _crossed_break(indicator: Indicator, before: int, after: int) -> str:
+    texts = [b.text for b in indicator.breaks if before < b.year <= after]
+    return " ".join(texts)
+
+
+def build_card(indicator: Indicator, territory: Territory) -> Card:
+    dep_code, _ = departement()
+    sources = tuple(dataset_info(ds) for ds in indicator.sources)
+    frame, error = indicator_frame(indicator, territory.level)
+    available = indicator.supports(territory.level)
+    if error:
+        return Card(indicator, territory, available, error=error, sources=sources)
+    dep_points = _points(frame[(frame["level"] == "departement") & (frame["code"] == dep_code)])
+    fr_points = _points(frame[frame["level"] == "france"]) if indicator.compare_france else []
+    if territory.level == "departement" or not available:
+        own = dep_points
+    else:
+        own = _points(frame[(frame["level"] == territory.level) & (frame["code"] == territory.code)])
+    latest = own[-1] if own else None
+    previous = own[-2] if len(own) > 1 else None
+    change = change_pct = None
+    warning = ""
+    if latest and previous:
+        if previous.series != latest.series:
+            warning = (_crossed_break(indicator, previous.year, latest.year)
+                       or f"Rupture de série entre {previous.period} et {latest.period} : évolution non calculée.")
+            previous = None
+        else:
+            change = latest.value - previous.value
+            if indicator.kind in ("count", "amount") and previous.value:
+                change_pct = 100.0 * change / previous.value
+    if latest and not warning:
+        # A series that starts before a known break is flagged even when the last two values are comparable.
+        first = own[0].year
+        warning = _crossed_break(indicator, first, latest.year)
+    return Card(
+        indicator, territory, available, latest=latest, previous=previous, change=change, change_pct=change_pct,
+        break_warning=warning,
+        departement=_at_year(dep_points, latest.year if latest else None) if indicator.compare_departement else None,
+        france=_at_year(fr_points, latest.year if latest else None), sources=sources,
+    )
+
+
+def build_cards(territory: Territory) -> list[Card]:
+    return [build_card(ind, territory) for ind in registry()]
+
+
+def series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
+    """The rows of a chart: the territory, the département and France, with a readable `line` label per series."""
+    frame, _ = indicator_frame(indicator, territory.level)
+    dep_code, dep_name = departement()
+    keep = (frame["level"] == "departement") & (frame["code"] == dep_code)
+    if indicator.compare_france:
+        keep |= frame["level"] == "france"
+    if territory.level != "departement" and indicator.supports(territory.level):
+        keep |= (frame["level"] == territory.level) & (frame["code"] == territory.code)
+    rows = frame[keep & frame["value"].notna()].copy()
+    rows["territoire"] = rows["name"]
+    several = rows.groupby("territoire")["series"].transform("nunique") > 1
+    # One line per (territory, method series): lines are never drawn across a break.
+    rows["line"] = rows["territoire"].where(~several, rows["territoire"] + " · " + rows["series"])
+    return rows.sort_values(["level", "line", "year"]).reset_index(drop=True)
+
+
+def ranking(indicator: Indicator, level: str) -> pd.DataFrame:
+    """Territories of one level ranked on the latest period of the indicator (highest first)."""
+    frame, _ = indicator_frame(indicator, level)
+    rows = frame[(frame["level"] == level) & frame["value"].notna()]
+    if rows.empty:
+        return rows.assign(rank=pd.Series(dtype="int64"))
+    year = int(rows["year"].max())
+    latest = rows[rows["year"] == year].sort_values(["value", "name"], ascending=[False, True]).copy()
+    latest["rank"] = latest["value"].rank(method="min", ascending=False).astype("int64")
+    return latest.reset_index(drop=True)
+
+
+def export_frame(territory: Territory) -> pd.DataFrame:
+    """The board's data in long form (every indicator, every period; territory, département and France rows)."""
+    dep_code, _ = departement()
+    parts = []
+    for ind in registry():
+        rows = series_frame(ind, territory)
+        if rows.empty:
+            continue
+        infos = [dataset_info(ds) for ds in ind.sources]
+        parts.append(pd.DataFrame({
+            "indicateur": ind.id, "libelle": ind.label, "unite": ind.unit,
+            "niveau": rows["level"].map(lambda lv: LEVEL_LABELS.get(lv, "France")), "code": rows["code"],
+            "territoire": rows["name"], "annee": rows["year"], "periode": rows["period"], "valeur": rows["value"],
+            "serie": rows["series"], "numerateur": rows["numerator"], "denominateur": rows["denominator"],
+            "indicateur_disponible_a_ce_niveau": ind.supports(territory.level),
+            "sources": " ; ".join(f"{i['title']} ({i['id']})" for i in infos),
+            "licences": " ; ".join(sorted({i["licence"] for i in infos})),
+            "methode": " ".join(ind.method.split()),
+        }))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def export_csv(territory: Territory) -> bytes:
+    # utf-8-sig: spreadsheet software opens accented French text correctly only with the BOM.
+    return export_frame(territory).to_csv(index=False).encode("utf-8-sig")
+
+
+def export_xlsx(territory: Territory) -> bytes:
+    buffer = io.BytesIO()
+    data = export_frame(territory)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        data.to_excel(writer, sheet_name="indicateurs", index=False)
+        about = pd.DataFrame({"champ": ["territoire", "niveau", "code"],
+                              "valeur": [territory.name, LEVEL_LABELS[territory.level], territory.code]})
+        about.to_excel(writer, sheet_name="territoire", index=False)
+    return buffer.getvalue()
+
+
+def is_number(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,133 @@
+"""Indicator board for elected officials: pick a territory, read its cards, series and ranking, export the data."""
+
+import streamlit as st
+
+import indicators
+from indicators import LEVEL_LABELS, board, territory
+from indicators.state import BoardState
+from ui import indicator_cards as cards
+
+st.title("Indicateurs du territoire")
+st.caption(
+    "Population, vieillissement, aide sociale, collèges et écoles, services publics, musées : chaque chiffre "
+    "indique sa source, sa licence, sa période et, quand il est calculé, sa méthode."
+)
+
+# -- URL → widgets: a shared link opens the same board; after that, the widgets lead -------------------------------
+url_state = BoardState.from_params(st.query_params)
+resolution = territory.resolve(url_state.level, url_state.code)
+if st.session_state.get("indicators_synced") != url_state.to_params():
+    st.session_state["indicators_level"] = resolution.territory.level
+    if resolution.territory.level != "departement":
+        st.session_state[f"indicators_{resolution.territory.level}"] = resolution.territory.code
+    if indicators.get(url_state.indicator):
+        st.session_state["indicators_series"] = url_state.indicator
+
+communes = territory.communes()
+epcis = territory.epcis()
+commune_labels = {row["code"]: territory.commune_label(row) for row in communes.to_dict("records")}
+epci_labels = dict(zip(epcis["code"], epcis["name"], strict=True))
+
+pick_level, pick_place = st.columns([2, 3])
+with pick_level:
+    level = st.radio("Niveau", indicators.LEVELS, format_func=LEVEL_LABELS.get, key="indicators_level",
+                     horizontal=True)
+with pick_place:
+    if level == "epci":
+        code = st.selectbox("Intercommunalité", list(epci_labels), format_func=epci_labels.get, key="indicators_epci",
+                            index=None, placeholder="Choisir une intercommunalité")
+    elif level == "commune":
+        code = st.selectbox("Commune (tapez un nom ou un code postal)", list(commune_labels),
+                            format_func=commune_labels.get, key="indicators_commune", index=None,
+                            placeholder="Ex. : Périgueux ou 24000")
+    else:
+        code = ""
+
+if level != "departement" and not code:
+    st.info("Choisissez une intercommunalité ou une commune : en attendant, le tableau de bord montre le département.")
+current = territory.resolve(level, code or "").territory if code else territory.departement_territory()
+if resolution.notice and current.code == resolution.territory.code:
+    (st.info if resolution.redirected else st.warning)(resolution.notice, icon="ℹ️")
+
+series_choices = [ind.id for ind in indicators.registry()]
+st.session_state.setdefault("indicators_series", "population")
+series_id = st.session_state["indicators_series"]
+new_state = BoardState(level=current.level, code=current.code if current.level != "departement" else "",
+                       indicator=series_id)
+if dict(st.query_params) != new_state.to_params():
+    st.query_params.from_dict(new_state.to_params())
+st.session_state["indicators_synced"] = new_state.to_params()
+
+st.header(cards.territory_heading(current))
+if current.level == "epci":
+    row = epcis[epcis["code"] == current.code]
+    if not row.empty and int(row["communes_outside"].iloc[0] or 0) > 0:
+        st.caption(f"Cette intercommunalité compte {int(row['communes_outside'].iloc[0])} commune(s) hors du "
+                   "département : les indicateurs ne portent que sur ses communes de Dordogne.")
+st.caption("Lien de ce tableau de bord : il reprend le territoire choisi (paramètres `niveau` et `code` de l'adresse).")
+
+# -- Cards ------------------------------------------------------------------------------------------------------------
+cards.render_cards(board.build_cards(current))
+
+# -- Series -----------------------------------------------------------------------------------------------------------
+st.header("Évolution dans le temps")
+series_ind = indicators.get(st.selectbox("Indicateur", series_choices, format_func=lambda i: indicators.get(i).label,
+                                         key="indicators_series"))
+if series_ind is not None:
+    rows = board.series_frame(series_ind, current)
+    if rows.empty:
+        st.info("Pas de série pour ce territoire.")
+    else:
+        st.plotly_chart(cards.series_figure(series_ind, rows), width="stretch",
+                        config=cards.plotly_config(f"{series_ind.id}-{current.code}"), key="indicators_series_chart")
+        if not series_ind.supports(current.level):
+            st.caption("Indicateur disponible à l'échelle du département seulement.")
+        for brk in series_ind.breaks:
+            st.caption(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
+        st.caption("Téléchargez le graphique en PNG avec l'icône d'appareil photo de sa barre d'outils.")
+
+# -- Ranking ----------------------------------------------------------------------------------------------------------
+st.header("Classement")
+st.session_state.setdefault("indicators_rank_level", "epci" if current.level == "epci" else "commune")
+rank_level = st.radio("Classer les", ("commune", "epci"), format_func={"commune": "communes",
+                      "epci": "intercommunalités"}.get, key="indicators_rank_level", horizontal=True)
+rankable = [ind.id for ind in indicators.for_level(rank_level)]
+if st.session_state.get("indicators_rank_indicator") not in rankable:
+    st.session_state["indicators_rank_indicator"] = series_id if series_id in rankable else rankable[0]
+rank_ind = indicators.get(st.selectbox("Indicateur du classement", rankable, key="indicators_rank_indicator",
+                                       format_func=lambda i: indicators.get(i).label))
+if rank_ind is not None:
+    ranked = board.ranking(rank_ind, rank_level)
+    if ranked.empty:
+        st.info("Pas de valeur à classer.")
+    else:
+        highlight = current.code if current.level == rank_level else ""
+        mine = ranked[ranked["code"] == highlight]
+        if not mine.empty:
+            st.markdown(f"**{current.name}** : {int(mine['rank'].iloc[0])}e sur {len(ranked)} "
+                        f"({cards.value_text(rank_ind, float(mine['value'].iloc[0]))}).")
+        st.plotly_chart(cards.ranking_figure(rank_ind, ranked, highlight), width="stretch",
+                        config=cards.plotly_config(f"classement-{rank_ind.id}-{rank_level}"),
+                        key="indicators_ranking_chart")
+        table = ranked[["rank", "name", "code", "value", "period"]].rename(columns={
+            "rank": "Rang", "name": "Territoire", "code": "Code", "value": f"Valeur ({rank_ind.unit})",
+            "period": rank_ind.year_label})
+        st.dataframe(table, hide_index=True, width="stretch", height=320,
+                     column_config={f"Valeur ({rank_ind.unit})": st.column_config.NumberColumn(
+                         format="localized")})
+        st.caption(f"{len(ranked)} territoires ayant une valeur ; ceux sans valeur (par exemple sans établissement) "
+                   f"ne sont pas classés. Méthode : {' '.join(rank_ind.method.split())}")
+
+# -- Exports ----------------------------------------------------------------------------------------------------------
+st.header("Télécharger les données du tableau de bord")
+st.caption(f"Toutes les séries affichées pour {current.name}, le département et la France, avec sources, licences et "
+           "méthodes (une ligne par indicateur et par période).")
+slug = f"indicateurs-{current.level}-{current.code}"
+left, right = st.columns(2)
+with left:
+    st.download_button("Télécharger en CSV", lambda: board.export_csv(current), file_name=f"{slug}.csv",
+                       mime="text/csv", key="indicators_export_csv", on_click="ignore", icon="⬇️")
+with right:
+    st.download_button("Télécharger en XLSX", lambda: board.export_xlsx(current), file_name=f"{slug}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="indicators_export_xlsx", on_click="ignore", icon="⬇️")
