@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -72,7 +72,7 @@ class _Retry(Retry):
     """
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Self:
         if response is not None and self.respect_retry_after_header:
             after = self.get_retry_after(response)
             if after is not None and after > http_settings().max_retry_after:
@@ -92,7 +92,8 @@ class PoliteSession(requests.Session):
         self.settings = settings
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        host = urlsplit(url.decode() if isinstance(url, bytes) else url).netloc
+        target = url.decode() if isinstance(url, bytes) else url
+        host = urlsplit(target).netloc
         with PoliteSession._lock:
             now = time.monotonic()
             wait = PoliteSession._last_request.get(host, 0.0) + self.settings.min_delay - now
@@ -100,7 +101,8 @@ class PoliteSession(requests.Session):
         if wait > 0:
             time.sleep(wait)
         kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.read_timeout))
-        return super().request(method, url, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        return super().request(verb, target, *args, **kwargs)
 
 
 def make_session(settings: HttpSettings | None = None) -> PoliteSession:
