@@ -103,7 +103,7 @@ col_sort.selectbox("Trier par", sorts, key="catalogue_sort", format_func=cs.SORT
 col_facets, col_results = st.columns([1, 3], gap="large")
 
 with col_facets:
-    st.subheader("Filtres")
+    st.header("Filtres")  # h2 right under the page title (axe: heading-order)
     for key, title in cs.FACET_TITLES.items():
         values = result.facets.get(key, [])
         options = [f.value for f in values if f.count > 0 or f.selected]
@@ -133,7 +133,7 @@ with col_results:
             st.button(f"Retirer le filtre {cs.FACET_TITLES[key]} : {cards.escape_markdown(label)}", key=f"catalogue_remove_{i}",
                       on_click=_remove_filter, args=(key, value), icon=":material/close:")
         if query.active_filters():
-            st.caption("Plusieurs valeurs d'un même filtre s'additionnent (OU) ; des filtres différents se "
+            st.markdown("Plusieurs valeurs d'un même filtre s'additionnent (OU) ; des filtres différents se "
                        "combinent (ET).")
     else:
         for row in result.rows.to_dict("records"):
@@ -152,9 +152,9 @@ with col_results:
         params = query.to_params()
         link = f"{settings.public_base_url}/catalogue" + (f"?{urlencode(params, doseq=True)}" if params else "")
         embed = f"{settings.public_base_url}/catalogue?{urlencode({**params, 'embed': 'true'}, doseq=True)}"
-        st.caption("Lien vers cette recherche (filtres, tri et page compris) :")
+        st.markdown("Lien vers cette recherche (filtres, tri et page compris) :")
         st.code(link, language=None)
-        st.caption("Code pour intégrer cette vue dans une autre page web :")
+        st.markdown("Code pour intégrer cette vue dans une autre page web :")
         st.code(f'<iframe src="{embed}" title="Catalogue — {settings.portal_name}" width="100%" height="800" '
                 f'style="border:0" loading="lazy"></iframe>', language="html")
 
@@ -172,5 +172,5 @@ with col_results:
             c3.download_button("DCAT (JSON-LD)", files["jsonld"], file_name="catalogue.jsonld",
                                mime="application/ld+json", key="catalogue_dl_dcat", on_click="ignore",
                                icon=":material/hub:")
-            st.caption("CSV séparé par « ; » (UTF-8), listes séparées par « | ». Le DCAT suit le vocabulaire "
+            st.markdown("CSV séparé par « ; » (UTF-8), listes séparées par « | ». Le DCAT suit le vocabulaire "
                        "W3C DCAT, moissonnable par data.gouv.fr.")
