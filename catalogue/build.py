@@ -31,10 +31,13 @@ def fold(text: str) -> str:
     return text.replace("œ", "oe").replace("æ", "ae")
 
 
-def _read_meta(settings: Settings, entry: dict[str, Any]) -> dict[str, Any]:
+def _read_meta(settings: Settings, dataset_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    from queries import version_dir  # the one place that knows the warehouse layout for readers
+
     try:
-        return json.loads((settings.warehouse_dir / entry["meta"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError):
+        path = version_dir(settings, dataset_id, str(entry.get("version", ""))) / "meta.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
 
 
@@ -82,7 +85,7 @@ def catalogue_frame(live: dict[str, Any], settings: Settings) -> pd.DataFrame:
         specs = load_manifest(settings.catalogue_dir, include_generated=True)
     except ManifestError:
         specs = []  # a broken manifest file must not take the portal down; `loaders build` reports it
-    rows = [row_for(s, _read_meta(settings, live[s.id]), live[s.id]) for s in specs if s.id in live]
+    rows = [row_for(s, _read_meta(settings, s.id, live[s.id]), live[s.id]) for s in specs if s.id in live]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:
         # Typed empty frame so that the SQL over `catalogue` still binds (lists must stay lists).

@@ -75,6 +75,13 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def version_dir(settings: Settings, dataset_id: str, version: str) -> Path:
+    """Where a version lives, derived from id and version only (the data directory can be moved or copied)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", dataset_id) or not re.fullmatch(r"[0-9A-Za-z_.-]+", version):
+        return settings.warehouse_dir / "__invalid__"
+    return settings.warehouse_dir / dataset_id / "versions" / version
+
+
 def _connection_config(settings: Settings, memory_limit: str, threads: int) -> dict[str, Any]:
     tmp = settings.data_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -159,13 +166,14 @@ class Warehouse:
             registry = _read_json(self.settings.warehouse_dir / "registry.json").get("datasets", {})
             live: dict[str, Any] = {}
             for ds_id, entry in registry.items():
-                parquet = (self.settings.warehouse_dir / entry["parquet"]).resolve()
-                if not parquet.is_file() or not str(parquet).startswith(str(self.settings.warehouse_dir.resolve())):
+                parquet = version_dir(self.settings, ds_id, str(entry.get("version", ""))) / "data.parquet"
+                if not parquet.is_file():
                     continue
+                # A view definition cannot hold bound parameters; the path is built from a regex-checked id and
+                # version (version_dir) and quoted, never from user input.
                 path_sql = str(parquet).replace("'", "''")
-                self.con.execute(
-                    f"CREATE OR REPLACE VIEW {_quote(view_name(ds_id))} AS SELECT * FROM read_parquet('{path_sql}')"
-                )
+                view_sql = f"CREATE OR REPLACE VIEW {_quote(view_name(ds_id))} AS SELECT * FROM read_parquet('{path_sql}')"  # noqa: S608
+                self.con.execute(view_sql)
                 live[ds_id] = entry
             self._build_catalogue(live)
             self._registry = live
@@ -183,7 +191,7 @@ class Warehouse:
         entry = self.datasets().get(dataset_id)
         if not entry:
             raise QueryError(f"Jeu de données inconnu : « {dataset_id} ».")
-        return _read_json(self.settings.warehouse_dir / entry["meta"])
+        return _read_json(version_dir(self.settings, dataset_id, str(entry.get("version", ""))) / "meta.json")
 
     # -- execution ---------------------------------------------------------------------------------------------
     def execute(self, sql: str, params: Mapping[str, Any] | None = None, *, max_rows: int | None = None,

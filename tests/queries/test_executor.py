@@ -37,15 +37,21 @@ def test_unknown_query_names_and_paths_are_refused(portal: Path) -> None:
             queries.run(name)
 
 
-def test_identifiers_come_from_allow_lists(portal: Path) -> None:
+def test_identifiers_come_from_allow_lists(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert queries.ident("pmun", ["pmun", "ptot"]) == '"pmun"'
     with pytest.raises(queries.QueryError):
         queries.ident('pmun" FROM catalogue; --', ["pmun"])
     with pytest.raises(queries.QueryError):
         queries.table_name("nope; DROP")
-    # A plain str is not accepted where an identifier goes.
+    # A plain str is not accepted where an identifier goes, only a SafeIdent made by ident()/table_name().
+    monkeypatch.setattr(queries, "load_sql", lambda name: "SELECT count(*) AS n FROM {table}")
     with pytest.raises(queries.QueryError):
-        queries.render_sql("latest_datasets", {"table": "catalogue"})  # type: ignore[dict-item]
+        queries.render_sql("any", {"table": "catalogue; DROP TABLE x"})  # type: ignore[dict-item]
+    with pytest.raises(queries.QueryError):
+        queries.render_sql("any", {})
+    sql = queries.render_sql("any", {"table": queries.table_name("communes")})
+    assert sql == 'SELECT count(*) AS n FROM "ds_communes"'
+
 
 
 def test_files_outside_the_warehouse_and_writes_are_refused(portal: Path) -> None:
