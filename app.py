@@ -6,29 +6,29 @@ from config import get_settings
 from ui import layout
 
 settings = get_settings()
-st.set_page_config(page_title=f"{settings.portal_name} · {settings.territory_name}", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=f"{settings.portal_name} · {settings.territory_name}", page_icon=":material/map:", layout="wide")
 
 # url_path values are a public link contract: never rename one silently (tests/test_app.py pins them).
 PAGES = {
     "Découvrir": [
-        st.Page("pages/home.py", title="Accueil", icon="🏠", default=True),
-        st.Page("pages/catalogue.py", title="Catalogue", icon="🔎", url_path="catalogue"),
-        st.Page("pages/dataset.py", title="Jeu de données", icon="📄", url_path="jeu-de-donnees",
+        st.Page("pages/home.py", title="Accueil", icon=":material/home:", default=True),
+        st.Page("pages/catalogue.py", title="Catalogue", icon=":material/search:", url_path="catalogue"),
+        st.Page("pages/dataset.py", title="Jeu de données", icon=":material/description:", url_path="jeu-de-donnees",
                 visibility="hidden"),
     ],
     "Territoire": [
-        st.Page("pages/indicators.py", title="Indicateurs", icon="📊", url_path="indicateurs"),
-        st.Page("pages/map.py", title="Carte", icon="🗺️", url_path="carte"),
+        st.Page("pages/indicators.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
+        st.Page("pages/map.py", title="Carte", icon=":material/map:", url_path="carte"),
     ],
     "Communauté": [
-        st.Page("pages/reuses.py", title="Réutilisations", icon="💡", url_path="reutilisations"),
-        st.Page("pages/reuse.py", title="Réutilisation", icon="💡", url_path="reutilisation", visibility="hidden"),
-        st.Page("pages/reuse_submit.py", title="Proposer une réutilisation", icon="➕",
+        st.Page("pages/reuses.py", title="Réutilisations", icon=":material/lightbulb:", url_path="reutilisations"),
+        st.Page("pages/reuse.py", title="Réutilisation", icon=":material/lightbulb:", url_path="reutilisation", visibility="hidden"),
+        st.Page("pages/reuse_submit.py", title="Proposer une réutilisation", icon=":material/add_circle:",
                 url_path="proposer-une-reutilisation"),
     ],
     "Analyser": [
-        st.Page("pages/sql.py", title="Requêtes SQL", icon="🧮", url_path="sql"),
-        st.Page("pages/admin.py", title="Administration", icon="🔐", url_path="admin"),
+        st.Page("pages/sql.py", title="Requêtes SQL", icon=":material/terminal:", url_path="sql"),
+        st.Page("pages/admin.py", title="Administration", icon=":material/admin_panel_settings:", url_path="admin"),
     ],
 }
 

@@ -44,7 +44,7 @@ for i, row in enumerate(latest.itertuples()):
         st.caption(f"{row.publisher} · {row.license_title}")
         st.caption(f"{fmt.number(row.records)} enregistrements · mis à jour le {fmt.date_fr(row.modified)}")
 
-st.page_link("pages/catalogue.py", label="Voir tout le catalogue", icon="🔎")
+st.page_link("pages/catalogue.py", label="Voir tout le catalogue", icon=":material/search:")
 
 try:
     from reuses import ui as reuse_ui
