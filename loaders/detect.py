@@ -349,7 +349,7 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
         recs = [(ln, r) for ln, r in _records(head, delim, head_complete) if any(c.strip() for c in r)]
         if not recs:
             continue
-        widths = Counter(len(rstrip_empty(r)) for _, r in recs)
+        widths = Counter(len(r) for _, r in recs)
         mode, hits = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
         score = (float(mode > 1), hits / len(recs), float(mode))
         if best is None or score > best[0]:
@@ -359,11 +359,13 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     _, delim, _, width = best
     if width <= 1 and not forced:
         delim = ","
-    recs = [(ln, r) for ln, r in _records(sample, delim, complete) if any(c.strip() for c in r)]
+    every = _records(sample, delim, complete)
+    recs = [(ln, r) for ln, r in every if any(c.strip() for c in r)]
     header_idx = header_index(recs, width, options.get("header_row"))
     header_line, header = recs[header_idx]
     data = [r for _, r in recs[header_idx + 1:]]
-    skip = recs[header_idx + 1][0] if header_idx + 1 < len(recs) else header_line + 1
+    # data starts at the record right after the header, even when that record is all empty fields
+    skip = next((ln for ln, _ in every if ln > header_line), header_line + 1)
     # the header fixes the width, unless most rows are wider (e.g. every line ends with a stray delimiter)
     widths = Counter(len(r) for r in data)
     modal = max(widths.items(), key=lambda kv: (kv[1], kv[0]))[0] if widths else len(header)
