@@ -375,6 +375,9 @@ def fetch(spec: DatasetSpec, entry: dict[str, Any], workdir: Path, force: bool =
             last_error = exc
             continue
         fetched.remote.update({"remote_modified": stamp, "query": signature, "export_format": fmt})
+        count = ((dataset.get("metas") or {}).get("default") or {}).get("records_count")
+        if not query and isinstance(count, int):
+            fetched.expected_rows = count  # without a filter, the export must hold every record
         if fetched.unchanged:
             fetched.message = f"inchangé (HTTP 304 sur l'export {fmt})"
         return fetched

@@ -110,6 +110,11 @@ def refresh_source(spec: DatasetSpec, *, force: bool = False) -> Outcome:
         result = load_dataset(spec, source_path=fetched.path, source_info=fetched.source_info, force=force)
         version, skipped, meta = _result(result)
         warning = None if skipped else schema_warning(meta)
+        rows = meta.get("rows")
+        if fetched.expected_rows is not None and isinstance(rows, int) and rows != fetched.expected_rows:
+            # The portal's own count may lag behind its data: published, but worth a look.
+            mismatch = f"{rows} lignes chargées, la source en annonce {fetched.expected_rows}"
+            warning = f"{warning} ; {mismatch}" if warning else mismatch
         message = fetched.message + (" ; contenu identique à la version servie" if skipped
                                      else f" ; nouvelle version {version}")
         state.record_success(spec.id, kind=kind, url=src_url, frequency=spec.frequency, changed=not skipped,

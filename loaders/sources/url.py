@@ -35,6 +35,7 @@ class Fetched:
     path: Path | None = None
     source_info: dict[str, Any] = field(default_factory=dict)  # merged into meta.json `source`
     remote: dict[str, Any] = field(default_factory=dict)  # remembered in the state file after a success
+    expected_rows: int | None = None  # what the portal announces, checked after loading
 
 
 def is_url(value: str) -> bool:

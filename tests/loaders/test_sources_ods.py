@@ -219,6 +219,7 @@ def test_schema_change_is_published_with_a_warning(portal_srv: tuple[FakeServer,
     [outcome] = refresh_all(["ods-communes-dordogne"])
     assert outcome.status == "updated"
     assert outcome.warning and "population_municipale" in outcome.warning and "epci_siren" in outcome.warning
+    assert "32 lignes chargées, la source en annonce 30" in outcome.warning  # records_count not updated
     meta = publish.current_meta("ods-communes-dordogne")
     assert meta is not None and meta["version"] != first and meta["rows"] == 32
     assert meta["changes"]["columns_removed"] == ["population_municipale"]

@@ -119,6 +119,17 @@ def test_one_failing_source_does_not_stop_the_others(srv: FakeServer) -> None:
     assert {o.status for o in refresh_all(due_only=True) if o.id == "b-absent"} == {"skipped"}
 
 
+def test_sources_status_lists_remote_sources_only(srv: FakeServer) -> None:
+    write_spec(url_manifest(srv.base_url + "/files/communes.csv", "jamais-charge", frequency="monthly"))
+    local = url_manifest("https://x/y.csv", "local")
+    local["source"] = {"path": "data/dordogne/referentiel/communes_24_cog2026.csv"}
+    write_spec(local)
+    rows = state.sources_status()
+    assert [(r["id"], r["status"], r["last_success"], r["next_refresh"]) for r in rows] == \
+        [("jamais-charge", "never", None, None)]
+    assert set(rows[0]) >= {"id", "title", "kind", "url", "last_success", "last_error", "next_refresh", "version"}
+
+
 def test_state_file_is_valid_json_after_updates(srv: FakeServer) -> None:
     add_url(srv.base_url + "/files/communes.csv", "communes-url")
     data = json.loads(state.state_path().read_text(encoding="utf-8"))
@@ -179,6 +190,7 @@ def test_refresh_killed_mid_way_then_rerun_completes(srv: FakeServer, with_previ
     assert state.load_state()["gros"]["last_error"] is None
 
 
+@pytest.mark.slow
 def test_cli_add_refresh_and_status(srv: FakeServer) -> None:
     url = srv.base_url + "/files/communes.csv"
     run = [sys.executable, "-m", "loaders.sources"]
@@ -199,6 +211,7 @@ def test_cli_add_refresh_and_status(srv: FakeServer) -> None:
     assert failed.returncode == 1 and "ÉCHEC" in failed.stdout and "Traceback" not in failed.stderr
 
 
+@pytest.mark.slow
 def test_core_cli_integration(srv: FakeServer) -> None:
     """`python -m loaders`: our subcommands are registered, `add` takes a URL, `build` refreshes remote entries."""
     from tests.loaders.server import serve_ods_portal
