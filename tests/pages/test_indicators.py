@@ -1,0 +1,114 @@
+"""AppTest of /indicateurs across territory levels: right values on the cards, URL state, redirects, exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+NNBSP = "\u202f"
+
+
+@pytest.fixture
+def board_portal(warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The session warehouse, read in place: this page never writes."""
+    import config
+
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(warehouse_dir))
+    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
+    config.get_settings.cache_clear()
+    yield warehouse_dir
+    config.get_settings.cache_clear()
+
+
+def open_board(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/indicators.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value.replace(NNBSP, " "), m.delta) for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption).replace(NNBSP, " ")
+
+
+def test_departement_board(board_portal: Path) -> None:
+    at = open_board()
+    cards = metrics(at)
+    assert cards["Population municipale"][0] == "417 614 hab."
+    assert cards["Population municipale"][1].replace(NNBSP, " ") == "+1 289 hab. (+0,3 %) depuis 2022"
+    assert cards["France services"][0] == "37"
+    assert cards["Établissements de santé"][0] == "37"
+    assert cards["Part des 60 ans ou plus"][0] == "38,5 %"
+    assert "France métropolitaine : 27,4 % (2022)" in captions(at)
+    assert dict(at.query_params)["niveau"] == "departement"
+    # every card cites its dataset through a link to the dataset page
+    links = [el.proto.query_string for el in at.get("page_link")]
+    assert len(links) >= len(at.metric)
+    assert "id=population-communes" in links and "id=aide-sociale-departementale" in links
+    # series chart keeps Plotly's client-side PNG export
+    chart = at.get("plotly_chart")[0]
+    config = json.loads(chart.proto.config)
+    assert config["toImageButtonOptions"]["format"] == "png" and config["displayModeBar"] is True
+    assert [b.label for b in at.get("download_button")] == ["Télécharger en CSV", "Télécharger en XLSX"]
+
+
+def test_epci_board_sums_its_communes(board_portal: Path) -> None:
+    at = open_board(niveau="epci", code="200040392")  # CA Le Grand Périgueux
+    assert "CA Le Grand Périgueux" in at.header[0].value
+    cards = metrics(at)
+    # 2023 population of the EPCI = sum of its member communes (epci_communes_24_2026.csv)
+    import csv
+
+    with (ROOT / "data/dordogne/referentiel/epci_communes_24_2026.csv").open(encoding="utf-8") as fh:
+        members = {r["code_insee"] for r in csv.DictReader(fh) if r["epci_siren"] == "200040392"}
+    with (ROOT / "data/dordogne/population/population_communes_24_cog2026.csv").open(encoding="utf-8") as fh:
+        total = sum(int(r["pmun"]) for r in csv.DictReader(fh)
+                    if r["millesime"] == "2023" and r["code_insee_cog2026"] in members)
+    assert cards["Population municipale"][0] == f"{total:,} hab.".replace(",", " ")
+    assert "Indicateur disponible à l'échelle du département seulement" in captions(at)
+    assert dict(at.query_params) == {"niveau": "epci", "code": "200040392", "indicateur": "population"}
+
+
+def test_commune_board_and_ranking(board_portal: Path) -> None:
+    at = open_board(niveau="commune", code="24322")  # Périgueux
+    cards = metrics(at)
+    assert cards["Population municipale"][0] == "29 055 hab."
+    assert cards["France services"][0] == "1"  # one France services in Périgueux (insee_com 24322)
+    assert "Dordogne : 417 614 hab. (2023)" in captions(at)
+    assert any("Périgueux" in m.value and "sur 503" in m.value for m in at.markdown)
+    ranking = at.dataframe[0].value
+    assert len(ranking) == 503 and ranking.iloc[0]["Territoire"] == "Périgueux"
+
+
+def test_old_commune_code_redirects_with_a_notice(board_portal: Path) -> None:
+    at = open_board(niveau="commune", code="24181")  # Flaugeac, merged into Sigoulès-et-Flaugeac
+    assert dict(at.query_params)["code"] == "24534"
+    assert any("Flaugeac" in i.value and "24534" in i.value for i in at.info)
+    assert metrics(at)["Population municipale"][0] == "1 280 hab."
+
+
+def test_commune_created_by_a_merger_and_widget_change(board_portal: Path) -> None:
+    at = open_board(niveau="commune", code="24064")  # Brantôme en Périgord: COM_AP of several COM_AV
+    assert "Brantôme en Périgord" in at.header[0].value and not at.info
+    at.selectbox(key="indicators_series").select("ips-ecoles").run()
+    assert not at.exception
+    assert dict(at.query_params)["indicateur"] == "ips-ecoles"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {trace["name"] for trace in spec["data"]}
+    # the IPS method change in 2022 splits every line instead of chaining the two series
+    assert any("avant 2022" in n for n in names) and any("depuis 2022" in n for n in names)
+    at.radio(key="indicators_level").set_value("departement").run()
+    assert dict(at.query_params)["niveau"] == "departement"

@@ -1,0 +1,104 @@
+"""AppTest of /carte: offline deck spec, legend, layers, commune panel, URL state and merged-commune redirects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+NNBSP = "\u202f"
+
+
+@pytest.fixture
+def map_portal(warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The session warehouse, read in place: this page never writes."""
+    import config
+
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(warehouse_dir))
+    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
+    config.get_settings.cache_clear()
+    yield warehouse_dir
+    config.get_settings.cache_clear()
+
+
+def open_map(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/map.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown).replace(NNBSP, " ")
+
+
+def test_default_map_is_offline_with_a_quantile_legend(map_portal: Path) -> None:
+    at = open_map()
+    spec = deck_spec(at)
+    raw = at.get("deck_gl_json_chart")[0].proto.json
+    assert "carto" not in raw.lower() and "mapbox://" not in raw and spec.get("mapStyle") is None
+    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer"]
+    features = spec["layers"][0]["data"]["features"]
+    assert len(features) == 503
+    assert set(features[0]["properties"]) == {"code", "tooltip", "fill"}  # only what the map needs
+    assert len(raw) < 1_200_000  # compact JSON, not pydeck's indented one
+    legend = markdown(at)
+    assert "| 🟨 jaune |" in legend and "| 🟫 brun |" in legend and "hab." in legend
+    counts = [int(line.rsplit("|", 2)[1]) for line in legend.splitlines() if line.startswith("| 🟨")
+              or line.startswith("| 🟧") or line.startswith("| 🟥") or line.startswith("| 🟪")
+              or line.startswith("| 🟫")]
+    assert sum(counts) == 503
+    assert dict(at.query_params)["indicateur"] == "population"
+
+
+def test_commune_link_zooms_and_fills_the_panel(map_portal: Path) -> None:
+    at = open_map(indicateur="france-services-distance", commune="24520", couches="france_services,sante")
+    spec = deck_spec(at)
+    view = spec["initialViewState"]
+    assert view["zoom"] == 11 and abs(view["latitude"] - 44.9) < 0.1
+    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-commune", "selection", "france_services", "sante"]
+    points = spec["layers"][2]["data"]
+    assert len(points) == 37 and all("tooltip" in p for p in points)
+    assert at.subheader[0].value == "Sarlat-la-Canéda"
+    text = markdown(at)
+    assert "France services :" in text and " km" in text and "Population municipale : **" in text
+    links = [el.proto.query_string for el in at.get("page_link")]
+    assert "id=france-services" in links and "id=etablissements-sante" in links
+    params = dict(at.query_params)
+    assert params["commune"] == "24520" and params["zoom"] == "11" and params["couches"] == "france_services,sante"
+
+
+def test_link_with_old_code_and_explicit_view(map_portal: Path) -> None:
+    at = open_map(commune="24181", lat="44.8", lon="0.4", zoom="9.5", niveau="commune")
+    assert any("Flaugeac" in i.value for i in at.info)
+    params = dict(at.query_params)
+    assert params["commune"] == "24534" and params["zoom"] == "9.5"
+    assert deck_spec(at)["initialViewState"]["zoom"] == 9.5
+
+
+def test_epci_level_and_widget_changes(map_portal: Path) -> None:
+    at = open_map(niveau="epci", indicateur="ips-ecoles")
+    spec = deck_spec(at)
+    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci"]
+    assert len(spec["layers"][1]["data"]["features"]) == 22
+    assert "rupture de série" in " ".join(c.value for c in at.caption).lower()
+    at.toggle(key="map_layer_colleges").set_value(True).run()
+    at.selectbox(key="map_commune").select("24322").run()
+    assert not at.exception
+    params = dict(at.query_params)
+    assert params["couches"] == "colleges" and params["commune"] == "24322" and params["niveau"] == "epci"
+    assert at.subheader[0].value == "Périgueux"
