@@ -366,10 +366,10 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     data = [r for _, r in recs[header_idx + 1:]]
     # data starts at the record right after the header, even when that record is all empty fields
     skip = next((ln for ln, _ in every if ln > header_line), header_line + 1)
-    # the header fixes the width, unless most rows are wider (e.g. every line ends with a stray delimiter)
+    # the header fixes the width, unless most rows (over half) are wider (e.g. every line ends with a stray delimiter)
     widths = Counter(len(r) for r in data)
-    modal = max(widths.items(), key=lambda kv: (kv[1], kv[0]))[0] if widths else len(header)
-    ncols = max(len(header), modal)
+    modal, hits = widths.most_common(1)[0] if widths else (len(header), 0)
+    ncols = max(len(header), modal) if hits * 2 > len(data) else len(header)
     warnings: list[str] = []
     if header_idx:
         warnings.append(f"{header_line} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
