@@ -238,3 +238,36 @@ def test_core_cli_integration(srv: FakeServer) -> None:
     srv.faults.clear()
     refresh = call("refresh")
     assert refresh.returncode == 0 and "2 source(s) : 0 en échec" in refresh.stdout
+
+
+@pytest.mark.slow
+def test_refresh_killed_at_several_moments_never_serves_a_partial_dataset(srv: FakeServer) -> None:
+    """kill -9 at different moments (start-up, download, load, publish): whatever was served stays whole.
+
+    On the 2-core reference machine the kills land during start-up, the download and the load, and the last
+    run completes; the invariants checked hold whatever the timing.
+    """
+    url = srv.base_url + "/files/gros.csv"
+    srv.route("/files/gros.csv", CSV, content_type="text/csv")
+    assert add_url(url, "gros").status == "updated"
+    previous = publish.current_version("gros")
+    big = CSV + "".join(f"26{i:04d},Commune {i},{i}\n" for i in range(60000))
+    srv.route("/files/gros.csv", big, content_type="text/csv")
+    for delay in (1.0, 2.5, 4.0, 5.5):
+        proc = subprocess.Popen([sys.executable, "-m", "loaders.sources", "refresh"], cwd=ROOT, env=_env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        meta = publish.current_meta("gros")
+        assert meta is not None and meta["rows"] in (50, 60050)
+        assert meta["version"] == previous or meta["rows"] == 60050
+        assert (publish.dataset_dir("gros") / "versions" / meta["version"] / "data.parquet").is_file()
+        reg = publish.read_registry()["datasets"]["gros"]
+        assert reg["version"] == meta["version"]
+    [outcome] = refresh_all()
+    assert outcome.status in ("updated", "unchanged")
+    meta = publish.current_meta("gros")
+    assert meta is not None and meta["rows"] == 60050
+    assert state.load_state()["gros"]["last_error"] is None and list(state.downloads_dir().iterdir()) == []
