@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run test venv dev warehouse browser-deps lint fmt bench clean
 
 run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 test: dev browser-deps ## Everything the tests need, then the whole suite (browser tests included)
 	$(PY) -m pytest
