@@ -301,6 +301,16 @@ def _tmp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
 
 
+def convert_file(path: Path, out: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ingest step alone (detection, whole-file typing, Parquet), without profile nor publish."""
+    tmp = _tmp_dir("convert-")
+    try:
+        staged, _, rows, columns, _ = _read_into(Path(path), options or {}, Path(out), tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"rows": rows, "columns": columns, "dialect": staged.dialect, "warnings": staged.warnings}
+
+
 def inspect_source(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """The `inspect` JSON: dialect, row count and whole-file column types, nothing published."""
     tmp = _tmp_dir("inspect-")
