@@ -117,8 +117,10 @@ def refresh_source(spec: DatasetSpec, *, force: bool = False) -> Outcome:
             warning = f"{warning} ; {mismatch}" if warning else mismatch
         message = fetched.message + (" ; contenu identique à la version servie" if skipped
                                      else f" ; nouvelle version {version}")
+        # A warning describes the last published change: identical bytes leave it as it was.
+        extra = {} if skipped else {"warning": warning}
         state.record_success(spec.id, kind=kind, url=src_url, frequency=spec.frequency, changed=not skipped,
-                             version=version, message=message, warning=warning, **fetched.remote)
+                             version=version, message=message, **extra, **fetched.remote)
         return Outcome(spec.id, kind, "unchanged" if skipped else "updated", message, version, warning)
     except Exception as exc:  # noqa: BLE001 - one source's failure must not stop the others
         message = failure_message(exc)
