@@ -60,7 +60,7 @@ def choose(page, widget_key: str, option: str) -> None:  # noqa: ANN001
 def submit_reuse(page, base: str, ds: str, title: str, description: str, url: str) -> None:  # noqa: ANN001
     """Open the form the way a visitor does (from the dataset page when it exists) and send a proposal."""
     if (ROOT / "pages" / "dataset.py").exists():
-        goto(page, f"{base}/jeu-de-donnees?id={ds}")
+        goto(page, f"{base}/jeu-de-donnees?id={ds}&tab=reutilisations")  # the dataset page's « Réutilisations » view
         main(page).get_by_role("link", name=re.compile("Proposer une réutilisation")).first.click()
         page.wait_for_url(re.compile(r"/proposer-une-reutilisation\?dataset="))
     else:  # the dataset page is not written yet: start where its link leads
@@ -126,7 +126,9 @@ def test_propose_moderate_and_see_a_reuse(live_server, page) -> None:  # noqa: A
     # the dataset's « Réutilisations » tab
     if (ROOT / "pages" / "dataset.py").exists():
         goto(page, f"{base}/jeu-de-donnees?id={ds}")
-        page.get_by_role("tab", name=re.compile("Réutilisations")).click()
+        main(page).get_by_role("radio", name="Réutilisations").or_(
+            main(page).get_by_role("button", name="Réutilisations")).or_(
+            main(page).get_by_role("tab", name="Réutilisations")).first.click()  # the view switcher
         main(page).get_by_role("link", name=TITLE).wait_for()
     else:
         pytest.skip("pages/dataset.py is not there yet: the dataset tab part of the flow was not exercised")
