@@ -6,7 +6,9 @@ from config import get_settings
 from ui import layout
 
 settings = get_settings()
-st.set_page_config(page_title=f"{settings.portal_name} · {settings.territory_name}", page_icon=":material/map:", layout="wide")
+# A local favicon: a :material/...: page icon would be fetched from fonts.gstatic.com (the portal works offline).
+st.set_page_config(page_title=f"{settings.portal_name} · {settings.territory_name}",
+                   page_icon=str(settings.root / "static" / "favicon.png"), layout="wide")
 
 # url_path values are a public link contract: never rename one silently (tests/test_app.py pins them).
 PAGES = {
