@@ -73,7 +73,9 @@ def act(message: str, fn, *args, **kwargs) -> None:  # noqa: ANN001 - page glue
     st.rerun()
 
 
-moderation, sources = st.tabs(["Modération des réutilisations", "Sources moissonnées"])
+moderation, sources, searches = st.tabs(
+    ["Modération des réutilisations", "Sources moissonnées", "Recherches sans résultat"]
+)
 
 with moderation:
     moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
@@ -178,3 +180,19 @@ with sources:
                 st.caption("Aucune source moissonnée n'est configurée.")
             else:
                 st.dataframe(frame, hide_index=True, width="stretch", key="admin_sources")
+
+with searches:
+    # What people search and do not find tells the publisher which data to open next.
+    from catalogue import stats
+
+    failed = stats.failed_searches(limit=100)
+    if not failed:
+        st.caption("Aucune recherche infructueuse enregistrée.")
+    else:
+        table = pd.DataFrame({
+            "Recherche": [f["q"] for f in failed],
+            "Filtres": ["; ".join(f"{k} = {v}" for k, v in (f["filters"] or {}).items()) for f in failed],
+            "Nombre": [f["count"] for f in failed],
+            "Dernière fois": [f["last_at"] for f in failed],
+        })
+        st.dataframe(table, hide_index=True, width="stretch", key="admin_failed_searches")
