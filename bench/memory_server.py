@@ -1,4 +1,4 @@
-"""Resident memory of a real `streamlit run app.py` serving the 10M-row dataset page to 5 browser sessions."""
+"""Resident memory of the real app server (serve.py → streamlit run app.py) serving the 10M-row dataset page to 5 browser sessions."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ class Sampler(threading.Thread):
 def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **generate.bench_env(data_dir), "TERRITOIRE_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        # serve.py is the launcher `make run` uses (streamlit run app.py with one pages/ probe fix).
+        [sys.executable, "serve.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
@@ -169,7 +170,7 @@ def measure(data_dir: Path, rows: int) -> tuple[str, list[Metric], dict[str, Any
     md = [
         "## App server memory: 5 browser sessions on the 10-million-row dataset (`bench/memory_server.py`)",
         "",
-        f"`streamlit run app.py` on a free port with `TERRITOIRE_DATA_DIR` = the bench data dir; {SESSIONS} "
+        f"`python serve.py` (= `streamlit run app.py`, as `make run`) on a free port with `TERRITOIRE_DATA_DIR` = the bench data dir; {SESSIONS} "
         "headless Chromium sessions (Playwright, separate browser contexts) open "
         f"`/jeu-de-donnees?id={ds}&…` together, each step waiting until every session has rendered. RSS = "
         "VmRSS of the server process plus its children, sampled every 100 ms from /proc.",
