@@ -35,6 +35,11 @@ def link(page: str, label: str, query_params: dict[str, Any] | None = None, icon
         st.markdown(f"[{label}](/{slug}{'?' + urlencode(query_params) if query_params else ''})")
 
 
+def md_escape(text: str) -> str:
+    """User text shown inside Markdown (messages quoting the URL) stays literal: no link, no emphasis."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~" else ch for ch in text)
+
+
 def back_to_catalogue(message: str) -> None:
     st.title("Jeu de données")
     st.error(message)
@@ -98,13 +103,15 @@ if not dv.ID_RE.match(dataset_id):
 try:
     schema = data.schema(dataset_id)
 except QueryError:
-    back_to_catalogue(f"Jeu de données introuvable : « {dataset_id} ». Il a peut-être été renommé ou retiré ; "
+    back_to_catalogue(f"Jeu de données introuvable : « {md_escape(dataset_id)} ». Il a peut-être été renommé ou retiré ; "
                       "retrouvez-le dans le catalogue.")
     st.stop()
 
 spec = data.spec(dataset_id)
 meta = data.meta(dataset_id)
 view, notes = dv.parse_view(params, schema)
+# Streamlit hides `embed` from st.query_params; st.context tells whether the page is inside an iframe.
+view = view.replace(embed=view.embed or bool(st.context.is_embedded))
 if view.tab == "carte" and not schema.map_modes:
     notes.append("ce jeu de données n'a ni géométrie, ni coordonnées, ni code commune : pas de carte")
     view = view.replace(tab="informations")
@@ -140,7 +147,7 @@ def header(v: dv.DatasetView) -> None:
         bits.append(f"chargé le {fmt.date_fr(meta['loaded_at'])}")
     st.caption(" · ".join(bits))
     if notes:
-        st.warning("Certains paramètres du lien ont été ignorés : " + " ; ".join(notes) + ".")
+        st.warning("Certains paramètres du lien ont été ignorés : " + " ; ".join(md_escape(n) for n in notes) + ".")
         link("pages/catalogue.py", "Retour au catalogue", icon="🔎")
 
 
@@ -323,6 +330,9 @@ def filter_panel(v: dv.DatasetView) -> dv.DatasetView:
     for f in new_filters:
         if f not in seen:
             seen.append(f)
+    # Unchanged filters keep their place in the link, new ones go last: same view, same URL.
+    rank = {f: i for i, f in enumerate(v.filters)}
+    seen.sort(key=lambda f: rank.get(f, len(rank)))
     return v.replace(filters=tuple(seen), q=q.strip())
 
 

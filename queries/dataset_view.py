@@ -334,8 +334,7 @@ class DatasetView:
         for key, num in (("lat", m.lat), ("lon", m.lon), ("zoom", m.zoom)):
             if num is not None:
                 out[key] = f"{num:g}"
-        if self.embed:
-            out["embed"] = "true"
+        # `embed` is Streamlit's own parameter: it is kept by the frontend and may not be set from Python.
         return out
 
     def query_string(self) -> str:
