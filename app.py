@@ -1,5 +1,8 @@
 """Territoire: the router. Registers every page with a stable French url_path, then runs the chosen one."""
 
+import logging
+import os
+
 import streamlit as st
 
 from config import get_settings
@@ -36,5 +39,15 @@ PAGES = {
 
 page = st.navigation(PAGES)
 layout.header()
-page.run()
+try:
+    page.run()
+except Exception:  # noqa: BLE001 - last line of defence; st.stop/st.rerun are BaseExceptions and pass through
+    # Visitors get a French message instead of Streamlit's red box; the traceback goes to the server log.
+    # Tests set TERRITOIRE_STRICT=1 so that any bug still fails them loudly.
+    if os.environ.get("TERRITOIRE_STRICT") == "1":
+        raise
+    logging.getLogger("territoire").exception("page error: %s", page.url_path)
+    st.error("Cette page a rencontré une erreur inattendue. Vos données ne sont pas perdues : "
+             "rechargez la page ou revenez au catalogue.")
+    st.page_link("pages/catalogue.py", label="Retour au catalogue", icon=":material/search:")
 layout.footer()

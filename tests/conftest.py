@@ -15,6 +15,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# The app's last-resort error handler re-raises under tests: a bug must fail a test, not become a message.
+os.environ["TERRITOIRE_STRICT"] = "1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
