@@ -11,11 +11,12 @@ WITH folded AS (
     SELECT
         c.*,
         substr(c.modified, 1, 4) AS year,
+        -- Four fields joined by '|' (split again below); a '|' inside a field (Markdown tables) becomes a space.
         replace(replace(strip_accents(lower(
-            coalesce(c.title, '') || ' | '
-            || array_to_string(coalesce(c.keywords, []) || coalesce(c.theme_labels, []), ' ') || ' | '
-            || coalesce(c.publisher, '')
-        )), 'œ', 'oe'), 'æ', 'ae') || ' | ' || coalesce(c.search_text, '') AS folded_text
+            replace(coalesce(c.title, ''), '|', ' ') || ' | '
+            || replace(array_to_string(coalesce(c.keywords, []) || coalesce(c.theme_labels, []), ' '), '|', ' ')
+            || ' | ' || replace(coalesce(c.publisher, ''), '|', ' ')
+        )), 'œ', 'oe'), 'æ', 'ae') || ' | ' || replace(coalesce(c.search_text, ''), '|', ' ') AS folded_text
     FROM catalogue AS c
 ),
 stemmed AS (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import wait_for_app
 
@@ -44,36 +45,47 @@ def test_search_facet_and_shared_link_reproduce_the_view(live_server, page, brow
     assert "usée" in first_card  # « Musées … » first
 
     page.locator(".st-key-catalogue_facet_contenu").click()
-    page.get_by_role("option").first.click()
-    page.wait_for_url(re.compile(r"[?&]contenu="))
+    page.get_by_role("option", name=re.compile(r"^Avec une carte")).click()
+    page.wait_for_url(re.compile(r"[?&]contenu=carte"))
     page.keyboard.press("Escape")
     settle(page)
     narrowed = result_count(page)
     assert 1 <= narrowed <= found
     url = page.url
-    assert "q=mus" in url and "contenu=" in url
+    assert "q=mus" in url and "contenu=carte" in url
 
     # The link shown under « Partager » is the same view.
     main(page).get_by_text("Partager cette vue").click()
     shown = main(page).locator('[data-testid="stCode"]').first.inner_text().strip()
-    assert "contenu=" in shown and "q=mus" in shown
+    assert "contenu=carte" in shown and "q=mus" in shown
 
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})
     try:
         fresh = context.new_page()
         fresh.set_default_timeout(30_000)
         fresh.goto(url)
         settle(fresh)
-        assert result_count(fresh) == narrowed
-        assert fresh.locator(".st-key-catalogue_q input").input_value() == "musées"
+        # Polling assertions: on a loaded 2-core machine the first paint can precede the widgets' values.
+        expect(fresh.locator(".st-key-catalogue_q input")).to_have_value("musées")
+        expect(main(fresh).get_by_text(COUNT).first).to_have_text(re.compile(rf"^{narrowed} jeux? de données"))
+        assert "contenu=carte" in fresh.url
     finally:
         context.close()
 
 
-# Streamlit's own markup that we cannot change. Each entry says which element and why; nothing of our content.
-STREAMLIT_OWN = {
-    # none so far: add `"rule-id": "element and reason"` only after checking the failing node is Streamlit's.
-}
+# Streamlit's own markup that we cannot change, filtered node by node (never a whole rule): the sidebar navigation
+# that st.navigation draws. Seen once on a loaded machine: axe flagged `list`/`listitem` on its section lists
+# (`ul.e1o1t1hb12 > li`) while the navigation was still being drawn; a settled page passes. Our content is
+# audited in full.
+STREAMLIT_OWN = {"list": '[data-testid="stSidebarNav"]', "listitem": '[data-testid="stSidebarNav"]'}
+
+
+def _inside(page, target: list[str], container: str) -> bool:  # noqa: ANN001
+    selector = target[-1] if target else ""
+    return bool(page.evaluate(
+        "([sel, box]) => { const el = document.querySelector(sel); return !!(el && el.closest(box)); }",
+        [selector, container],
+    ))
 
 
 def test_catalogue_has_no_serious_accessibility_violation(live_server, page) -> None:  # noqa: ANN001
@@ -81,11 +93,15 @@ def test_catalogue_has_no_serious_accessibility_violation(live_server, page) -> 
 
     page.goto(f"{live_server.url}/catalogue?q=coll%C3%A8ges")
     settle(page)
+    page.locator('[data-testid="stSidebarNavItems"]').first.wait_for()
+    page.wait_for_timeout(500)
     results = Axe().run(page)
-    violations = results.response["violations"]
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in violations
-        if v["impact"] in ("serious", "critical") and v["id"] not in STREAMLIT_OWN
-    ]
+    serious = []
+    for v in results.response["violations"]:
+        if v["impact"] not in ("serious", "critical"):
+            continue
+        nodes = [n for n in v["nodes"]
+                 if not (v["id"] in STREAMLIT_OWN and _inside(page, n["target"], STREAMLIT_OWN[v["id"]]))]
+        if nodes:
+            serious.append((v["id"], v["impact"], [(n["target"], n["html"][:160]) for n in nodes[:3]]))
     assert serious == [], serious
