@@ -15,6 +15,28 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+# Tunables of one part (HTTP client, reuse limits) are read at call time through these helpers, so that this
+# module stays the only one that reads the environment while tests can still shorten a wait for one call.
+def env_str(name: str, default: str = "") -> str:
+    """A string setting from the environment (stripped; empty means the default)."""
+    return _env(name, default)
+
+
+def env_float(name: str, default: float) -> float:
+    """A number setting from the environment; an unreadable value falls back to the default."""
+    try:
+        return float(_env(name, str(default)))
+    except ValueError:
+        return default
+
+
+def env_int(name: str, default: int) -> int:
+    try:
+        return int(float(_env(name, str(default))))
+    except ValueError:
+        return default
+
+
 def _admin_secret() -> str | None:
     """The moderation secret: environment first, then Streamlit secrets. Never stored in the repo."""
     secret = os.environ.get("TERRITOIRE_ADMIN_SECRET", "").strip()

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from config import get_settings
-
-
-def _int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, "").strip() or default)
-    except ValueError:
-        return default
+from config import env_int, env_str, get_settings
 
 
 @dataclass(frozen=True)
@@ -39,15 +31,15 @@ class ReuseLimits:
 def limits() -> ReuseLimits:
     """Limits from the environment: TERRITOIRE_REUSES_RATE_LIMIT, _RATE_WINDOW_S, _IMAGE_MAX_BYTES."""
     return ReuseLimits(
-        rate_limit=_int("TERRITOIRE_REUSES_RATE_LIMIT", 3),
-        rate_window_s=_int("TERRITOIRE_REUSES_RATE_WINDOW_S", 3_600),
-        image_max_bytes=_int("TERRITOIRE_REUSES_IMAGE_MAX_BYTES", 5 * 1024 * 1024),
+        rate_limit=env_int("TERRITOIRE_REUSES_RATE_LIMIT", 3),
+        rate_window_s=env_int("TERRITOIRE_REUSES_RATE_WINDOW_S", 3_600),
+        image_max_bytes=env_int("TERRITOIRE_REUSES_IMAGE_MAX_BYTES", 5 * 1024 * 1024),
     )
 
 
 def database_url() -> str:
     """TERRITOIRE_REUSES_DB_URL (e.g. postgresql+psycopg://...) or `<private_dir>/reuses.sqlite`."""
-    url = os.environ.get("TERRITOIRE_REUSES_DB_URL", "").strip()
+    url = env_str("TERRITOIRE_REUSES_DB_URL")
     if url:
         return url
     return f"sqlite:///{get_settings().private_dir / 'reuses.sqlite'}"

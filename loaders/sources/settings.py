@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from config import ROOT, get_settings
+from config import ROOT, env_float, env_str, get_settings
 
 USER_AGENT_NAME = "Territoire"
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
@@ -43,14 +42,6 @@ FAILURE_RETRY_BASE = _HOUR
 FAILURE_RETRY_MAX = _DAY
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        return default
-
-
 @lru_cache(maxsize=1)
 def version() -> str:
     """The portal version from pyproject.toml (no installed distribution in a plain checkout)."""
@@ -82,17 +73,17 @@ class HttpSettings:
 
 def http_settings() -> HttpSettings:
     return HttpSettings(
-        connect_timeout=_env_float("TERRITOIRE_HTTP_CONNECT_TIMEOUT", 10.0),
-        read_timeout=_env_float("TERRITOIRE_HTTP_READ_TIMEOUT", 60.0),
-        retries=int(_env_float("TERRITOIRE_HTTP_RETRIES", 5)),
-        backoff_factor=_env_float("TERRITOIRE_HTTP_BACKOFF", 1.0),
-        backoff_max=_env_float("TERRITOIRE_HTTP_BACKOFF_MAX", 60.0),
-        max_retry_after=_env_float("TERRITOIRE_HTTP_MAX_RETRY_AFTER", 120.0),
-        min_delay=_env_float("TERRITOIRE_HTTP_MIN_DELAY", 1.0),
-        max_bytes=int(_env_float("TERRITOIRE_HTTP_MAX_BYTES", 4 * 1024**3)),
-        contact_url=os.environ.get("TERRITOIRE_CONTACT_URL", "").strip() or get_settings().public_base_url,
+        connect_timeout=env_float("TERRITOIRE_HTTP_CONNECT_TIMEOUT", 10.0),
+        read_timeout=env_float("TERRITOIRE_HTTP_READ_TIMEOUT", 60.0),
+        retries=int(env_float("TERRITOIRE_HTTP_RETRIES", 5)),
+        backoff_factor=env_float("TERRITOIRE_HTTP_BACKOFF", 1.0),
+        backoff_max=env_float("TERRITOIRE_HTTP_BACKOFF_MAX", 60.0),
+        max_retry_after=env_float("TERRITOIRE_HTTP_MAX_RETRY_AFTER", 120.0),
+        min_delay=env_float("TERRITOIRE_HTTP_MIN_DELAY", 1.0),
+        max_bytes=int(env_float("TERRITOIRE_HTTP_MAX_BYTES", 4 * 1024**3)),
+        contact_url=env_str("TERRITOIRE_CONTACT_URL") or get_settings().public_base_url,
     )
 
 
 def datagouv_api() -> str:
-    return (os.environ.get("TERRITOIRE_DATAGOUV_API", "").strip() or DATAGOUV_API).rstrip("/")
+    return env_str("TERRITOIRE_DATAGOUV_API", DATAGOUV_API).rstrip("/")
