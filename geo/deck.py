@@ -119,5 +119,5 @@ def deck(layers: list[pdk.Layer], lat: float, lon: float, zoom: float, basemap_u
     if basemap_url:
         return CompactDeck(layers=layers, initial_view_state=view, map_style=basemap_url,
                            tooltip={"text": "{tooltip}"})
-    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
-                    tooltip={"text": "{tooltip}"})
+    # Passing map_style=None as well would drop the key from the JSON and Streamlit would then fetch a Carto style.
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip={"text": "{tooltip}"})

@@ -8,7 +8,7 @@ from indicators.state import BoardState
 from ui import indicator_cards as cards
 
 st.title("Indicateurs du territoire")
-st.caption(
+cards.note(
     "Population, vieillissement, aide sociale, collèges et écoles, services publics, musées : chaque chiffre "
     "indique sa source, sa licence, sa période et, quand il est calculé, sa méthode."
 )
@@ -62,9 +62,9 @@ st.header(cards.territory_heading(current))
 if current.level == "epci":
     row = epcis[epcis["code"] == current.code]
     if not row.empty and int(row["communes_outside"].iloc[0] or 0) > 0:
-        st.caption(f"Cette intercommunalité compte {int(row['communes_outside'].iloc[0])} commune(s) hors du "
+        cards.note(f"Cette intercommunalité compte {int(row['communes_outside'].iloc[0])} commune(s) hors du "
                    "département : les indicateurs ne portent que sur ses communes de Dordogne.")
-st.caption("Lien de ce tableau de bord : il reprend le territoire choisi (paramètres `niveau` et `code` de l'adresse).")
+cards.note("Lien de ce tableau de bord : il reprend le territoire choisi (paramètres « niveau » et « code » de l'adresse).")
 
 # -- Cards ------------------------------------------------------------------------------------------------------------
 cards.render_cards(board.build_cards(current))
@@ -81,10 +81,10 @@ if series_ind is not None:
         st.plotly_chart(cards.series_figure(series_ind, rows), width="stretch",
                         config=cards.plotly_config(f"{series_ind.id}-{current.code}"), key="indicators_series_chart")
         if not series_ind.supports(current.level):
-            st.caption("Indicateur disponible à l'échelle du département seulement.")
+            cards.note("Indicateur disponible à l'échelle du département seulement.")
         for brk in series_ind.breaks:
-            st.caption(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
-        st.caption("Téléchargez le graphique en PNG avec l'icône d'appareil photo de sa barre d'outils.")
+            cards.note(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
+        cards.note("Téléchargez le graphique en PNG avec l'icône d'appareil photo de sa barre d'outils.")
 
 # -- Ranking ----------------------------------------------------------------------------------------------------------
 st.header("Classement")
@@ -115,12 +115,12 @@ if rank_ind is not None:
         st.dataframe(table, hide_index=True, width="stretch", height=320,
                      column_config={f"Valeur ({rank_ind.unit})": st.column_config.NumberColumn(
                          format="localized")})
-        st.caption(f"{len(ranked)} territoires ayant une valeur ; ceux sans valeur (par exemple sans établissement) "
+        cards.note(f"{len(ranked)} territoires ayant une valeur ; ceux sans valeur (par exemple sans établissement) "
                    f"ne sont pas classés. Méthode : {' '.join(rank_ind.method.split())}")
 
 # -- Exports ----------------------------------------------------------------------------------------------------------
 st.header("Télécharger les données du tableau de bord")
-st.caption(f"Toutes les séries affichées pour {current.name}, le département et la France, avec sources, licences et "
+cards.note(f"Toutes les séries affichées pour {current.name}, le département et la France, avec sources, licences et "
            "méthodes (une ligne par indicateur et par période).")
 slug = f"indicateurs-{current.level}-{current.code}"
 left, right = st.columns(2)

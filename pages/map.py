@@ -16,7 +16,7 @@ KEY_INDICATORS = ("population", "population-croissance", "france-services-distan
 COMMUNE_ZOOM = 11.0
 
 st.title("Carte du territoire")
-st.caption(
+cards.note(
     "Communes ou intercommunalités colorées selon un indicateur, services publics à afficher, et pour une commune : "
     "ses indicateurs clés et les services les plus proches. Les contours viennent de l'entrepôt : la carte "
     "fonctionne sans connexion à un fond de carte."
@@ -119,7 +119,7 @@ with map_col:
         selection_mode="single-object", key="map_deck",
         alt=f"Carte des {unit_word} de la Dordogne colorées selon « {indicator.label} » ({period}).",
     )
-    st.caption("Survolez une commune ou un point pour sa valeur ; cliquez sur une commune pour l'afficher dans le "
+    cards.note("Survolez une commune ou un point pour sa valeur ; cliquez sur une commune pour l'afficher dans le "
                "panneau. L'adresse de la page garde l'indicateur, les couches, la commune et le cadrage.")
     st.markdown(f"**{indicator.label}** — {indicator.unit}, {indicator.year_label.lower()} {period} "
                 f"(classes par quantiles)")
@@ -134,10 +134,10 @@ with map_col:
     for info in (dataset_info(ds) for ds in indicator.sources):
         st.page_link(cards.DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]},
                      icon="📄")
-    st.caption(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicator.sources}))}. "
+    cards.note(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicator.sources}))}. "
                f"Méthode : {' '.join(indicator.method.split())}")
     for brk in indicator.breaks:
-        st.caption(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
+        cards.note(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
 
 with panel:
     if selected is None:
@@ -146,7 +146,7 @@ with panel:
                 "et les services publics les plus proches.")
     else:
         st.subheader(selected.name)
-        st.caption(f"Commune {selected.code} · codes postaux {selected.postcodes.replace('|', ', ')} · "
+        cards.note(f"Commune {selected.code} · codes postaux {selected.postcodes.replace('|', ', ')} · "
                    f"{selected.epci_name}")
         st.markdown("**Indicateurs clés**")
         lines = []
@@ -188,5 +188,5 @@ with panel:
         with st.expander(f"{label} ({len(subset)})"):
             st.page_link(cards.DATASET_PAGE, label=f"Jeu de données : {info['title']}",
                          query_params={"id": dataset_id}, icon="📄")
-            st.caption(f"Licence : {info['licence']}")
+            cards.note(f"Licence : {info['licence']}")
             st.markdown("\n".join(f"- {r.name} ({r.town})" for r in subset.itertuples()))

@@ -17,6 +17,11 @@ DATASET_PAGE = "pages/dataset.py"
 LINE_COLORS = ["#1f5f8b", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"]
 
 
+def note(text: str) -> None:
+    """Secondary text in small type but the normal text colour: st.caption's grey fails WCAG contrast (3.9:1)."""
+    st.markdown(":small[" + text.replace("[", "(").replace("]", ")") + "]")
+
+
 def plotly_config(filename: str) -> dict[str, object]:
     return {
         "displaylogo": False,
@@ -55,7 +60,7 @@ def source_links(card: Card, key_prefix: str) -> None:
     for info in card.sources:
         st.page_link(DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]}, icon="📄")
     licences = sorted({info["licence"] for info in card.sources})
-    st.caption("Licence : " + " ; ".join(licences))
+    note("Licence : " + " ; ".join(licences))
 
 
 def render_card(card: Card) -> None:
@@ -63,37 +68,37 @@ def render_card(card: Card) -> None:
     with st.container(border=True):
         if card.error:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
-            st.caption(f"Données indisponibles : {card.error}")
+            note(f"Données indisponibles : {card.error}")
             source_links(card, ind.id)
             return
         if card.latest is None:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
-            st.caption(f"Pas de valeur pour {card.territory.name} (par exemple : aucun établissement concerné).")
+            note(f"Pas de valeur pour {card.territory.name} (par exemple : aucun établissement concerné).")
         elif not card.available:
             dep_name = departement()[1]
             st.metric(f"{ind.label} — {dep_name}", value_text(ind, card.latest.value), delta=change_text(card),
                       delta_color="off", help=" ".join(ind.method.split()))
-            st.caption(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
+            note(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
                        f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur de la {dep_name}, "
                        f"{ind.year_label.lower()} {card.latest.period}.")
         else:
             st.metric(ind.label, value_text(ind, card.latest.value), delta=change_text(card), delta_color="off",
                       help=" ".join(ind.method.split()))
-            st.caption(f"{ind.unit} · {ind.year_label} {card.latest.period}")
+            note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
         comparisons = []
         if card.departement is not None and card.territory.level != "departement" and card.available:
             comparisons.append(f"{departement()[1]} : {point_text(ind, card.departement)}")
         if card.france is not None:
             comparisons.append(f"{ind.france_label} : {point_text(ind, card.france)}")
         if comparisons:
-            st.caption("Comparaison — " + " · ".join(comparisons))
+            note("Comparaison — " + " · ".join(comparisons))
         if card.break_warning:
             st.warning(card.break_warning, icon="⚠️")
         source_links(card, ind.id)
         with st.expander("Méthode"):
             st.markdown(" ".join(ind.method.split()))
-            for note in ind.notes:
-                st.markdown(f"- {note}")
+            for remark in ind.notes:
+                st.markdown(f"- {remark}")
 
 
 def render_cards(cards: list[Card], columns: int = 3) -> None:

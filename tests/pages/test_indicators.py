@@ -41,7 +41,8 @@ def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
 
 
 def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption).replace(NNBSP, " ")
+    """Secondary texts (small markdown, see ui.indicator_cards.note)."""
+    return " ".join(m.value for m in at.markdown).replace(NNBSP, " ")
 
 
 def test_departement_board(board_portal: Path) -> None:
