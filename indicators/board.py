@@ -7,8 +7,10 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+import streamlit as st
 
-from indicators import LEVEL_LABELS, Indicator, registry
+import queries
+from indicators import LEVEL_LABELS, Indicator, get, registry
 from indicators.data import dataset_info, departement, indicator_frame
 from indicators.territory import Territory
 
@@ -97,12 +99,29 @@ def build_card(indicator: Indicator, territory: Territory) -> Card:
     )
 
 
-def build_cards(territory: Territory) -> list[Card]:
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cards(version: str, territory: Territory) -> list[Card]:
     return [build_card(ind, territory) for ind in registry()]
+
+
+def build_cards(territory: Territory) -> list[Card]:
+    """All cards of a territory, cached per (data version, territory): a warm board is one cache hit."""
+    return _cards(queries.data_version(), territory)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _series(version: str, indicator_id: str, territory: Territory) -> pd.DataFrame:
+    indicator = get(indicator_id)
+    assert indicator is not None
+    return _series_frame(indicator, territory)
 
 
 def series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
     """The rows of a chart: the territory, the département and France, with a readable `line` label per series."""
+    return _series(queries.data_version(), indicator.id, territory)
+
+
+def _series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
     frame, _ = indicator_frame(indicator, territory.level)
     dep_code, dep_name = departement()
     keep = (frame["level"] == "departement") & (frame["code"] == dep_code)
@@ -120,6 +139,13 @@ def series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
 
 def ranking(indicator: Indicator, level: str) -> pd.DataFrame:
     """Territories of one level ranked on the latest period of the indicator (highest first)."""
+    return _ranking(queries.data_version(), indicator.id, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _ranking(version: str, indicator_id: str, level: str) -> pd.DataFrame:
+    indicator = get(indicator_id)
+    assert indicator is not None
     frame, _ = indicator_frame(indicator, level)
     rows = frame[(frame["level"] == level) & frame["value"].notna()]
     if rows.empty:

@@ -150,11 +150,12 @@ with panel:
                    f"{selected.epci_name}")
         st.markdown("**Indicateurs clés**")
         lines = []
+        by_id = {card.indicator.id: card for card in board.build_cards(selected)}  # one cache hit when warm
         for ind_id in dict.fromkeys((*KEY_INDICATORS, indicator.id)):
-            ind = indicators.get(ind_id)
-            if ind is None or not ind.supports("commune"):
+            card = by_id.get(ind_id)
+            if card is None or not card.available:
                 continue
-            card = board.build_card(ind, selected)
+            ind = card.indicator
             value = (f"{cards.value_text(ind, card.latest.value)} ({card.latest.period})" if card.latest
                      else "pas de valeur")
             lines.append(f"- {ind.label} : **{value}**")
