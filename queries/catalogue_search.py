@@ -17,7 +17,7 @@ from catalogue import vocab
 
 PER_PAGE = 10
 MAX_Q_CHARS = 200
-MAX_TOKENS = 12
+MAX_TOKENS = 8  # one regular-expression slot per token in catalogue_matches.sql ($p1 … $p8)
 MAX_VALUES_PER_FACET = 30
 MAX_VALUE_CHARS = 200
 MAX_PAGE = 100_000
@@ -80,8 +80,8 @@ def stem(word: str) -> str:
     return word
 
 
-def tokens(q: str) -> list[str]:
-    """Distinct stemmed tokens of a query, in order; stop words dropped; at most MAX_TOKENS."""
+def tokens(q: str, limit: int | None = MAX_TOKENS) -> list[str]:
+    """Distinct stemmed tokens of a query, in order; stop words dropped; at most `limit`."""
     out: list[str] = []
     for word in re.split(r"[^a-z0-9]+", fold(q)):
         if not word or word in STOPWORDS:
@@ -89,7 +89,7 @@ def tokens(q: str) -> list[str]:
         token = stem(word)
         if token and token not in out:
             out.append(token)
-    return out[:MAX_TOKENS]
+    return out[:limit] if limit is not None else out
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,8 @@ def parse_params(get_all: Callable[[str], list[str]], known: Mapping[str, Mappin
     if len(q) > MAX_Q_CHARS:
         q = q[:MAX_Q_CHARS]
         notices.append(f"La recherche a été raccourcie à {MAX_Q_CHARS} caractères.")
+    if len(tokens(q, limit=None)) > MAX_TOKENS:
+        notices.append(f"Seuls les {MAX_TOKENS} premiers mots de la recherche sont pris en compte.")
 
     filters: dict[str, tuple[str, ...]] = {}
     for key in FACETS:
@@ -215,31 +217,47 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
 
 
-def _matches_sql() -> str:
-    # Loaded from the named file (no user text ever reaches SQL: everything variable below is bound).
-    return queries.load_sql("catalogue_matches")
+def token_stems(token: str) -> list[str]:
+    """What a word must start with to match a token: the stem, plus the « -aux » plural of an « -al » stem
+    (« social » must find « sociaux »; the other endings stemming drops are found by the prefix itself)."""
+    if len(token) > 3 and token.endswith("al"):
+        return [token, token[:-2] + "aux"]
+    return [token]
 
 
-def _compose(tail_name: str) -> str:
-    # MATERIALIZED: the facet query reads `matches` eight times; stemming the text once halves its cost.
-    return f"WITH matches AS MATERIALIZED (\n{_matches_sql()}\n)\n{queries.load_sql(tail_name)}"
+def token_pattern(token: str) -> str:
+    """The regular expression of one token; tokens hold only [a-z0-9], so nothing in them is a metacharacter."""
+    if not re.fullmatch(r"[a-z0-9]+", token):
+        raise ValueError(f"unexpected token {token!r}")
+    stems = token_stems(token)
+    if len(stems) == 1:
+        return r"\b" + token
+    return r"\b" + token[:-2] + "(?:al|aux)"
 
 
-def _params(query: CatalogueQuery, popularity: Mapping[str, int] | None) -> dict[str, Any]:
+def _sql() -> str:
+    # Both parts are named files; nothing variable is pasted in: every value below is a bound parameter.
+    # MATERIALIZED: the search reads `matches` nine times; its flags are computed once.
+    return (f"WITH matches AS MATERIALIZED (\n{queries.load_sql('catalogue_matches')}\n)\n"
+            f"{queries.load_sql('catalogue_facets')}")
+
+
+def _params(query: CatalogueQuery, popularity: Mapping[str, int] | None, per_page: int) -> dict[str, Any]:
     pop = {str(k): int(v) for k, v in (popularity or {}).items()}
+    toks = query.tokens
     params: dict[str, Any] = {
-        "tokens": query.tokens,
+        "tokens": [token_stems(t) for t in toks],
         "pop_ids": list(pop),
         "pop_scores": list(pop.values()),
+        "sort": query.effective_sort,
+        "limit": per_page,
+        "offset": (max(1, query.page) - 1) * per_page,
     }
+    patterns = [token_pattern(t) for t in toks] + [""] * (MAX_TOKENS - len(toks))
+    params.update({f"p{i + 1}": p for i, p in enumerate(patterns[:MAX_TOKENS])})
     for key, param in FACETS.items():
         params[param] = [str(v) for v in query.filters.get(key, ())]
     return params
-
-
-def _run(tail_name: str, params: Mapping[str, Any], max_rows: int | None = None) -> pd.DataFrame:
-    sql = _compose(tail_name)
-    return queries.run_sql_text(sql, queries._bound(sql, params), max_rows=max_rows)
 
 
 def _label(key: str, value: str, sql_label: str) -> str:
@@ -254,16 +272,21 @@ def _label(key: str, value: str, sql_label: str) -> str:
     return value
 
 
-def facet_counts(query: CatalogueQuery, popularity: Mapping[str, int] | None = None
-                 ) -> tuple[int, dict[str, list[FacetValue]]]:
-    """Total and facet counts; selected values are always listed (count 0 when other filters exclude them)."""
-    frame = _run("catalogue_facets", _params(query, popularity), max_rows=100_000)
+def _run(query: CatalogueQuery, popularity: Mapping[str, int] | None, per_page: int
+         ) -> tuple[int, dict[str, list[FacetValue]], list[tuple[str, int]]]:
+    """Total, facets, and the (id, score) of the requested page in order — one query, one pass over the text."""
+    sql = _sql()
+    frame = queries.run_sql_text(sql, queries._bound(sql, _params(query, popularity, per_page)), max_rows=100_000)
     total = 0
+    page: list[tuple[int, str, int]] = []
     facets: dict[str, list[FacetValue]] = {key: [] for key in FACETS}
     seen: dict[str, set[str]] = {key: set() for key in FACETS}
     for row in frame.itertuples(index=False):
         if row.facet == "total":
             total = int(row.n)
+            continue
+        if row.facet == "page":
+            page.append((int(row.n), str(row.value), int(row.score or 0)))
             continue
         if row.value is None or pd.isna(row.value) or row.value == "":
             continue
@@ -280,19 +303,31 @@ def facet_counts(query: CatalogueQuery, popularity: Mapping[str, int] | None = N
             facets[key].sort(key=lambda f: f.value, reverse=True)
         else:
             facets[key].sort(key=lambda f: (-f.count, fold(f.label)))
+    return total, facets, [(ds, score) for _, ds, score in sorted(page)]
+
+
+def facet_counts(query: CatalogueQuery, popularity: Mapping[str, int] | None = None
+                 ) -> tuple[int, dict[str, list[FacetValue]]]:
+    """Total and facet counts; selected values are always listed (count 0 when other filters exclude them)."""
+    total, facets, _ = _run(query, popularity, 1)
     return total, facets
 
 
 def search(query: CatalogueQuery, popularity: Mapping[str, int] | None = None, per_page: int = PER_PAGE
            ) -> SearchResult:
-    """Run a catalogue search: facet counts first (they give the total), then the requested page (clamped)."""
-    total, facets = facet_counts(query, popularity)
+    """Run a catalogue search: total, facets and the ranked ids of the page in one query, then their cards."""
+    total, facets, ranked = _run(query, popularity, per_page)
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, query.page), pages)
-    params = _params(query, popularity) | {
-        "sort": query.effective_sort, "limit": per_page, "offset": (page - 1) * per_page,
-    }
-    rows = _run("catalogue_results", params, max_rows=per_page)
+    ids = [ds for ds, _ in ranked]
+    cards = queries.run("catalogue_cards", ids=ids, max_rows=per_page) if ids else pd.DataFrame(columns=["id"])
+    order = {ds: i for i, ds in enumerate(ids)}
+    rows = cards.assign(_order=cards["id"].map(order)).sort_values("_order").drop(columns="_order")
+    rows = rows.reset_index(drop=True)
+    scores = dict(ranked)
+    pop = popularity or {}
+    rows["score"] = [scores.get(ds, 0) for ds in rows["id"]]
+    rows["popularity"] = [int(pop.get(ds, 0)) for ds in rows["id"]]
     return SearchResult(query=query, rows=rows, total=total, page=page, pages=pages, facets=facets)
 
 

@@ -1,52 +1,28 @@
--- catalogue_matches: every catalogue entry with its search score, one match flag per filter and its popularity.
--- The core of catalogue search; queries.catalogue_search wraps it as the CTE `matches` of the results and facets.
--- Parameters: $tokens VARCHAR[] (folded, stemmed query tokens; empty = no text filter);
+-- catalogue_matches: every catalogue entry with its popularity and one match flag per filter.
+-- The core of catalogue search; queries.catalogue_search wraps it as the CTE `matches` of catalogue_facets.sql.
+-- Parameters: $p1 … $p8 VARCHAR (one regular expression per query token, built by queries.catalogue_search from
+--   folded, stemmed tokens of [a-z0-9] only, e.g. '\bmuse' or '\bsoci(?:al|aux)'; '' = unused slot);
 --   $themes, $publishers, $keywords, $licenses, $granularities, $features, $years VARCHAR[] (empty = filter off);
 --   $pop_ids VARCHAR[], $pop_scores BIGINT[] (popularity counted by the app, same order).
--- Returns: the catalogue columns (but search_text), year, score, popularity, m_text, m_theme, m_publisher,
---   m_keyword, m_license, m_granularity, m_feature, m_year.
--- Stemming (mirrors queries.catalogue_search.stem): fold, words of [a-z0-9], then per word
---   -eaux → -eau, -aux → -al, final s/x dropped, final e dropped; a token matches a word it is a prefix of.
-WITH folded AS (
-    SELECT
-        c.*,
-        substr(c.modified, 1, 4) AS year,
-        -- Four fields joined by '|' (split again below); a '|' inside a field (Markdown tables) becomes a space.
-        replace(replace(strip_accents(lower(
-            replace(coalesce(c.title, ''), '|', ' ') || ' | '
-            || replace(array_to_string(coalesce(c.keywords, []) || coalesce(c.theme_labels, []), ' '), '|', ' ')
-            || ' | ' || replace(coalesce(c.publisher, ''), '|', ' ')
-        )), 'œ', 'oe'), 'æ', 'ae') || ' | ' || replace(coalesce(c.search_text, ''), '|', ' ') AS folded_text
-    FROM catalogue AS c
-),
-stemmed AS (
-    SELECT
-        f.*,
-        string_split(
-            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-                folded_text,
-                '[^a-z0-9|]+', ' ', 'g'),
-                '([a-z0-9]{2,})eaux\b', '\1eau', 'g'),
-                '([a-z0-9]{2,})aux\b', '\1al', 'g'),
-                '([a-z0-9]{3,})[sx]\b', '\1', 'g'),
-                '([a-z0-9]{4,})e\b', '\1', 'g'),
-            '|') AS parts
-    FROM folded AS f
-)
+-- Returns: id, title, publisher, themes, theme_labels, keywords, license_id, license_title, spatial_granularity,
+--   has_map, has_time_series, modified, records, year, popularity, m_text, m_theme, m_publisher, m_keyword,
+--   m_license, m_granularity, m_feature, m_year.
+-- Why regular expressions on search_text (already folded: lowercase, no accents): a token must start a word, every
+-- token must match (AND), and a pattern that is a query parameter is compiled once per query (a list of
+-- patterns would be compiled for every row).
 SELECT
-    * EXCLUDE (search_text, folded_text, parts),
-    -- Title hits weigh most, then keywords/themes, publisher, and anything else (description, column labels).
-    coalesce(list_sum([
-        10 * contains(' ' || parts[1], ' ' || t)::INTEGER
-        + 3 * contains(' ' || parts[1] || ' ', ' ' || t || ' ')::INTEGER
-        + 4 * contains(' ' || parts[2], ' ' || t)::INTEGER
-        + 3 * contains(' ' || parts[3], ' ' || t)::INTEGER
-        + 1 * contains(' ' || parts[4], ' ' || t)::INTEGER
-        FOR t IN $tokens::VARCHAR[]
-    ]), 0)::INTEGER AS score,
+    id, title, publisher, themes, theme_labels, keywords, license_id, license_title, spatial_granularity,
+    has_map, has_time_series, modified, records,
+    substr(modified, 1, 4) AS year,
     coalesce(map($pop_ids::VARCHAR[], $pop_scores::BIGINT[])[id], 0) AS popularity,
-    len($tokens::VARCHAR[]) = 0
-        OR list_bool_and([contains(' ' || parts[4], ' ' || t) FOR t IN $tokens::VARCHAR[]]) AS m_text,
+    ($p1 = '' OR regexp_matches(search_text, $p1))
+        AND ($p2 = '' OR regexp_matches(search_text, $p2))
+        AND ($p3 = '' OR regexp_matches(search_text, $p3))
+        AND ($p4 = '' OR regexp_matches(search_text, $p4))
+        AND ($p5 = '' OR regexp_matches(search_text, $p5))
+        AND ($p6 = '' OR regexp_matches(search_text, $p6))
+        AND ($p7 = '' OR regexp_matches(search_text, $p7))
+        AND ($p8 = '' OR regexp_matches(search_text, $p8)) AS m_text,
     len($themes::VARCHAR[]) = 0 OR list_has_any(themes, $themes::VARCHAR[]) AS m_theme,
     len($publishers::VARCHAR[]) = 0 OR list_contains($publishers::VARCHAR[], publisher) AS m_publisher,
     len($keywords::VARCHAR[]) = 0 OR list_has_any(keywords, $keywords::VARCHAR[]) AS m_keyword,
@@ -56,5 +32,5 @@ SELECT
     len($features::VARCHAR[]) = 0
         OR (has_map AND list_contains($features::VARCHAR[], 'carte'))
         OR (has_time_series AND list_contains($features::VARCHAR[], 'serie')) AS m_feature,
-    len($years::VARCHAR[]) = 0 OR list_contains($years::VARCHAR[], year) AS m_year
-FROM stemmed
+    len($years::VARCHAR[]) = 0 OR list_contains($years::VARCHAR[], substr(modified, 1, 4)) AS m_year
+FROM catalogue

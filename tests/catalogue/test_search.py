@@ -14,8 +14,6 @@ import queries
 from catalogue.manifest import DatasetSpec, load_manifest
 from queries import catalogue_search as cs
 
-SQL_DIR = Path(cs.__file__).resolve().parent / "sql"
-
 
 # -- folding and stemming (pure) ------------------------------------------------------------------------------
 @pytest.mark.parametrize("word, expected", [
@@ -42,11 +40,17 @@ def test_hostile_text_never_leaves_letters_and_digits() -> None:
     assert all(re.fullmatch(r"[a-z0-9]+", t) for t in toks)
 
 
-def test_sql_stemming_rules_are_the_python_ones() -> None:
-    """catalogue_matches.sql applies the same regular expressions to the text as stem() to the query."""
-    sql = (SQL_DIR / "catalogue_matches.sql").read_text(encoding="utf-8")
-    for pattern, repl in cs._STEPS:
-        assert f"'{pattern.pattern}', '{repl}', 'g'" in sql, pattern.pattern
+def test_token_patterns_are_word_prefixes_with_the_aux_plural() -> None:
+    """The text side of stemming: a word matches when it starts with the stem (musées ⊃ muse), or with the
+    « -aux » plural of an « -al » stem (sociaux for social)."""
+    assert cs.token_pattern("muse") == r"\bmuse"
+    assert cs.token_pattern("social") == r"\bsoci(?:al|aux)"
+    assert cs.token_stems("social") == ["social", "sociaux"] and cs.token_stems("bal") == ["bal"]
+    for word in ["musées", "sociaux", "sociales", "régionaux", "bureaux", "collèges"]:
+        (tok,) = cs.tokens(word)
+        assert re.search(cs.token_pattern(tok), cs.fold(word)), word
+    with pytest.raises(ValueError):
+        cs.token_pattern("a|b")
 
 
 @given(st.text(alphabet="abcdeéèêfghilmnoôpqrstuvxyzœ", min_size=1, max_size=14))
