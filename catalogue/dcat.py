@@ -93,7 +93,8 @@ def _distributions(row: Mapping[str, Any], base_url: str, download_base: str | N
     return out
 
 
-def dataset_entry(row: Mapping[str, Any], base_url: str, download_base: str | None = None) -> dict[str, Any]:
+def dataset_entry(row: Mapping[str, Any], base_url: str, download_base: str | None = None,
+                  territory: str = "") -> dict[str, Any]:
     """One dcat:Dataset from a catalogue row (columns of the `catalogue` table)."""
     ds_id = str(row["id"])
     page = landing_page(base_url, ds_id)
@@ -129,9 +130,8 @@ def dataset_entry(row: Mapping[str, Any], base_url: str, download_base: str | No
         if end:
             period["dcat:endDate"] = end
         entry["dct:temporal"] = period
-    granularity = str(row.get("spatial_granularity") or "")
-    if granularity:
-        entry["dct:spatial"] = {"skos:prefLabel": vocab.GRANULARITY_LABELS.get(granularity, granularity)}
+    if territory:
+        entry["dct:spatial"] = {"@type": "dct:Location", "skos:prefLabel": territory}
     source = str(row.get("source_page") or row.get("source_url") or "")
     if source:
         entry["dct:source"] = {"@id": source}
@@ -142,7 +142,7 @@ def dataset_entry(row: Mapping[str, Any], base_url: str, download_base: str | No
 
 def build_catalog(rows: Iterable[Mapping[str, Any]], *, base_url: str, title: str, description: str = "",
                   publisher: str = "", language: str = "fr", download_base: str | None = None,
-                  modified: str | None = None) -> dict[str, Any]:
+                  modified: str | None = None, territory: str = "") -> dict[str, Any]:
     """The dcat:Catalog as a JSON-LD dict.
 
     Args:
@@ -151,9 +151,10 @@ def build_catalog(rows: Iterable[Mapping[str, Any]], *, base_url: str, title: st
         title, description, publisher: about the catalogue itself.
         download_base: where static copies of the files are published (`<base>/<id>.<ext>`), if they are.
         modified: date of the catalogue; defaults to the latest dataset modification.
+        territory: the area every dataset covers (dct:spatial), e.g. « Dordogne (24) ».
     """
     rows = list(rows)
-    datasets = [dataset_entry(r, base_url, download_base) for r in rows]
+    datasets = [dataset_entry(r, base_url, download_base, territory) for r in rows]
     latest = modified or max((str(r.get("modified") or "") for r in rows), default="")
     catalog: dict[str, Any] = {
         "@context": dict(CONTEXT),

@@ -72,7 +72,7 @@ def dcat_catalog(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
         title=f"{settings.portal_name} — catalogue des données ouvertes de la {settings.territory_name}",
         description=f"Jeux de données ouverts publiés par le portail {settings.portal_name} "
                     f"({settings.territory_name}, {settings.territory_code}).",
-        publisher=settings.portal_name,
+        publisher=settings.portal_name, territory=f"{settings.territory_name} ({settings.territory_code})",
     )
 
 

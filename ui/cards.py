@@ -51,7 +51,7 @@ def dataset_card(row: Mapping[str, Any]) -> None:
     theme_labels, modified, records, has_map)."""
     ds_id = str(row["id"])
     with st.container(border=True):
-        st.page_link(DATASET_PAGE, label=f"**{row['title']}**", query_params={"id": ds_id})
+        st.page_link(DATASET_PAGE, label=f"**{escape_markdown(row['title'])}**", query_params={"id": ds_id})
         excerpt = plain_excerpt(row.get("description"))
         if excerpt:
             # st.text: no Markdown, no HTML; descriptions are the publisher's text.

@@ -30,7 +30,8 @@ ROW = {
 
 
 def test_catalog_shape_and_dataset_mapping() -> None:
-    cat = dcat.build_catalog([ROW], base_url=BASE + "/", title="Territoire", publisher="Territoire")
+    cat = dcat.build_catalog([ROW], base_url=BASE + "/", title="Territoire", publisher="Territoire",
+                             territory="Dordogne (24)")
     assert cat["@type"] == "dcat:Catalog"
     assert {"dcat", "dct", "foaf", "xsd"} <= set(cat["@context"])
     assert cat["dct:modified"] == {"@value": "2025-01-31", "@type": "xsd:date"}
@@ -52,6 +53,7 @@ def test_catalog_shape_and_dataset_mapping() -> None:
     assert ds["dcat:keyword"] == ["collèges", "UAI"]
     assert ds["dcat:theme"][0]["skos:prefLabel"] == "Éducation et recherche"
     assert ds["ods:recordsCount"] == 52
+    assert ds["dct:spatial"] == {"@type": "dct:Location", "skos:prefLabel": "Dordogne (24)"}
     formats = {d["dct:format"]: d for d in ds["dcat:distribution"]}
     assert set(formats) == {"CSV", "Parquet", "GeoJSON"}
     assert formats["CSV"]["dcat:mediaType"] == "text/csv"
