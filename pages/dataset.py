@@ -35,6 +35,11 @@ def link(page: str, label: str, query_params: dict[str, Any] | None = None, icon
         st.markdown(f"[{label}](/{slug}{'?' + urlencode(query_params) if query_params else ''})")
 
 
+def note(text: str) -> None:
+    """Small print in the body colour (st.caption's grey fails the WCAG AA contrast ratio on white: 3.9:1)."""
+    st.markdown(":small[" + text.replace("]", "\\]") + "]")
+
+
 def md_escape(text: str) -> str:
     """User text shown inside Markdown (messages quoting the URL) stays literal: no link, no emphasis."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~" else ch for ch in text)
@@ -43,7 +48,7 @@ def md_escape(text: str) -> str:
 def back_to_catalogue(message: str) -> None:
     st.title("Jeu de données")
     st.error(message)
-    link("pages/catalogue.py", "Retour au catalogue", icon="🔎")
+    link("pages/catalogue.py", "Retour au catalogue", icon=":material/search:")
 
 
 def current_params() -> dict[str, list[str]]:
@@ -145,19 +150,19 @@ def header(v: dv.DatasetView) -> None:
         bits = [spec.publisher, spec.license.title, *bits]
     if meta.get("loaded_at"):
         bits.append(f"chargé le {fmt.date_fr(meta['loaded_at'])}")
-    st.caption(" · ".join(bits))
+    note(" · ".join(bits))
     if notes:
         st.warning("Certains paramètres du lien ont été ignorés : " + " ; ".join(md_escape(n) for n in notes) + ".")
-        link("pages/catalogue.py", "Retour au catalogue", icon="🔎")
+        link("pages/catalogue.py", "Retour au catalogue", icon=":material/search:")
 
 
 def share_box(v: dv.DatasetView) -> None:
-    with st.popover("Partager", icon="🔗"):
+    with st.popover("Partager", icon=":material/share:"):
         url = share_url(v)
-        st.caption("Lien vers cette vue (onglet, filtres, tri, page, graphique, carte) :")
+        note("Lien vers cette vue (onglet, filtres, tri, page, graphique, carte) :")
         st.code(url, language=None, wrap_lines=True)
         embed = f"{url}&embed=true"
-        st.caption("Intégrer dans un site (iframe) :")
+        note("Intégrer dans un site (iframe) :")
         st.code(f'<iframe src="{embed}" title="{title.replace(chr(34), "&quot;")}" width="100%" height="720" '
                 f'style="border:0" loading="lazy"></iframe>', language="html", wrap_lines=True)
 
@@ -231,7 +236,7 @@ def commune_filter(v: dv.DatasetView, name: str, container: Any) -> list[dv.Filt
             options_e.append(current_e)
         key_e = f"dataset_fepci_{name}"
         seed(key_e, current_e)
-        siren = container.selectbox("Intercommunalité (EPCI)", options_e, key=key_e,
+        siren = container.selectbox("Intercommunalité (EPCI)", options_e, key=key_e, placeholder="Toutes",
                                     format_func=lambda s: "Toutes" if s is None else epcis.get(s, s))
         if siren:
             out.append(dv.Filter(name, "epci", siren, siren))
@@ -259,7 +264,7 @@ def range_filter(v: dv.DatasetView, name: str, container: Any) -> list[dv.Filter
     bounds = range_bounds(name)
     assert col is not None
     if bounds is None:
-        container.caption("Une seule valeur : pas de plage à choisir.")
+        container.markdown(":small[Une seule valeur : pas de plage à choisir.]")
         return [f for f in v.filters_for(name) if f.op in ("gte", "lte")]
     lo, hi = bounds
     gte = next((f.value for f in v.filters_for(name) if f.op == "gte"), None)
@@ -320,7 +325,7 @@ def filter_panel(v: dv.DatasetView) -> dv.DatasetView:
             new_filters.append(f)
     extra = [c.name for c in schema.plain_columns if c.name not in widget_cols]
     if extra:
-        sb.selectbox("Filtrer une autre colonne", [None, *extra], key="dataset_addcol",
+        sb.selectbox("Filtrer une autre colonne", [None, *extra], key="dataset_addcol", placeholder="Choisir une colonne…",
                      format_func=lambda n: "Choisir une colonne…" if n is None else col_label(schema, n),
                      on_change=_add_column)
     if v.is_filtered:
@@ -348,7 +353,7 @@ def _clear_filters(new_params: dict[str, Any]) -> None:
 
 
 if view.embed and view.tab in DATA_TABS:
-    st.caption(f"{title} — {fmt.number(schema.rows)} enregistrements")
+    note(f"{title} — {fmt.number(schema.rows)} enregistrements")
 if view.tab in DATA_TABS:
     before = (view.filters, view.q)
     view = filter_panel(view)
@@ -379,7 +384,7 @@ def tab_informations() -> None:
         lic_url = spec.license.url if spec else vocab.license_url(lic_id)
         st.markdown(f"[{lic_title}]({lic_url})" if lic_url else lic_title)
         st.info(vocab.license_summary(lic_id))
-        st.caption("Attribution à reprendre dans vos réutilisations :")
+        note("Attribution à reprendre dans vos réutilisations :")
         st.code((spec.attribution if spec and spec.attribution else (spec.publisher if spec else dataset_id)),
                 language=None, wrap_lines=True)
     st.subheader("Métadonnées")
@@ -427,7 +432,7 @@ def tab_informations() -> None:
             st.text(spec.provenance)
     versions = data.versions(dataset_id)
     if versions:
-        st.caption("Historique des versions publiées")
+        note("Historique des versions publiées")
         hist = []
         for ver in versions:
             ch = ver.get("changes") or {}
@@ -484,11 +489,11 @@ def tab_tableau(v: dv.DatasetView) -> dv.DatasetView:
     sortable = [c.name for c in schema.plain_columns]
     c1, c2, c3, c4 = st.columns([3, 2, 1, 1])
     seed("dataset_sort", v.sort)
-    sort = c1.selectbox("Trier par", [None, *sortable], key="dataset_sort",
+    sort = c1.selectbox("Trier par", [None, *sortable], key="dataset_sort", placeholder="Ordre du fichier",
                         format_func=lambda n: "Ordre du fichier" if n is None else col_label(schema, n))
     seed("dataset_desc", "desc" if v.desc else "asc")
     direction = c2.radio("Ordre", ["asc", "desc"], key="dataset_desc", horizontal=True,
-                         format_func=lambda d: "Croissant" if d == "asc" else "Décroissant", disabled=sort is None)
+                         format_func=lambda d: "Croissant" if d == "asc" else "Décroissant")
     seed("dataset_size", v.size)
     size = c3.selectbox("Par page", list(dv.PAGE_SIZES), key="dataset_size")
     pages = max(1, -(-total // size))
@@ -505,7 +510,7 @@ def tab_tableau(v: dv.DatasetView) -> dv.DatasetView:
     rows = data.frame(dv.rows_query(v, schema))
     start = (page - 1) * size
     if total:
-        st.caption(f"Enregistrements {fmt.number(start + 1)} à {fmt.number(start + len(rows))} — page "
+        note(f"Enregistrements {fmt.number(start + 1)} à {fmt.number(start + len(rows))} — page "
                    f"{fmt.number(page)} sur {fmt.number(pages)}"
                    + (" · la colonne géométrie est disponible à l'export" if schema.has_geometry else ""))
     else:
@@ -535,7 +540,7 @@ def tab_graphique(v: dv.DatasetView) -> dv.DatasetView:
     seed("dataset_chart_x", chart.x if chart.x in x_options else None)
     if st.session_state.get("dataset_chart_x") not in [None, *x_options]:
         st.session_state["dataset_chart_x"] = None
-    x = c2.selectbox("Axe horizontal (x)" if kind != "box" else "Groupes", [None, *x_options], key="dataset_chart_x",
+    x = c2.selectbox("Axe horizontal (x)" if kind != "box" else "Groupes", [None, *x_options], key="dataset_chart_x", placeholder="—",
                      format_func=lambda n: "—" if n is None else col_label(schema, n))
     agg_options = ["count"] if kind in ("histogram", "scatter") else list(dv.AGGS)
     if kind == "box":
@@ -548,13 +553,13 @@ def tab_graphique(v: dv.DatasetView) -> dv.DatasetView:
     seed("dataset_chart_y", chart.y if chart.y in numeric else None)
     if st.session_state.get("dataset_chart_y") not in [None, *numeric]:
         st.session_state["dataset_chart_y"] = None
-    y = c4.selectbox("Valeur (y)", [None, *numeric], key="dataset_chart_y",
+    y = c4.selectbox("Valeur (y)", [None, *numeric], key="dataset_chart_y", placeholder="—",
                      format_func=lambda n: "—" if n is None else col_label(schema, n),
                      disabled=kind == "histogram" or (agg == "count" and kind not in ("scatter", "box")))
     seed("dataset_chart_series", chart.series if chart.series in plain else None)
     if st.session_state.get("dataset_chart_series") not in [None, *plain]:
         st.session_state["dataset_chart_series"] = None
-    series = c5.selectbox("Couleur / séries", [None, *plain], key="dataset_chart_series",
+    series = c5.selectbox("Couleur / séries", [None, *plain], key="dataset_chart_series", placeholder="—",
                           format_func=lambda n: "—" if n is None else col_label(schema, n),
                           disabled=kind in ("histogram", "pie", "box"))
     wanted = dv.ChartSpec(kind=kind, x=x, y=y, agg=agg, series=series)
@@ -577,12 +582,12 @@ def tab_graphique(v: dv.DatasetView) -> dv.DatasetView:
     fig = dataset_charts.figure(final, result, schema, title=chart_title)
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "fr"})
     if "n_x" in result.columns and int(result["n_x"].max()) > cq.category_cap:
-        st.caption(f"Seules les {cq.category_cap} catégories les plus importantes sur "
+        note(f"Seules les {cq.category_cap} catégories les plus importantes sur "
                    f"{fmt.number(int(result['n_x'].max()))} sont représentées.")
     if "n_series" in result.columns and final.series and int(result["n_series"].max()) > dv.CHART_SERIES_CAP:
-        st.caption(f"Seules les {dv.CHART_SERIES_CAP} séries les plus importantes sont représentées.")
+        note(f"Seules les {dv.CHART_SERIES_CAP} séries les plus importantes sont représentées.")
     if final.kind == "scatter" and len(result) >= dv.SCATTER_CAP:
-        st.caption(f"Nuage limité aux {fmt.number(dv.SCATTER_CAP)} premiers enregistrements.")
+        note(f"Nuage limité aux {fmt.number(dv.SCATTER_CAP)} premiers enregistrements.")
     with st.expander("Données du graphique (alternative textuelle)"):
         st.dataframe(dataset_charts.alt_table(final, result, schema), hide_index=True, width="stretch")
     return v
@@ -604,21 +609,21 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
         if mode == "points":
             if n > dv.POINTS_CAP:
                 grid = data.frame(dv.grid_query(v, schema))
-                st.caption(f"{fmt.number(n)} points : regroupés par mailles d'environ 2 km (taille du cercle = "
+                note(f"{fmt.number(n)} points : regroupés par mailles d'environ 2 km (taille du cercle = "
                            "nombre d'enregistrements).")
                 deck = dataset_maps.grid_deck(grid, m, outlines)
             else:
                 pts = data.frame(dv.points_query(v, schema))
                 deck = dataset_maps.points_deck(pts, schema, m, outlines)
                 if len(pts) < n:
-                    st.caption(f"{fmt.number(n - len(pts))} enregistrement(s) sans coordonnées ne sont pas placés.")
+                    note(f"{fmt.number(n - len(pts))} enregistrement(s) sans coordonnées ne sont pas placés.")
             m = m.replace(mode=mode, column=None, agg="count") if hasattr(m, "replace") else m
             st.pydeck_chart(deck, width="stretch", height=560)
             m = dv.MapSpec(mode="points", lat=m.lat, lon=m.lon, zoom=m.zoom)
         elif mode == "polygons":
             polys = data.frame(dv.polygons_query(v, schema))
             if len(polys) >= dv.POLYGONS_CAP:
-                st.caption(f"Seuls les {fmt.number(dv.POLYGONS_CAP)} premiers contours sont dessinés.")
+                note(f"Seuls les {fmt.number(dv.POLYGONS_CAP)} premiers contours sont dessinés.")
             st.pydeck_chart(dataset_maps.polygons_deck(polys, schema, m, outlines), width="stretch", height=560)
             m = dv.MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
         else:
@@ -626,6 +631,7 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
             c1, c2 = st.columns(2)
             seed("dataset_map_col", m.column if m.column in numeric else None)
             column = c1.selectbox("Valeur par commune", [None, *numeric], key="dataset_map_col",
+                                  placeholder="Nombre d'enregistrements",
                                   format_func=lambda c: "Nombre d'enregistrements" if c is None
                                   else col_label(schema, c))
             aggs = [a for a in dv.AGGS if a != "count"] if column else ["count"]
@@ -640,12 +646,12 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
             deck, legend = dataset_maps.choropleth_deck(values, m, outlines, label)
             st.pydeck_chart(deck, width="stretch", height=560)
             if legend:
-                st.caption(label + " — classes (quantiles) : " + " · ".join(t for t, _ in legend)
+                note(label + " — classes (quantiles) : " + " · ".join(t for t, _ in legend)
                            + " · gris : pas de donnée")
             known = {f["properties"]["code"] for f in outlines}
             unmatched = [c for c in values["code"] if c not in known]
             if unmatched:
-                st.caption(f"{len(unmatched)} code(s) commune sans contour (codes d'une autre année du COG ?) : "
+                note(f"{len(unmatched)} code(s) commune sans contour (codes d'une autre année du COG ?) : "
                            + ", ".join(unmatched[:10]) + ("…" if len(unmatched) > 10 else ""))
             names = data.commune_names()
             with st.expander("Données de la carte (alternative textuelle)"):
@@ -658,7 +664,7 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
                            zoom=m.zoom)
     except QueryError as exc:
         st.error(str(exc))
-    st.caption("Fond : contours des communes (aucune carte en ligne n'est chargée).")
+    note("Fond : contours des communes (aucune carte en ligne n'est chargée).")
     return v.replace(map=m)
 
 
@@ -699,14 +705,14 @@ def tab_export(v: dv.DatasetView) -> None:
 
     st.download_button(f"Télécharger {name}", data=produce, file_name=name, mime=exports.FORMATS[fmt_key].mime,
                        key="dataset_export_download", on_click=_record_download, args=(fmt_key,), type="primary",
-                       icon="⬇️", disabled=too_big)
-    st.caption(f"{fmt.number(rows)} enregistrements, toutes les colonnes, dans l'ordre de la vue. Le fichier est "
+                       icon=":material/download:", disabled=too_big)
+    note(f"{fmt.number(rows)} enregistrements, toutes les colonnes, dans l'ordre de la vue. Le fichier est "
                "produit au moment du clic.")
     info = exports.licence_info(dataset_id, export_view, rows)
     st.markdown(f"**Licence** : {info['licence']} — {info['licence_resume']}")
-    st.caption("Attribution à reprendre :")
+    note("Attribution à reprendre :")
     st.code(info["attribution"], language=None, wrap_lines=True)
-    st.caption("La licence et l'attribution accompagnent chaque fichier : métadonnées du JSON, du GeoJSON et du "
+    note("La licence et l'attribution accompagnent chaque fichier : métadonnées du JSON, du GeoJSON et du "
                "Parquet, feuille « Licence » du fichier Excel, et ce fichier texte pour les CSV.")
     st.download_button("Télécharger LISEZMOI.txt (licence et provenance)", data=exports.readme_text(info).encode(),
                        file_name=f"{dataset_id}_LISEZMOI.txt", mime="text/plain", key="dataset_export_readme",
@@ -722,15 +728,15 @@ def tab_api(v: dv.DatasetView) -> None:
     st.code(page_q.display_sql(), language="sql")
     sandbox_sql = full_q.display_sql()
     link("pages/sql.py", "Ouvrir dans l'éditeur SQL (tous les enregistrements de la vue)",
-         query_params={"sql": sandbox_sql}, icon="🧮")
-    st.caption(f"Dans l'éditeur SQL, ce jeu de données est la vue `{queries.view_name(dataset_id)}`.")
+         query_params={"sql": sandbox_sql}, icon=":material/terminal:")
+    note(f"Dans l'éditeur SQL, ce jeu de données est la vue `{queries.view_name(dataset_id)}`.")
     with st.expander("Requête exécutée (paramétrée)"):
         st.code(page_q.sql, language="sql")
         st.code(json.dumps({k: raw_of(val) for k, val in page_q.params.items()}, ensure_ascii=False, indent=2),
                 language="json")
     st.markdown("**Lien permanent de la vue**")
     st.code(share_url(v), language=None, wrap_lines=True)
-    st.caption("Le lien garde l'onglet, les filtres (`f=colonne:opération:valeur`, répétable), la recherche (`q`), "
+    note("Le lien garde l'onglet, les filtres (`f=colonne:opération:valeur`, répétable), la recherche (`q`), "
                "le tri (`sort=colonne` ou `sort=-colonne`), la page (`page`, `size`), le graphique (`chart`, `x`, "
                "`y`, `agg`, `series`) et la carte (`map`, `mcol`, `magg`). Opérations : "
                + ", ".join(f"`{k}` ({label})" for k, label in dv.OPS.items()) + ".")
@@ -741,7 +747,7 @@ def tab_reutilisations() -> None:
         from reuses.ui import render_dataset_reuses
     except ImportError:
         st.info("Les réutilisations ne sont pas encore disponibles.")
-        link("pages/reuse_submit.py", "Proposer une réutilisation", {"dataset": dataset_id}, icon="➕")
+        link("pages/reuse_submit.py", "Proposer une réutilisation", {"dataset": dataset_id}, icon=":material/add_circle:")
         return
     render_dataset_reuses(dataset_id)
 

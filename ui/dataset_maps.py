@@ -41,8 +41,10 @@ def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
 
 def deck(layers: list[pdk.Layer], spec: dv.MapSpec, tooltip: dict[str, Any] | bool) -> pdk.Deck:
     # map_provider=None: no basemap request at all (the portal works offline); the outlines stand in for it.
-    return CompactDeck(layers=layers, initial_view_state=view_state(spec), map_provider=None, map_style=None,
-                    tooltip=tooltip, height=560)
+    # map_style stays pydeck's placeholder: with map_style=None the key vanishes from the JSON and Streamlit's
+    # frontend then fetches a Carto style for its theme.
+    return CompactDeck(layers=layers, initial_view_state=view_state(spec), map_provider=None, tooltip=tooltip,
+                       height=560)
 
 
 def _tooltip_text(schema: dv.Schema, names: list[str], prefix: str = "") -> str:
