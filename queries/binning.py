@@ -85,6 +85,15 @@ def zoom_to_fit(bbox: BBox, width_px: int = 1200, height_px: int = 700) -> float
     return round(min(zx, zy, 20.0), 2)
 
 
+def view_bbox(lon: float, lat: float, zoom: float, width_px: int = 1200, height_px: int = 700) -> BBox:
+    """The bounding box a web-mercator map of that size shows around (lon, lat) at `zoom` (e.g. from the URL's
+    `lon`, `lat`, `zoom`: Streamlit does not send the deck.gl viewport back to the server)."""
+    deg_per_px = 360.0 / (TILE_PX * 2**zoom)
+    half_w = width_px / 2 * deg_per_px
+    half_h = height_px / 2 * deg_per_px * math.cos(math.radians(lat))
+    return BBox(lon - half_w, lat - half_h, lon + half_w, lat + half_h)
+
+
 @cached
 def extent(dataset_id: str) -> BBox:
     """The dataset's bounding box: from the loader's profile (min/max), else one aggregate query."""
