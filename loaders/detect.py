@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -18,6 +19,7 @@ from typing import Any
 from loaders import LoadError
 
 CHUNK = 4 << 20
+ENCODING_SAMPLE_BYTES = 1 << 20
 DIALECT_SAMPLE_BYTES = 256 << 10
 DELIMITER_SAMPLE_CHARS = 64 << 10
 TYPE_SAMPLE_ROWS = 3000
@@ -128,14 +130,42 @@ def _python_ok(guess: TypeGuess, values: list[str], compiled: re.Pattern[str] | 
 
 def guess_column_type(values: list[str], decimal: str = ".") -> TypeGuess:
     """The most specific type matching every (trimmed, non-empty) sample value; text if none or no values."""
-    values = [v.strip() for v in values if v is not None and v.strip() != ""]
+    # distinct values only: samples repeat a lot (years, dates, categories) and each candidate tests them all
+    values = list(dict.fromkeys(s for v in values if v is not None and (s := v.strip()) != ""))
     if not values:
         return TEXT
     for cand in type_candidates(decimal):
         rx = cand.regex()
-        if _python_ok(cand, values, re.compile(rx) if rx else None):
+        if _python_ok(cand, values, _compiled(rx) if rx else None):
             return cand
     return TEXT
+
+
+@functools.cache
+def _compiled(rx: str) -> re.Pattern[str]:
+    return re.compile(rx)
+
+
+# Markers of a missing, confidential or meaningless value in French statistical files (INSEE « s » secret
+# statistique, DREES « ND »/« ns », « NC » non communiqué, « - » néant). In a column whose other values are all
+# numbers they are read as empty values, and the load warns with the count of each (see pipeline.marker_warnings);
+# anywhere else they are ordinary text. Exact, case-sensitive matches after trimming; the user option
+# `types = {col = "text"}` keeps the original text.
+NA_MARKERS: tuple[str, ...] = ("ND", "nd", "N.D.", "n.d.", "NC", "nc", "N.C.", "n.c.", "NS", "ns", "n.s.", "s", "-")
+_NA_SET = frozenset(NA_MARKERS)
+
+
+def guess_with_markers(values: list[str], decimal: str = ".") -> tuple[TypeGuess, bool]:
+    """`guess_column_type`, except that a numeric column holding a few NA markers stays numeric (flag True)."""
+    guess = guess_column_type(values, decimal)
+    if guess.type != "text":
+        return guess, False
+    stripped = [s for v in values if v is not None and (s := v.strip())]
+    numbers = [v for v in stripped if v not in _NA_SET]
+    if not numbers or len(numbers) == len(stripped):
+        return guess, False
+    guess = guess_column_type(numbers, decimal)
+    return (guess, True) if guess.type in ("integer", "number") else (TEXT, False)
 
 
 def is_code_name(name: str) -> bool:
@@ -213,7 +243,7 @@ def detect_format(path: Path) -> str:
 class SourceScan:
     """Checksum, size and text encoding of a source file (encoding None for binary formats)."""
 
-    sha256: str
+    sha256: str | None  # None when nobody needs it (inspect, convert)
     size: int
     encoding: str | None = None
     # byte offset of the first invalid UTF-8 sequence, for files that are UTF-8 with a few foreign lines
@@ -267,7 +297,10 @@ def _single_byte_or_mixed(path: Path, head: bytes, bad_offset: int, has_c1: bool
     with path.open("rb") as fh:
         fh.seek(max(0, bad_offset - (256 << 10)))
         window = fh.read(512 << 10)
-    sample = head[: 1 << 20] + window
+    return _classify_not_utf8(head[: 1 << 20] + window, has_c1)
+
+
+def _classify_not_utf8(sample: bytes, has_c1: bool) -> str:
     high = len(sample.translate(None, _ASCII))
     utf8_bytes = sum(len(m) for m in _UTF8_SEQ.findall(sample))
     if high and utf8_bytes * 2 > high:
@@ -279,6 +312,32 @@ def _single_byte_or_mixed(path: Path, head: bytes, bad_offset: int, has_c1: bool
     if name.startswith(("utf_16", "utf_32")):
         return name.replace("_", "-")
     return "cp1252" if has_c1 else "latin-1"
+
+
+def checksum(path: Path) -> SourceScan:
+    """sha256 and size only: the encoding is then sniffed from the head and validated by the CSV reader."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return SourceScan(sha256=digest.hexdigest(), size=size)
+
+
+def sniff_encoding(path: Path) -> str:
+    """Encoding of a text file judged on its first MiB only. Provisional: DuckDB decodes the whole file while
+    reading it and fails on a byte the guess does not allow (utf-8 or latin-1); the pipeline then runs the
+    whole-file `scan_source` and reads again, so a late foreign byte costs a second pass, never a wrong load."""
+    with path.open("rb") as fh:
+        head = fh.read(ENCODING_SAMPLE_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head)  # not final: a cut last character is fine
+    except UnicodeDecodeError:
+        return _classify_not_utf8(head, bool(head.translate(None, _NOT_C1)))
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
 
 
 def line_of_offset(path: Path, offset: int) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,13 +19,25 @@ import duckdb
 from catalogue.manifest import DatasetSpec
 from config import get_settings
 from loaders import LoadError, publish
-from loaders.detect import TEXT, SourceScan, TypeGuess, detect_format, is_code_name, scan_source, type_candidates
+from loaders.detect import (
+    NA_MARKERS,
+    TEXT,
+    SourceScan,
+    TypeGuess,
+    checksum,
+    detect_format,
+    is_code_name,
+    scan_source,
+    type_candidates,
+)
 from loaders.profile import profile_parquet
 from loaders.readers import (
+    EncodingMismatch,
     SourceColumn,
     Staged,
     duckdb_csv_error,
     ident,
+    is_encoding_error,
     sql_str,
     stage_csv,
     stage_geo,
@@ -37,6 +53,12 @@ RAGGED = "Expected Number of Columns"
 GEO_FORMATS = ("geojson", "shapefile", "gpkg")
 LON_NAMES = ("longitude", "lon", "lng", "long")
 LAT_NAMES = ("latitude", "lat")
+# zstd: files ~20 % smaller than snappy for a few % more CPU; the warehouse is written once and read often
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+WORK_PREFIXES = ("load-", "convert-", "inspect-")
+WORK_LOCK = ".in-use"
+STALE_WORK_S = 3600
+_MARKERS_SQL = "(" + ", ".join("'" + m.replace("'", "''") + "'" for m in NA_MARKERS) + ")"
 
 
 @dataclass
@@ -139,7 +161,8 @@ def column_sql(col: SourceColumn) -> str:
     if col.guess.type == "text":
         return f"NULLIF({ident(col.raw)}, '')"
     x = ident(col.raw)
-    return f"CASE WHEN {x} IS NULL THEN NULL ELSE {cast_sql(col.guess, x)} END"
+    empty = f"{x} IS NULL OR {x} IN {_MARKERS_SQL}" if col.na_markers else f"{x} IS NULL"
+    return f"CASE WHEN {empty} THEN NULL ELSE {cast_sql(col.guess, x)} END"
 
 
 _BAD = f"error('{TYPE_ERROR}')"
@@ -154,16 +177,18 @@ def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> tupl
     c = ident(col.raw)
     if native and g.type == "date" and g.fmt == dateformat:
         return c, "DATE"  # DuckDB's dateformat parsing is strict: a bad value fails the read, then the slow path
+    # untrimmed here: " ND" or " 12" fail the test and go to the (trimming) slow path
+    empty = f"{c} IS NULL OR {c} IN {_MARKERS_SQL}" if col.na_markers else f"{c} IS NULL"
     if g.type == "integer" and g.thousands is None:
         # the text round trip rejects what a cast would accept silently: 024, +5, 1.5, 1_000, spaces
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN CAST(TRY_CAST({c} AS BIGINT) AS VARCHAR) = {c} "
+        return (f"CASE WHEN {empty} THEN NULL WHEN CAST(TRY_CAST({c} AS BIGINT) AS VARCHAR) = {c} "
                 f"THEN TRY_CAST({c} AS BIGINT) ELSE {_BAD} END"), None
     if g.type == "number" and g.thousands is None:
         v = f"replace({c}, ',', '.')" if g.decimal == "," else c
         lead = f"regexp_matches({c}, '^-?0[0-9]')"  # a leading zero means a code
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND NOT {lead} "
+        return (f"CASE WHEN {empty} THEN NULL WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND NOT {lead} "
                 f"THEN CAST({v} AS DOUBLE) ELSE {_BAD} END"), None
-    return f"CASE WHEN {c} IS NULL THEN NULL WHEN {valid_sql(g, c)} THEN {cast_sql(g, c)} ELSE {_BAD} END", None
+    return f"CASE WHEN {empty} THEN NULL WHEN {valid_sql(g, c)} THEN {cast_sql(g, c)} ELSE {_BAD} END", None
 
 
 def col_type(col: SourceColumn) -> str:
@@ -188,22 +213,49 @@ def refine_types(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         x = _value(col.raw)
         cands = _family(col.guess, decimal) if col.guess.type != "text" else []
         plans.append((col, cands))
-        aggs.append(f"count({x})")
+        aggs += [f"count({x})", f"count_if({x} IN {_MARKERS_SQL})"]
         aggs += [f"count_if({valid_sql(c, x)})" for c in cands]
     if not aggs:
         return
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {staged.relation}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
     i = 0
     for col, cands in plans:
-        nonnull, counts = row[i], row[i + 1: i + 1 + len(cands)]
-        i += 1 + len(cands)
+        nonnull, markers, counts = row[i], row[i + 1], row[i + 2: i + 2 + len(cands)]
+        i += 2 + len(cands)
         if col.drop_if_empty and nonnull:
             col.drop_if_empty = False
             staged.warnings.append(f"Colonne sans en-tête « {col.name} » conservée : elle contient des valeurs.")
-        best = next((c for c, n in zip(cands, counts, strict=True) if n == nonnull), TEXT)
-        if best.type == "integer" and is_code_name(col.name):
-            best = TEXT
+        best = next((c for c, n in zip(cands, counts, strict=True) if n == nonnull), None)
+        col.na_markers = False
+        if best is None and markers:
+            # numbers and NA markers only (and at least one number): the markers become empty values
+            best = next((c for c, n in zip(cands, counts, strict=True)
+                         if c.type in ("integer", "number") and n and n + markers == nonnull), None)
+            col.na_markers = best is not None
+        if best is None or (best.type == "integer" and is_code_name(col.name)):
+            best, col.na_markers = TEXT, False
         col.guess = best
+
+
+def marker_warnings(con: duckdb.DuckDBPyConnection, staged: Staged) -> list[str]:
+    """One French warning per numeric column whose NA markers were read as empty, with the count of each marker
+    (a second read of the source, only for files that have such a column)."""
+    cols = [c for c in staged.columns if c.na_markers and not c.drop_if_empty]
+    if not cols:
+        return []
+    aggs = [f"histogram({_value(c.raw)}) FILTER (WHERE {_value(c.raw)} IN {_MARKERS_SQL})" for c in cols]
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {staged.relation}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
+    out: list[str] = []
+    for col, hist in zip(cols, row, strict=True):
+        counts = sorted((hist or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        total = sum(n for _, n in counts)
+        if not total:
+            continue
+        detail = ", ".join(f"« {m} » × {n}" for m, n in counts)
+        out.append(f"Colonne « {col.name} » : {total} valeur(s) non numérique(s) ({detail}) lue(s) comme vide(s) "
+                   f"— marqueurs de donnée absente ou secrète ; les autres valeurs sont des nombres. Pour garder "
+                   f"le texte d'origine : option « types = {{ {col.name} = \"text\" }} ».")
+    return out
 
 
 def _ragged_retry(staged: Staged, fn: Callable[[], T]) -> T:
@@ -221,13 +273,14 @@ def _ragged_retry(staged: Staged, fn: Callable[[], T]) -> T:
 def _copy(con: duckdb.DuckDBPyConnection, exprs: list[str], cols: list[SourceColumn], relation: str,
           out: Path) -> int:
     select = ", ".join(f"{e} AS {ident(c.name)}" for e, c in zip(exprs, cols, strict=True))
-    res = con.execute(f"COPY (SELECT {select} FROM {relation}) TO {sql_str(str(out))} (FORMAT parquet)")  # noqa: S608 - quoted identifiers/literals
+    res = con.execute(f"COPY (SELECT {select} FROM {relation}) TO {sql_str(str(out))} ({PARQUET_OPTIONS})")  # noqa: S608 - quoted identifiers/literals
     return int((res.fetchone() or (0,))[0])
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, out: Path) -> int:
     """COPY the staged source to Parquet in one pass, types checked on every value; if the sample misled the
-    guess, count every candidate type over the whole file (slow path) and COPY again."""
+    guess, count every candidate type over the whole file (slow path) and COPY again. The row count is the
+    COPY's own: the file is not read again to count it."""
 
     def fast() -> int:
         kept = [c for c in staged.columns if not c.drop_if_empty]
@@ -250,11 +303,14 @@ def write_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, out: Path) -> 
         try:
             rows = _ragged_retry(staged, fast)
         except duckdb.Error as exc:
-            if RAGGED in str(exc):
+            if RAGGED in str(exc) or is_encoding_error(str(exc)):
                 raise
             # a value outside the guessed type (marked error, or a native DATE the reader refused)
             rows = _ragged_retry(staged, slow)
+        staged.warnings.extend(marker_warnings(con, staged))
     except duckdb.Error as exc:
+        if staged.provisional_encoding and is_encoding_error(str(exc)):
+            raise EncodingMismatch(str(exc)) from exc
         if "CSV Error" in str(exc) or staged.dialect.get("format") == "csv":
             raise duckdb_csv_error(exc) from exc
         raise LoadError(f"Écriture Parquet impossible : {str(exc).splitlines()[0]}") from exc
@@ -277,17 +333,25 @@ def _geo_info(staged: Staged, columns: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
                scan: SourceScan | None = None) -> tuple[Staged, SourceScan, int, list[dict[str, Any]], str]:
-    """Scan, stage and write one source file to `out`; the core shared by inspect and load."""
+    """Scan, stage and write one source file to `out`; the core shared by inspect and load. A CSV's encoding is
+    sniffed from its head unless `scan` already holds the whole-file one; if DuckDB then meets a byte that
+    encoding does not allow, the whole file is scanned and read again."""
     if not path.is_file():
         raise LoadError(f"Fichier source introuvable : {path}")
     fmt = str(options.get("format") or detect_format(path))
-    scan = scan or scan_source(path, text=fmt == "csv")
+    scan = scan or SourceScan(sha256=None, size=path.stat().st_size)
     con = connect(tmp_dir)
     try:
-        staged = stage(con, path, scan, fmt, options, tmp_dir)
-        if not staged.columns:
-            raise LoadError(f"{path.name} : aucune colonne trouvée.")
-        rows = write_parquet(con, staged, out)
+        try:
+            staged = stage(con, path, scan, fmt, options, tmp_dir)
+            if not staged.columns:
+                raise LoadError(f"{path.name} : aucune colonne trouvée.")
+            rows = write_parquet(con, staged, out)
+        except EncodingMismatch:
+            full = scan_source(path, text=True)
+            scan = replace(scan, encoding=full.encoding, bad_offset=full.bad_offset, sha256=scan.sha256 or full.sha256)
+            staged = stage(con, path, scan, fmt, options, tmp_dir)
+            rows = write_parquet(con, staged, out)
     finally:
         con.close()
     columns = [{"name": c.name, "type": col_type(c), "source_name": c.source_name}
@@ -295,29 +359,69 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
     return staged, scan, rows, columns, fmt
 
 
-def _tmp_dir(prefix: str) -> Path:
+@contextlib.contextmanager
+def work_dir(prefix: str) -> Iterator[Path]:
+    """A private directory under data_dir/tmp, removed on exit; flock-ed while in use so that
+    `clean_stale_work_dirs` can tell a live load from the leftover of a killed one."""
     base = get_settings().data_dir / "tmp"
     base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    fd = os.open(path / WORK_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
+
+def _in_use(path: Path) -> bool:
+    try:
+        fd = os.open(path / WORK_LOCK, os.O_RDWR)
+    except OSError:
+        return False  # no lock file: written by a loader that predates the lock, or half-created
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock if we took it
+    return False
+
+
+def clean_stale_work_dirs(max_age_s: float = STALE_WORK_S) -> list[Path]:
+    """Remove work directories left by killed loaders (kill -9 skips every `finally`): older than `max_age_s`
+    and not locked by a live process. Returns what was removed."""
+    base = get_settings().data_dir / "tmp"
+    if not base.is_dir():
+        return []
+    now = time.time()
+    removed: list[Path] = []
+    for d in base.iterdir():
+        if not d.name.startswith(WORK_PREFIXES):
+            continue
+        try:
+            if not d.is_dir() or now - d.stat().st_mtime < max_age_s:
+                continue
+        except OSError:
+            continue  # removed meanwhile by another cleaner
+        if not _in_use(d):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
 
 
 def convert_file(path: Path, out: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ingest step alone (detection, whole-file typing, Parquet), without profile nor publish."""
-    tmp = _tmp_dir("convert-")
-    try:
+    with work_dir("convert-") as tmp:
         staged, _, rows, columns, _ = _read_into(Path(path), options or {}, Path(out), tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return {"rows": rows, "columns": columns, "dialect": staged.dialect, "warnings": staged.warnings}
 
 
 def inspect_source(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """The `inspect` JSON: dialect, row count and whole-file column types, nothing published."""
-    tmp = _tmp_dir("inspect-")
-    try:
+    with work_dir("inspect-") as tmp:
         staged, _, rows, columns, _ = _read_into(path, options, tmp / "data.parquet", tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     d = staged.dialect
     return {"format": d.get("format"), "encoding": d.get("encoding"), "delimiter": d.get("delimiter"),
             "decimal": d.get("decimal"), "header_row": d.get("header_row"), "rows": rows,
@@ -337,6 +441,19 @@ def _changes(prev: dict[str, Any] | None, rows: int, columns: list[dict[str, Any
             "columns_removed": [c for c in before if c not in after]}
 
 
+def schema_change_warning(changes: dict[str, Any]) -> str | None:
+    """« Colonnes ajoutées : … ; colonnes retirées : … » versus the previous version, shown on the dataset page."""
+    parts = []
+    if changes.get("columns_added"):
+        parts.append("colonnes ajoutées : " + ", ".join(map(str, changes["columns_added"])))
+    if changes.get("columns_removed"):
+        parts.append("colonnes retirées : " + ", ".join(map(str, changes["columns_removed"])))
+    if not parts or not changes.get("previous_version"):
+        return None
+    text = " ; ".join(parts)
+    return text[0].upper() + text[1:] + f" (par rapport à la version {changes['previous_version']})."
+
+
 def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_info: dict[str, Any] | None = None,
                  force: bool = False) -> LoadResult:
     """Load `spec` (or `source_path`, e.g. a downloaded file) and publish a new version unless unchanged."""
@@ -345,29 +462,30 @@ def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_i
         raise LoadError(f"« {spec.id} » : source distante, à charger par « python -m loaders refresh ».")
     path = Path(path)
     options = dict(spec.source.options)
+    clean_stale_work_dirs()
     with publish.dataset_lock(spec.id):
         if not path.is_file():
             raise LoadError(f"« {spec.id} » : fichier source introuvable ({path}).")
         fmt = str(options.get("format") or detect_format(path))
-        scan = scan_source(path, text=fmt == "csv")
+        scan = checksum(path)  # the encoding is sniffed later, from the head, and validated by the reader
         prev = publish.current_meta(spec.id)
         prev_src = (prev or {}).get("source") or {}
         if prev and not force and prev_src.get("sha256") == scan.sha256 and prev_src.get("options", {}) == options:
             return LoadResult(spec.id, prev.get("version"), int(prev.get("rows") or 0), True, [], prev)
         version = publish.new_version(spec.id)
         vtmp = publish.begin_version(spec.id, version)
-        work = _tmp_dir(f"load-{spec.id}-")
         try:
-            staged, scan, rows, columns, fmt = _read_into(path, options, vtmp / "data.parquet", work, scan)
-            for col in columns:
-                doc = spec.columns.get(col["name"]) or spec.columns.get(col["source_name"])
-                if doc:
-                    col.update({"label": doc.label, "description": doc.description, "unit": doc.unit})
-            con = connect(work)
-            try:
-                profile = profile_parquet(con, vtmp / "data.parquet", columns)
-            finally:
-                con.close()
+            with work_dir(f"load-{spec.id}-") as work:
+                staged, scan, rows, columns, fmt = _read_into(path, options, vtmp / "data.parquet", work, scan)
+                for col in columns:
+                    doc = spec.columns.get(col["name"]) or spec.columns.get(col["source_name"])
+                    if doc:
+                        col.update({"label": doc.label, "description": doc.description, "unit": doc.unit})
+                con = connect(work)
+                try:
+                    profile = profile_parquet(con, vtmp / "data.parquet", columns, rows)
+                finally:
+                    con.close()
             d = staged.dialect
             source: dict[str, Any] = {
                 "path": spec.source.path, "url": spec.source.url, "page": spec.source.page, "sha256": scan.sha256,
@@ -377,16 +495,18 @@ def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_i
             }
             source.update({k: v for k, v in d.items() if k not in source})
             source.update(source_info or {})
+            changes = _changes(prev, rows, columns)
+            schema = schema_change_warning(changes)
+            if schema:
+                staged.warnings.append(schema)
             meta = {
                 "dataset_id": spec.id, "version": version, "rows": rows,
                 "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"), "title": spec.title, "source": source,
                 "columns": columns, "warnings": staged.warnings, "profile": profile,
-                "geo": _geo_info(staged, columns), "changes": _changes(prev, rows, columns),
+                "geo": _geo_info(staged, columns), "changes": changes,
             }
             publish.commit_version(spec.id, version, vtmp, meta)
         except BaseException:
             publish.abort_version(vtmp)
             raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
     return LoadResult(spec.id, version, rows, False, list(staged.warnings), meta)

@@ -24,7 +24,8 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list[dict[str, Any]]) -> dict[str, Any]:
+def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list[dict[str, Any]],
+                    rows: int | None = None) -> dict[str, Any]:
     """One aggregate query for nulls/distinct/min/max, one UNION ALL query for the top values of every column."""
     if not columns:
         return {}

@@ -114,22 +114,38 @@ def commit_version(dataset_id: str, version: str, tmp: Path, meta: dict[str, Any
     return final
 
 
+def relative_paths(dataset_id: str, version: str) -> dict[str, str]:
+    """Registry paths of a version, relative to the warehouse directory (POSIX separators) so that a data
+    directory can be moved or mounted elsewhere; `resolve()` turns them back into paths."""
+    base = f"{dataset_id}/versions/{version}"
+    return {"parquet": f"{base}/data.parquet", "meta": f"{base}/meta.json"}
+
+
+def resolve(registry_path: str) -> Path:
+    """Absolute path of a registry `parquet`/`meta` entry (older registries stored absolute paths)."""
+    path = Path(registry_path)
+    return path if path.is_absolute() else warehouse() / path
+
+
 def _set_current(dataset_id: str, version: str) -> None:
     write_json_atomic(dataset_dir(dataset_id) / "current.json", {"version": version})
     vdir = dataset_dir(dataset_id) / "versions" / version
     meta = json.loads((vdir / "meta.json").read_text(encoding="utf-8"))
     with _flock(warehouse() / ".registry.lock"):
         reg = read_registry()
-        reg.setdefault("datasets", {})[dataset_id] = {
-            "version": version, "parquet": str(vdir / "data.parquet"), "meta": str(vdir / "meta.json"),
-            "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at"),
-        }
+        datasets = reg.setdefault("datasets", {})
+        datasets[dataset_id] = {"version": version, **relative_paths(dataset_id, version),
+                                "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at")}
+        for ds_id, entry in datasets.items():  # entries written by older loaders held absolute paths
+            if isinstance(entry, dict) and entry.get("version"):
+                entry.update(relative_paths(ds_id, str(entry["version"])))
         reg["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         write_json_atomic(warehouse() / "registry.json", reg)
 
 
 def read_registry() -> dict[str, Any]:
-    """`{"updated_at", "datasets": {id: {"version", "parquet" (absolute path), "meta" (absolute path), ...}}}`."""
+    """`{"updated_at", "datasets": {id: {"version", "parquet", "meta", "rows", "loaded_at"}}}`; `parquet` and
+    `meta` are relative to the warehouse directory (see `resolve`)."""
     path = warehouse() / "registry.json"
     if not path.exists():
         return {"updated_at": None, "datasets": {}}

@@ -24,7 +24,7 @@ from loaders.detect import (
     Dialect,
     SourceScan,
     TypeGuess,
-    guess_column_type,
+    guess_with_markers,
     header_index,
     is_code_name,
     line_of_offset,
@@ -32,6 +32,7 @@ from loaders.detect import (
     read_text_sample,
     rstrip_empty,
     sniff_dialect,
+    sniff_encoding,
 )
 
 MAX_LINE_WARNINGS = 20
@@ -48,6 +49,7 @@ class SourceColumn:
     guess: TypeGuess | None = None  # None: the relation already holds the final type (`fixed_type`)
     fixed_type: str | None = None
     drop_if_empty: bool = False  # a trailing column with no header: dropped when empty over the whole file
+    na_markers: bool = False  # numeric column whose NA markers (detect.NA_MARKERS) are read as empty values
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Staged:
     # called with DuckDB's message when a CSV row has the wrong width; later reads pad short rows
     on_ragged: Callable[[str], None] | None = None
     native_types: bool = False  # the reader can parse DOUBLE/DATE columns itself (CSV only)
+    provisional_encoding: bool = False  # sniffed from the head: a decode error means "scan the file and retry"
 
     @property
     def relation(self) -> str:
@@ -94,10 +97,8 @@ def _finish_columns(cols: list[SourceColumn], options: dict[str, Any]) -> None:
         if col.guess is None:
             continue
         want = forced.get(name) or forced.get(col.source_name)
-        if want == "text":
-            col.guess = TEXT
-        elif col.guess.type == "integer" and is_code_name(name):
-            col.guess = TEXT
+        if want == "text" or (col.guess.type == "integer" and is_code_name(name)):
+            col.guess, col.na_markers = TEXT, False
 
 
 # ------------------------------------------------------------------------------------------------------ CSV
@@ -105,10 +106,24 @@ def _finish_columns(cols: list[SourceColumn], options: dict[str, Any]) -> None:
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1"}
 
 
+class EncodingMismatch(Exception):
+    """DuckDB met a byte the encoding sniffed from the file's head does not allow: scan the whole file, read again."""
+
+
+ENCODING_ERRORS = ("invalid unicode", "not latin-1 encoded")
+
+
+def is_encoding_error(message: str) -> bool:
+    low = message.lower()
+    return any(e in low for e in ENCODING_ERRORS)
+
+
 def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Path) -> Staged:
-    """Sniff the dialect on a sample; DuckDB then reads every field as text (typing happens in the COPY)."""
+    """Sniff encoding, dialect and types on samples; the COPY then reads the file once, typed and checked."""
     warnings: list[str] = []
-    encoding = str(options.get("encoding") or scan.encoding or "utf-8")
+    # without a whole-file scan the encoding comes from the head; the reader validates every byte of the rest
+    provisional = not options.get("encoding") and scan.encoding is None
+    encoding = str(options.get("encoding") or scan.encoding or sniff_encoding(path))
     read_path = path
     if encoding.lower() not in DUCKDB_ENCODINGS:
         # DuckDB 2.0.1 only decodes utf-8/utf-16/latin-1: anything else is streamed to a UTF-8 copy first.
@@ -125,10 +140,10 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     trailing_empty = 0
     for i, head in enumerate(dialect.header):
         values = [r[i] for r in dialect.sample_rows if i < len(r)]
-        guess = guess_column_type(values, dialect.decimal)
+        guess, markers = guess_with_markers(values, dialect.decimal)
         empty = not head.strip() and not any(v.strip() for v in values)
         trailing_empty = trailing_empty + 1 if empty else 0
-        cols.append(SourceColumn(raw=f"c{i}", source_name=head.strip(), guess=guess))
+        cols.append(SourceColumn(raw=f"c{i}", source_name=head.strip(), guess=guess, na_markers=markers))
     for col in cols[len(cols) - trailing_empty:]:
         col.drop_if_empty = True
     _finish_columns(cols, options)
@@ -148,13 +163,18 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
 
     def on_ragged(message: str) -> None:
         nonlocal padding
-        warnings.extend(_diagnose_ragged(read_path, duck_encoding, dialect))
+        try:
+            warnings.extend(_diagnose_ragged(read_path, duck_encoding, dialect))
+        except UnicodeDecodeError as exc:
+            if provisional:
+                raise EncodingMismatch(str(exc)) from exc
+            raise LoadError(f"caractères invalides pour l'encodage {_encoding_label(encoding)}.") from exc
         padding = True
 
     dialect_info = {"format": "csv", "encoding": _encoding_label(encoding), "delimiter": dialect.delimiter,
                     "decimal": dialect.decimal, "header_row": dialect.header_row, "dateformat": dateformat}
     return Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
-                  native_types=True)
+                  native_types=True, provisional_encoding=provisional)
 
 
 def _encoding_label(encoding: str) -> str:
@@ -290,7 +310,8 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source_names: 
     for i, src in enumerate(source_names):
         raw = f"c{i}"
         values = [v for v in table.column(raw).to_pylist() if v is not None]
-        cols.append(SourceColumn(raw=raw, source_name=src, guess=guess_column_type(values, decimal)))
+        guess, markers = guess_with_markers(values, decimal)
+        cols.append(SourceColumn(raw=raw, source_name=src, guess=guess, na_markers=markers))
     for name, typ in typed.items():
         cols.append(SourceColumn(raw=name, source_name=name, fixed_type=typ))
     _finish_columns(cols, options)

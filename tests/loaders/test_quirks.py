@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.manifest import parse_spec
 from loaders import LoadError
 from loaders.detect import inspect_file, normalise_names
-from tests.loaders.loader_helpers import FILES, load_file, types_of
+from loaders.pipeline import load_dataset
+from tests.loaders.loader_helpers import FILES, ROOT, load_file, types_of
 
 
 def test_cp1252_is_transcoded(data_dir: Path) -> None:
@@ -218,3 +220,107 @@ def test_profile_in_meta(data_dir: Path) -> None:
 def test_names_are_snake_case_ascii_and_unique() -> None:
     assert normalise_names(["Code INSEE de la commune", "Nom", "nom", "", "2016", "Cœur (€)", "Taux d'accès 6ème"]) == [
         "code_insee_de_la_commune", "nom", "nom_2", "colonne_4", "c_2016", "coeur", "taux_d_acces_6eme"]
+
+
+def test_na_markers_in_numeric_column_become_empty_with_a_warning(data_dir: Path, tmp_path: Path) -> None:
+    """ND/nd/-/ns/s... in a column whose other values are all numbers: empty values, counted in a warning."""
+    src = tmp_path / "drees.csv"
+    values = ["2938", "ND", "3038", "-", "12,5", "nd", "", "ns", "ND", "s", "7"]
+    src.write_text("zone;annee;valeur;libelle\n" + "".join(
+        f"Dordogne;{2000 + i};{v};ligne {i}\n" for i, v in enumerate(values)), encoding="utf-8")
+    meta, rows = load_file(src)
+    assert types_of(meta) == {"zone": "text", "annee": "integer", "valeur": "number", "libelle": "text"}
+    assert [r["valeur"] for r in rows] == [2938, None, 3038, None, 12.5, None, None, None, None, None, 7]
+    [warning] = [w for w in meta["warnings"] if "valeur" in w]
+    assert "6 valeur(s) non numérique(s)" in warning
+    assert "« ND » × 2" in warning and "« - » × 1" in warning and "« s » × 1" in warning
+    assert meta["profile"]["valeur"]["nulls"] == 7  # the 6 markers and the really empty value
+    # the user can keep the original text
+    meta, rows = load_file(src, "essai-texte", types={"valeur": "text"})
+    assert types_of(meta)["valeur"] == "text" and rows[1]["valeur"] == "ND"
+    assert not any("valeur" in w for w in meta["warnings"])
+
+
+def test_na_markers_beyond_the_sample_and_other_text(data_dir: Path, tmp_path: Path) -> None:
+    """A marker after the sampled rows goes through the whole-file slow path; a real word keeps the column text."""
+    src = tmp_path / "tard.csv"
+    src.write_text("id;mesure;note\n" + "".join(f"{i};{i * 3};{i}\n" for i in range(1, 9001))
+                   + "9001;NC;ND\n9002;5;abc\n", encoding="utf-8")
+    meta, rows = load_file(src)
+    assert types_of(meta) == {"id": "integer", "mesure": "integer", "note": "text"}
+    assert rows[-2]["mesure"] is None and rows[-1]["mesure"] == 5 and rows[-2]["note"] == "ND"
+    assert any("« mesure »" in w and "« NC » × 1" in w for w in meta["warnings"])
+    # only markers: nothing numeric to protect, the column stays text
+    src.write_text("a;b\n1;ND\n2;-\n", encoding="utf-8")
+    meta, _ = load_file(src, "essai-que-des-marqueurs")
+    assert types_of(meta)["b"] == "text" and meta["warnings"] == []
+
+
+def test_real_drees_file_valeur_column(data_dir: Path) -> None:
+    meta, rows = load_file(ROOT / "data" / "dordogne" / "social" / "aide_sociale_departementale_24_long.csv")
+    assert types_of(meta)["valeur"] == "number" and types_of(meta)["valeur_num"] == "number"
+    [warning] = [w for w in meta["warnings"] if "« valeur »" in w]
+    assert "« ND » × 142" in warning and "« - » × 12" in warning and "« nd » × 2" in warning
+    assert "158 valeur(s)" in warning
+    assert all(r["valeur"] == r["valeur_num"] for r in rows)  # the publisher's own conversion agrees
+    assert meta["rows"] == 3833
+
+
+def test_late_leading_zero_in_a_non_code_column_stays_text(data_dir: Path, tmp_path: Path) -> None:
+    src = tmp_path / "zero.csv"
+    src.write_text("numero;mesure\n" + "".join(f"{i};{i}\n" for i in range(1, 9001)) + "9001;0042\n",
+                   encoding="utf-8")
+    meta, rows = load_file(src)
+    assert types_of(meta) == {"numero": "integer", "mesure": "text"} and rows[-1]["mesure"] == "0042"
+
+
+def _big_ascii_head(n: int = 30000) -> bytes:
+    # more than the 1 MiB encoding sample: the sniff only sees ASCII
+    return ("commune;population;libelle\n" + "".join(f"C{i};{i};texte ascii numero {i}\n" for i in range(n))).encode()
+
+
+def test_late_latin1_byte_after_an_ascii_head(data_dir: Path, tmp_path: Path) -> None:
+    src = tmp_path / "tardif.csv"
+    src.write_bytes(_big_ascii_head() + "Périgueux;29896;préfecture\n".encode("latin-1"))
+    assert src.stat().st_size > 1 << 20
+    meta, rows = load_file(src)
+    assert meta["source"]["encoding"] == "latin-1" and rows[-1]["commune"] == "Périgueux"
+    assert meta["rows"] == 30001 and meta["source"]["sha256"]
+
+
+def test_late_cp1252_byte_after_a_latin1_head(data_dir: Path, tmp_path: Path) -> None:
+    src = tmp_path / "euro.csv"
+    head = _big_ascii_head().replace(b"texte ascii", "texte accentué".encode("latin-1"))
+    src.write_bytes(head + "Sarlat;8786;prix en €\n".encode("cp1252"))
+    meta, rows = load_file(src)
+    assert meta["source"]["encoding"] == "windows-1252"
+    assert rows[0]["libelle"] == "texte accentué numero 0" and rows[-1]["libelle"] == "prix en €"
+
+
+def test_late_undecodable_line_after_a_utf8_head_with_a_short_row(data_dir: Path, tmp_path: Path) -> None:
+    """The short row sends DuckDB to the ragged diagnosis before it meets the bad byte: both are still reported."""
+    src = tmp_path / "mixte.csv"
+    src.write_bytes(_big_ascii_head().replace(b"C5;5;texte ascii numero 5\n", b"C5;5\n")
+                    + "Bergerac;26852;Hélène\n".encode() + "Sarlat;8786;Zoé\n".encode("cp1252"))
+    meta, rows = load_file(src)
+    assert rows[-1]["libelle"] == "Zoé" and rows[-2]["libelle"] == "Hélène" and meta["rows"] == 30002
+    assert "ligne 30003 : octets non UTF-8, décodés en windows-1252" in meta["warnings"]
+    assert "ligne 7 : 2 champ(s) au lieu de 3, complétée par des valeurs vides" in meta["warnings"]
+
+
+def test_unknown_source_options_are_ignored(data_dir: Path) -> None:
+    """Options of other source kinds (portal queries, ZIP member...) reach the readers and must not change them."""
+    extra = {"dataset_id": "communes", "where": "dep = '24'", "refine": {"dep": "24"}, "select": "a, b",
+             "resource_id": "0b1c", "slug": "mon-jeu", "zip_member": "data.csv"}
+    src = FILES / "latin1_semicolon_decimal_comma.csv"
+    plain, plain_rows = load_file(src)
+    spec = parse_spec({"id": "essai-options", "title": "Essai", "publisher": "Tests", "license": {"id": "lov2"},
+                       "source": {"path": str(src), **extra}})
+    assert spec.source.options == extra
+    meta = load_dataset(spec).meta
+    assert meta is not None and meta["columns"] == plain["columns"] and meta["warnings"] == []
+    assert meta["rows"] == plain["rows"] and meta["profile"] == plain["profile"]
+    assert meta["source"]["options"] == extra
+    for name in ("xlsx_title_block_two_sheets.xlsx", "json_nested.json", "geojson_points.geojson",
+                 "parquet_simple.parquet"):
+        assert inspect_file(FILES / name, extra)["rows"] == inspect_file(FILES / name)["rows"]
