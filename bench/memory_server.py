@@ -184,6 +184,9 @@ def measure(data_dir: Path, rows: int) -> tuple[str, list[Metric], dict[str, Any
     md += [f"| {phase} | {mb:.0f} |" for phase, mb in sampler.max_by_phase.items() if phase != "start"]
     md += [
         "",
+        "The step durations include Chromium laying out and drawing 5 pages on the same 2 cores as the server "
+        "(and the other processes of the machine): they are not server response times.",
+        "",
         "| Step (all sessions at once) | seconds until all 5 rendered |",
         "|---|---:|",
     ]
