@@ -6,7 +6,6 @@ import argparse
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
@@ -37,27 +36,6 @@ MAP_VIEWS = (
 
 
 # -- the dataset page's queries ------------------------------------------------------------------------------------
-_LIKE_ESCAPE = re.compile(r"(strip_accents\(lower\(CAST\(.+? AS VARCHAR\)\)\)) LIKE strip_accents\(lower\((\$p\d+)\)\) "
-                          r"ESCAPE '\\'")
-
-
-def _contains_fix(query: Any) -> tuple[str, dict[str, Any]]:
-    """The builder's SQL with one change proposed to `dataset_view._where`: `folded LIKE '%x%' ESCAPE '\\'` →
-    `contains(folded, x)` (same accent- and case-insensitive match; DuckDB's LIKE with ESCAPE takes a slow path)."""
-    params = dict(query.params)
-    done: set[str] = set()
-
-    def repl(m: re.Match[str]) -> str:
-        name = m.group(2)[1:]
-        if name not in done:  # the free-text search binds one pattern for every text column
-            done.add(name)
-            raw = str(params[name])[1:-1]  # drop the surrounding %…%, then undo the LIKE escaping
-            params[name] = re.sub(r"\\(.)", r"\1", raw)
-        return f"contains({m.group(1)}, strip_accents(lower({m.group(2)})))"
-
-    return _LIKE_ESCAPE.sub(repl, query.sql), params
-
-
 class PageQueries:
     """What the dataset page runs, through the real code path: the view builder `queries.dataset_view` (count,
     page, facet and chart SQL) executed by `queries.run_sql_text` → `Warehouse.execute`."""
@@ -82,24 +60,17 @@ class PageQueries:
         n, page = self.show(self.base)
         return n, page, dict(self.schema.profile)
 
-    def show(self, view: Any, proposed: bool = False) -> tuple[int, Any]:
+    def show(self, view: Any) -> tuple[int, Any]:
         """Count + one page of a view, as the table tab shows it."""
-        fix = _contains_fix if proposed else (lambda q: (q.sql, q.params))
-        n = int(self.q_run(*fix(self.dv.count_query(view, self.schema)), 1).iloc[0, 0])
-        return n, self.q_run(*fix(self.dv.rows_query(view, self.schema)), view.size)
+        n = int(self.dv.run(self.dv.count_query(view, self.schema), max_rows=1).iloc[0, 0])
+        return n, self.dv.run(self.dv.rows_query(view, self.schema), max_rows=view.size)
 
-    def q_run(self, sql: str, params: dict[str, Any], max_rows: int) -> Any:
-        import queries
+    def filter_sort(self, filters: list[tuple[str, str, Any]], sort: str | None, desc: bool) -> tuple[int, Any]:
+        return self.show(self.view(filters, sort, desc))
 
-        return queries.run_sql_text(sql, params, max_rows=max_rows)
-
-    def filter_sort(self, filters: list[tuple[str, str, Any]], sort: str | None, desc: bool,
-                    proposed: bool = False) -> tuple[int, Any]:
-        return self.show(self.view(filters, sort, desc), proposed)
-
-    def search(self, text: str, proposed: bool = False) -> tuple[int, Any]:
+    def search(self, text: str) -> tuple[int, Any]:
         """The table's free-text search (`q`): accent- and case-insensitive over every text column."""
-        return self.show(self.view([], q=text), proposed)
+        return self.show(self.view([], q=text))
 
     def facets(self, column: str, filters: list[tuple[str, str, Any]]) -> Any:
         return self.dv.run(self.dv.facet_query(self.view(filters), self.schema, column), max_rows=1_000)
@@ -282,14 +253,9 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     timings["filter_contains"] = time_runs("filter_contains_sort", no_cache(lambda i: pq.filter_sort(
         [(TEXT_COLUMN, "contains", _nth(names, i)[:4]), ("millesime", "gte", 2020)], _nth(list(SORT_COLUMNS), i),
         i % 2 == 0)), runs)
-    timings["filter_contains_fix"] = time_runs("filter_contains_sort_proposed", no_cache(lambda i: pq.filter_sort(
-        [(TEXT_COLUMN, "contains", _nth(names, i)[:4]), ("millesime", "gte", 2020)], _nth(list(SORT_COLUMNS), i),
-        i % 2 == 0, proposed=True)), runs)
     timings["sort_only"] = time_runs("sort_only", no_cache(lambda i: pq.filter_sort(
         [], _nth(list(SORT_COLUMNS), i), i % 2 == 0)), runs)
     timings["search"] = time_runs("search", no_cache(lambda i: pq.search(_nth(names, i)[:5].lower())), runs)
-    timings["search_fix"] = time_runs("search_proposed", no_cache(
-        lambda i: pq.search(_nth(names, i)[:5].lower(), proposed=True)), runs)
     timings["facets"] = time_runs("facets", no_cache(lambda i: pq.facets(TEXT_COLUMN, [])), runs)
     timings["facets_filtered"] = time_runs(
         "facets_filtered", no_cache(lambda i: pq.facets(TEXT_COLUMN, [("millesime", "gte", 2016 + i % 7)])), runs)
@@ -433,11 +399,8 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         row(timings["filter"], "Filter (= or contains, + year ≥) and sort, count + first page"),
         row(timings["filter_eq"], "… of which: `=` filter on a text column + sort"),
         row(timings["filter_contains"], "… of which: `contains` filter + year ≥ + sort"),
-        row(timings["filter_contains_fix"], "… the same with `contains(folded, x)` instead of `folded LIKE '%x%' ESCAPE` "
-            "(candidate change to `dataset_view._where`, applied to the builder's SQL)"),
         row(timings["sort_only"], "Sort only (no filter), count + first page"),
         row(timings["search"], "Free-text search (`q`, accent-insensitive, every text column), count + first page"),
-        row(timings["search_fix"], "… the same with `contains()` instead of `LIKE … ESCAPE`"),
         row(timings["facets"], f"Facet counts of `{TEXT_COLUMN}` (top 100)"),
         row(timings["facets_filtered"], f"Facet counts of `{TEXT_COLUMN}` under a filter"),
         row(timings["chart"], "Chart: sum by millésime"),
