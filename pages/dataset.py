@@ -372,6 +372,28 @@ def count_line(v: dv.DatasetView) -> int:
     return n
 
 
+def field_table(rows: list[tuple[str, str]]) -> None:
+    """Two-column Markdown table; web addresses become links (http and https only), everything else stays text."""
+    lines = ["| Champ | Valeur |", "|---|---|"]
+    for name, value in rows:
+        text = str(value)
+        if text.startswith(("https://", "http://")) and not any(c in text for c in " <>()[]"):
+            cell = f"[{md_escape(text)}]({text})"
+        else:
+            cell = md_escape(text).replace("\n", " ")
+        lines.append(f"| {name} | {cell} |")
+    st.markdown("\n".join(lines))
+
+
+def chart_heading(spec: dv.ChartSpec) -> str:
+    if spec.kind == "histogram":
+        return f"Répartition de {col_label(schema, spec.x).lower()}"
+    if spec.kind in ("scatter", "box"):
+        what = col_label(schema, spec.y)
+        return f"{what} selon {col_label(schema, spec.x).lower()}" if spec.x else what
+    return f"{dataset_charts.value_label(schema, spec)} par {col_label(schema, spec.x).lower()}"
+
+
 def tab_informations() -> None:
     left, right = st.columns([3, 2])
     with left:
@@ -405,7 +427,7 @@ def tab_informations() -> None:
     else:
         rows.append(("Identifiant", dataset_id))
     rows += [("Enregistrements", fmt.number(schema.rows)), ("Colonnes", fmt.number(len(schema.columns)))]
-    st.dataframe(pd.DataFrame(rows, columns=["Champ", "Valeur"]), hide_index=True, width="stretch")
+    field_table(rows)
 
     warnings = meta.get("warnings") or []
     if warnings:
@@ -426,7 +448,7 @@ def tab_informations() -> None:
         ("Version", str(meta.get("version") or "–")),
         ("Empreinte SHA-256 du fichier source", str(src.get("sha256") or "–")),
     ]
-    st.dataframe(pd.DataFrame(prov, columns=["Champ", "Valeur"]), hide_index=True, width="stretch")
+    field_table(prov)
     if spec and spec.provenance:
         with st.expander("Détail de la provenance"):
             st.text(spec.provenance)
@@ -578,7 +600,7 @@ def tab_graphique(v: dv.DatasetView) -> dv.DatasetView:
     if result.empty:
         st.info("Aucune donnée à représenter avec ces filtres.")
         return v
-    chart_title = f"{dv.CHART_TYPES[final.kind]} — {col_label(schema, final.x) if final.x else ''}"
+    chart_title = chart_heading(final)
     fig = dataset_charts.figure(final, result, schema, title=chart_title)
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "fr"})
     if "n_x" in result.columns and int(result["n_x"].max()) > cq.category_cap:
@@ -725,13 +747,13 @@ def tab_api(v: dv.DatasetView) -> None:
     full_q = dv.export_query(v if v.is_filtered else None, schema)
     st.markdown("**SQL qui reproduit cette vue** — valeurs écrites en clair pour la lecture ; le portail, lui, "
                 "les transmet séparément (paramètres liés).")
-    st.code(page_q.display_sql(), language="sql")
+    st.code(page_q.display_sql(), language="sql", wrap_lines=True)
     sandbox_sql = full_q.display_sql()
     link("pages/sql.py", "Ouvrir dans l'éditeur SQL (tous les enregistrements de la vue)",
          query_params={"sql": sandbox_sql}, icon=":material/terminal:")
     note(f"Dans l'éditeur SQL, ce jeu de données est la vue `{queries.view_name(dataset_id)}`.")
     with st.expander("Requête exécutée (paramétrée)"):
-        st.code(page_q.sql, language="sql")
+        st.code(page_q.sql, language="sql", wrap_lines=True)
         st.code(json.dumps({k: raw_of(val) for k, val in page_q.params.items()}, ensure_ascii=False, indent=2),
                 language="json")
     st.markdown("**Lien permanent de la vue**")

@@ -338,7 +338,8 @@ class DatasetView:
         return out
 
     def query_string(self) -> str:
-        return urlencode(self.to_params(), doseq=True)
+        # ":" stays readable in links (f=sexe:eq:Femmes); it is allowed in a query string.
+        return urlencode(self.to_params(), doseq=True, safe=":")
 
 
 def _first(params: Mapping[str, Sequence[str]], key: str) -> str | None:

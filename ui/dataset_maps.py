@@ -124,8 +124,9 @@ def choropleth_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[st
                       line_width_min_pixels=0.5, pickable=True)
     legend = []
     lower = float(data["value"].min()) if not data.empty else 0.0
+    decimals = 0 if all(float(b).is_integer() for b in [lower, *bounds]) else 2
     for b, c in zip(bounds, colours, strict=True):
-        legend.append((f"{fmt.number(lower, 2)} – {fmt.number(b, 2)}", c))
+        legend.append((f"{fmt.number(lower, decimals)} – {fmt.number(b, decimals)}", c))
         lower = b
     tooltip = {"text": "{nom} ({code})\n" + value_label + " : {valeur}"}
     return deck([layer], spec, tooltip), legend

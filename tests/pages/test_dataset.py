@@ -213,7 +213,7 @@ def test_share_link_and_embed_snippet(portal: Path) -> None:
     at = open_dataset({"id": "colleges", "tab": "tableau", "f": "secteur_public_prive_libe:eq:Public"})
     codes = [c.value for c in at.code]
     link = next(c for c in codes if c.startswith("http") and "jeu-de-donnees?" in c)
-    assert "id=colleges" in link and "f=secteur_public_prive_libe%3Aeq%3APublic" in link
+    assert "id=colleges" in link and "f=secteur_public_prive_libe:eq:Public" in link
     assert any(c.startswith("<iframe") and "embed=true" in c for c in codes)
     embedded = AppTest.from_file(APP, default_timeout=60)
     embedded.context["is_embedded"] = True
