@@ -154,14 +154,15 @@ def row(name: str, values: list[float]) -> str:
     return f"| {name} | {len(values)} | {statistics.median(values):.1f} | {p95(values):.1f} | {max(values):.1f} |"
 
 
-def report(command: str, small: dict[str, Any], big: dict[str, Any], n_real: int) -> str:
+def report(command: str, small: dict[str, Any], big: dict[str, Any], n_real: int, load: tuple[float, float]) -> str:
     m = machine()
     lines = [
         "## Catalogue search (`bench/catalogue_search.py`)",
         "",
         f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} with `{command}`.",
         f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['os']}; Python {m['python']}, DuckDB {m['duckdb']}, "
-        f"pandas {m['pandas']}, Streamlit {m['streamlit']}.",
+        f"pandas {m['pandas']}, Streamlit {m['streamlit']}. Load average (1 min) {load[0]:.1f} at the start, "
+        f"{load[1]:.1f} at the end: other work shared the 2 cores, so read the figures as upper bounds.",
         "",
         "What is measured: `queries.catalogue_search.search()` end to end — one query through the real executor "
         "(`queries.run_sql_text`, bound parameters, DuckDB in-memory) returning the total, the ranked ids of the "
@@ -215,6 +216,7 @@ def main() -> int:
 
     import config
 
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as tmp:
         data_dir, cat_dir = Path(tmp) / "data", Path(tmp) / "catalogue"
         build_warehouse(data_dir)
@@ -233,7 +235,7 @@ def main() -> int:
         queries.warehouse()  # views for every generated id and the catalogue table
         setup_ms = (time.perf_counter() - t) * 1000
         big = measure(args.runs)
-    text = report(command, small, big, n_real)
+    text = report(command, small, big, n_real, (load_start, os.getloadavg()[0]))
     text += f"Setting up the executor for {big['entries']} entries (views + catalogue table): {setup_ms:.0f} ms.\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
