@@ -95,6 +95,18 @@ def test_parse_params_rejects_hostile_values_with_a_french_notice(params: dict[s
     assert "x' OR '1'='1" not in query.filters.get("theme", ())
 
 
+@given(st.dictionaries(st.sampled_from(["q", "tri", "page", *cs.FACETS, "autre"]),
+                       st.lists(st.text(max_size=300), max_size=40), max_size=6))
+@settings(max_examples=150, deadline=None)
+def test_parse_params_never_raises_and_always_returns_a_sane_view(params: dict[str, list[str]]) -> None:
+    known = {"theme": {"health": "Santé"}, "annee": {"2024": "2024"}}
+    query, notices = cs.parse_params(_getter(params), known)
+    assert isinstance(notices, list) and 1 <= query.page <= cs.MAX_PAGE and len(query.q) <= cs.MAX_Q_CHARS
+    assert set(query.filters) <= set(known) and all(v in known[k] for k, vals in query.filters.items() for v in vals)
+    assert all(re.fullmatch(r"[a-z0-9]+", t) for t in query.tokens) and len(query.tokens) <= cs.MAX_TOKENS
+    assert query.sort in (None, *cs.SORTS)
+
+
 # -- search over the real catalogue ----------------------------------------------------------------------------
 @pytest.fixture
 def specs(portal: Path) -> list[DatasetSpec]:

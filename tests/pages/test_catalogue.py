@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -62,6 +63,11 @@ def test_default_view_lists_the_catalogue_with_cards_exports_and_share(portal: P
     assert at.code[0].value.endswith("/catalogue")
     assert "<iframe" in at.code[1].value and "embed=true" in at.code[1].value
     assert len(at.multiselect) >= 5
+    # Facet labels carry counts, checked against the manifest itself.
+    specs = [s for s in load_manifest() if s.id in set(queries.published_ids())]
+    publishers = Counter(s.publisher for s in specs)
+    assert sorted(at.multiselect(key="catalogue_facet_producteur").options) == sorted(
+        f"{name} ({n})" for name, n in publishers.items())
 
 
 def test_search_facet_and_sort_write_the_url_and_narrow_the_results(portal: Path) -> None:
