@@ -387,10 +387,10 @@ def export_dataset(schema: Schema, fmt: str, view: DatasetView | None = None, *,
     opts = {"bom": bom, "delimiter": "," if fmt == "csv-comma" else ";",
             "geo": (geom, lon_lat[0] if lon_lat else None, lon_lat[1] if lon_lat else None)}
     tmp = path.with_name(path.name + ".part")
+    batches = _batches(query.sql, query.params)
     try:
         with tmp.open("wb") as out:
-            rows = WRITERS[fmt](out, _batches(query.sql, query.params),
-                                lambda: _empty_schema(query.sql, query.params), info, opts)
+            rows = WRITERS[fmt](out, batches, lambda: _empty_schema(query.sql, query.params), info, opts)
         os.replace(tmp, path)
     except QueryError:
         tmp.unlink(missing_ok=True)
@@ -398,6 +398,8 @@ def export_dataset(schema: Schema, fmt: str, view: DatasetView | None = None, *,
     except (OSError, pa.ArrowException, ValueError) as exc:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"Export impossible : {exc}") from exc
+    finally:
+        batches.close()  # an export that stopped half-way releases its DuckDB cursor now, not at garbage collection
     return ExportResult(path=path, file_name=name, mime=FORMATS[fmt].mime, rows=rows)
 
 

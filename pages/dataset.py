@@ -630,23 +630,32 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
     try:
         if mode == "points":
             if n > dv.POINTS_CAP:
-                grid = data.frame(dv.grid_query(v, schema))
+                table = data.frame(dv.grid_query(v, schema))
                 note(f"{fmt.number(n)} points : regroupés par mailles d'environ 2 km (taille du cercle = "
-                           "nombre d'enregistrements).")
-                deck = dataset_maps.grid_deck(grid, m, outlines)
+                     "nombre d'enregistrements).")
+                deck = dataset_maps.grid_deck(table, m, outlines)
+                table = table.rename(columns={"lon": "Longitude du centre", "lat": "Latitude du centre",
+                                              "n": "Enregistrements"})
             else:
-                pts = data.frame(dv.points_query(v, schema))
-                deck = dataset_maps.points_deck(pts, schema, m, outlines)
-                if len(pts) < n:
-                    note(f"{fmt.number(n - len(pts))} enregistrement(s) sans coordonnées ne sont pas placés.")
-            m = m.replace(mode=mode, column=None, agg="count") if hasattr(m, "replace") else m
+                table = data.frame(dv.points_query(v, schema))
+                deck = dataset_maps.points_deck(table, schema, m, outlines)
+                if len(table) < n:
+                    note(f"{fmt.number(n - len(table))} enregistrement(s) sans coordonnées ne sont pas placés.")
+                table = table.rename(columns={"lon": "Longitude", "lat": "Latitude",
+                                              **{c: col_label(schema, c) for c in schema.label_columns}})
             st.pydeck_chart(deck, width="stretch", height=560)
+            with st.expander("Données de la carte (alternative textuelle)"):
+                st.dataframe(table, hide_index=True, width="stretch")
             m = dv.MapSpec(mode="points", lat=m.lat, lon=m.lon, zoom=m.zoom)
         elif mode == "polygons":
             polys = data.frame(dv.polygons_query(v, schema))
             if len(polys) >= dv.POLYGONS_CAP:
                 note(f"Seuls les {fmt.number(dv.POLYGONS_CAP)} premiers contours sont dessinés.")
             st.pydeck_chart(dataset_maps.polygons_deck(polys, schema, m, outlines), width="stretch", height=560)
+            with st.expander("Données de la carte (alternative textuelle)"):
+                named = polys.drop(columns=["geometry"]).rename(
+                    columns={c: col_label(schema, c) for c in schema.label_columns})
+                st.dataframe(named, hide_index=True, width="stretch")
             m = dv.MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
         else:
             numeric = [c.name for c in schema.plain_columns if c.numeric and not schema.is_commune_code(c.name)]
@@ -719,6 +728,9 @@ def tab_export(v: dv.DatasetView) -> None:
     too_big = fmt_key == "xlsx" and rows > exports.XLSX_MAX_ROWS
     if too_big:
         st.warning("Trop d'enregistrements pour Excel (1 048 575 au plus) : choisissez CSV ou Parquet, ou filtrez.")
+    elif fmt_key in ("xlsx", "json", "geojson") and rows > 200_000:
+        st.info("Fichier volumineux : sa préparation peut prendre plusieurs minutes. CSV et Parquet sont plus "
+                "rapides pour de gros volumes.")
 
     def produce() -> Any:
         # Runs when the button is clicked (Streamlit's deferred download), on its own thread.

@@ -84,6 +84,7 @@ def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> N
                 assert "mapProvider" not in deck and deck.get("mapStyle") == "__MAP_STYLE__"
                 assert "carto" not in raw.lower() and "mapbox://" not in raw
                 assert deck["layers"][0]["@@type"] == "GeoJsonLayer"
+                assert any("alternative textuelle" in e.proto.label for e in at.expander)
             else:
                 assert any("pas de carte" in w.value for w in at.warning)
         elif tab == "export":
