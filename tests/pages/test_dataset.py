@@ -224,3 +224,21 @@ def test_share_link_and_embed_snippet(portal: Path) -> None:
     embedded.switch_page("pages/dataset.py").run()
     assert not embedded.exception and not embedded.title  # no page header inside an iframe
     assert embedded.dataframe[0].value.shape[0] == 50
+
+
+def test_loader_warnings_and_a_dataset_outside_the_manifest(portal: Path) -> None:
+    import pyarrow as pa
+
+    from tests.exports.test_exports import publish
+
+    publish("essai-avertissements", pa.table({"commune": ["Périgueux", "Bergerac"], "valeur": [1, 2]}))
+    meta_path = next((portal / "warehouse" / "essai-avertissements" / "versions").glob("*/meta.json"))
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["warnings"] = ["ligne 12 : 3 champs au lieu de 5, complétée par des valeurs vides"]
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    at = open_dataset({"id": "essai-avertissements"})
+    assert at.title[0].value == "essai-avertissements"  # no manifest entry: the id stands in for the title
+    assert any("ligne 12 : 3 champs" in w.value for w in at.warning)
+    at.query_params["tab"] = "tableau"
+    at.run()
+    assert not at.exception and counts(at) == (2, None)
