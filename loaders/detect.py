@@ -305,12 +305,14 @@ def _classify_not_utf8(sample: bytes, has_c1: bool) -> str:
     utf8_bytes = sum(len(m) for m in _UTF8_SEQ.findall(sample))
     if high and utf8_bytes * 2 > high:
         return "mixed"  # mostly UTF-8: the invalid lines are repaired one by one, with a warning each
-    from charset_normalizer import from_bytes
+    if b"\x00" in sample:
+        # UTF-16/32 without a BOM (their ASCII delimiters carry NUL bytes): let charset-normalizer name it
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(sample[:65536]).best()
-    name = (best.encoding if best else "").lower()
-    if name.startswith(("utf_16", "utf_32")):
-        return name.replace("_", "-")
+        best = from_bytes(sample[:65536]).best()
+        name = (best.encoding if best else "").lower()
+        if name.startswith(("utf_16", "utf_32")):
+            return name.replace("_", "-")
     return "cp1252" if has_c1 else "latin-1"
 
 

@@ -168,27 +168,40 @@ def column_sql(col: SourceColumn) -> str:
 _BAD = f"error('{TYPE_ERROR}')"
 
 
-def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> tuple[str, str | None]:
-    """Fast-path expression raising a marked error on any value outside the guessed type, and the DuckDB type
-    the CSV reader may parse natively for it. Cheap tests first: this runs on every value of the file."""
+@dataclass
+class Checked:
+    """Fast-path SQL of one column: `expr` over the reader's columns plus `inner` (alias -> expression computed
+    once in an inner projection, so a cast is not evaluated twice), and the type DuckDB may parse natively."""
+
+    expr: str
+    native: str | None = None
+    inner: dict[str, str] = field(default_factory=dict)
+
+
+def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> Checked:
+    """Fast-path expression raising a marked error on any value outside the guessed type. Cheap tests first:
+    this runs on every value of the file."""
     g = col.guess
-    if g is None or g.type == "text":
-        return column_sql(col), None
     c = ident(col.raw)
+    if g is not None and g.type == "text" and native:
+        return Checked(c)  # the CSV reader already reads empty and "" fields as NULL
+    if g is None or g.type == "text":
+        return Checked(column_sql(col))
     if native and g.type == "date" and g.fmt == dateformat:
-        return c, "DATE"  # DuckDB's dateformat parsing is strict: a bad value fails the read, then the slow path
+        return Checked(c, "DATE")  # DuckDB's dateformat parsing is strict: a bad value fails the read (slow path)
     # untrimmed here: " ND" or " 12" fail the test and go to the (trimming) slow path
     empty = f"{c} IS NULL OR {c} IN {_MARKERS_SQL}" if col.na_markers else f"{c} IS NULL"
+    v = ident(f"{col.raw}:v")
     if g.type == "integer" and g.thousands is None:
-        # the text round trip rejects what a cast would accept silently: 024, +5, 1.5, 1_000, spaces
-        return (f"CASE WHEN {empty} THEN NULL WHEN CAST(TRY_CAST({c} AS BIGINT) AS VARCHAR) = {c} "
-                f"THEN TRY_CAST({c} AS BIGINT) ELSE {_BAD} END"), None
+        # the text round trip rejects what a cast would accept silently: 024, +5, 1.5, 1_000, 1e3, spaces
+        return Checked(f"CASE WHEN {empty} THEN NULL WHEN CAST({v} AS VARCHAR) = {c} THEN {v} ELSE {_BAD} END",
+                       inner={v: f"TRY_CAST({c} AS BIGINT)"})
     if g.type == "number" and g.thousands is None:
-        v = f"replace({c}, ',', '.')" if g.decimal == "," else c
+        text = f"replace({c}, ',', '.')" if g.decimal == "," else c
         lead = f"regexp_matches({c}, '^-?0[0-9]')"  # a leading zero means a code
-        return (f"CASE WHEN {empty} THEN NULL WHEN TRY_CAST({v} AS DOUBLE) IS NOT NULL AND NOT {lead} "
-                f"THEN CAST({v} AS DOUBLE) ELSE {_BAD} END"), None
-    return f"CASE WHEN {empty} THEN NULL WHEN {valid_sql(g, c)} THEN {cast_sql(g, c)} ELSE {_BAD} END", None
+        return Checked(f"CASE WHEN {empty} THEN NULL WHEN {v} IS NOT NULL AND NOT {lead} THEN {v} ELSE {_BAD} END",
+                       inner={v: f"TRY_CAST({text} AS DOUBLE)"})
+    return Checked(f"CASE WHEN {empty} THEN NULL WHEN {valid_sql(g, c)} THEN {cast_sql(g, c)} ELSE {_BAD} END")
 
 
 def col_type(col: SourceColumn) -> str:
@@ -285,14 +298,18 @@ def write_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, out: Path) -> 
     def fast() -> int:
         kept = [c for c in staged.columns if not c.drop_if_empty]
         fmt = staged.dialect.get("dateformat")
-        pairs = [checked_sql(c, staged.native_types, fmt) for c in kept]
-        exprs = [e for e, _ in pairs]
-        types = {c.raw: t for c, (_, t) in zip(kept, pairs, strict=True) if t}
+        checks = [checked_sql(c, staged.native_types, fmt) for c in kept]
+        exprs = [ch.expr for ch in checks]
+        types = {c.raw: ch.native for c, ch in zip(kept, checks, strict=True) if ch.native}
         dropped = [c for c in staged.columns if c.drop_if_empty]
         if dropped and exprs:
             nonempty = " OR ".join(f"NULLIF(trim({ident(c.raw)}), '') IS NOT NULL" for c in dropped)
             exprs[0] = f"CASE WHEN {nonempty} THEN error('{NONEMPTY_ERROR}') ELSE {exprs[0]} END"
-        return _copy(con, exprs, kept, staged.reader(types), out)
+        inner = [f"{e} AS {alias}" for ch in checks for alias, e in ch.inner.items()]
+        relation = staged.reader(types)
+        if inner:
+            relation = f"(SELECT *, {', '.join(inner)} FROM {relation})"  # noqa: S608 - quoted identifiers only
+        return _copy(con, exprs, kept, relation, out)
 
     def slow() -> int:
         refine_types(con, staged)
