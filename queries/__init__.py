@@ -6,6 +6,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from config import Settings, get_settings
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+MANIFEST_SCAN_INTERVAL_S = 2.0
 
 
 class QueryError(Exception):
@@ -127,23 +129,32 @@ class Warehouse:
         _lock_down(self.con, settings.warehouse_dir)
         self._lock = threading.Lock()
         self._token: tuple[Any, ...] | None = None
+        self._scanned_at = 0.0
+        self._manifest_scan: tuple[Any, ...] | None = None
         self._registry: dict[str, Any] = {}
         self.refresh()
 
     # -- state -------------------------------------------------------------------------------------------------
     def _registry_token(self) -> tuple[Any, ...]:
-        reg = self.settings.warehouse_dir / "registry.json"
+        """Cheap on every call (two stat()s); the per-file manifest scan runs at most every few seconds."""
+        def stat(path: Path) -> tuple[int, int]:
+            try:
+                st_ = path.stat()
+                return (st_.st_mtime_ns, st_.st_size)
+            except OSError:
+                return (0, 0)
+
         cat = self.settings.catalogue_dir
-        try:
-            st_reg = reg.stat()
-            reg_token: tuple[Any, ...] = (st_reg.st_mtime_ns, st_reg.st_size)
-        except OSError:
-            reg_token = (0, 0)
-        try:
-            cat_token = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in cat.glob("*.toml")))
-        except OSError:
-            cat_token = ()
-        return reg_token + cat_token
+        now = time.monotonic()
+        if now - self._scanned_at >= MANIFEST_SCAN_INTERVAL_S or self._manifest_scan is None:
+            try:
+                self._manifest_scan = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in cat.glob("*.toml")))
+            except OSError:
+                self._manifest_scan = ()
+            self._scanned_at = now
+        # A publish replaces registry.json; a manifest written by write_spec (tmp + rename) changes the folder's
+        # mtime: both are seen at once. An in-place edit of a manifest file is seen by the periodic scan.
+        return stat(self.settings.warehouse_dir / "registry.json") + stat(cat) + self._manifest_scan
 
     @property
     def token(self) -> str:

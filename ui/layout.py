@@ -9,8 +9,14 @@ from config import get_settings
 
 
 def is_embedded() -> bool:
-    """`?embed=true` (Streamlit's own embed mode) also hides our header and footer."""
-    return str(st.query_params.get("embed", "")).lower() == "true"
+    """`?embed=true` (Streamlit's own embed mode) also hides our header and footer.
+
+    Streamlit keeps `embed` out of st.query_params, so ask its context instead.
+    """
+    try:
+        return bool(st.context.is_embedded)
+    except Exception:  # noqa: BLE001 - no browser context (bare mode, AppTest)
+        return False
 
 
 def header() -> None:
