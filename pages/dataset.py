@@ -788,20 +788,25 @@ def tab_reutilisations() -> None:
 
 if not view.embed:
     share_col = st.container()
-if view.tab == "informations":
-    tab_informations()
-elif view.tab == "tableau":
-    view = tab_tableau(view)
-elif view.tab == "graphique":
-    view = tab_graphique(view)
-elif view.tab == "carte":
-    view = tab_carte(view)
-elif view.tab == "export":
-    tab_export(view)
-elif view.tab == "api":
-    tab_api(view)
-else:
-    tab_reutilisations()
+try:
+    if view.tab == "informations":
+        tab_informations()
+    elif view.tab == "tableau":
+        view = tab_tableau(view)
+    elif view.tab == "graphique":
+        view = tab_graphique(view)
+    elif view.tab == "carte":
+        view = tab_carte(view)
+    elif view.tab == "export":
+        tab_export(view)
+    elif view.tab == "api":
+        tab_api(view)
+    else:
+        tab_reutilisations()
+except QueryError as exc:
+    # A time limit, a missing reference dataset (EPCI list) or a dataset replaced while reading: say so in French.
+    st.error(f"Cette vue n'a pas pu être calculée : {exc}")
+    link("pages/catalogue.py", "Retour au catalogue", icon=":material/search:")
 if not view.embed:
     with share_col:
         share_box(view)

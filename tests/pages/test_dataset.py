@@ -242,3 +242,20 @@ def test_loader_warnings_and_a_dataset_outside_the_manifest(portal: Path) -> Non
     at.query_params["tab"] = "tableau"
     at.run()
     assert not at.exception and counts(at) == (2, None)
+
+
+def test_a_query_error_becomes_a_french_message(portal: Path) -> None:
+    import shutil
+
+    # The EPCI filter needs the `epci-communes` dataset: without it the view cannot be computed.
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    shutil.rmtree(portal / "warehouse" / "epci-communes")
+    registry = json.loads((portal / "warehouse" / "registry.json").read_text(encoding="utf-8"))
+    registry["datasets"].pop("epci-communes")
+    (portal / "warehouse" / "registry.json").write_text(json.dumps(registry), encoding="utf-8")
+    for key, value in {"id": "population-communes", "tab": "tableau",
+                       "f": "code_insee_cog2026:epci:200040392"}.items():
+        at.query_params[key] = value
+    at.switch_page("pages/dataset.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("n'a pas pu être calculée" in e.value for e in at.error)
