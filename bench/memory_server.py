@@ -164,7 +164,8 @@ def measure(data_dir: Path, rows: int) -> tuple[str, list[Metric], dict[str, Any
             proc.kill()
     load_after = uptime_line()
     ok = sampler.max_mb <= TARGET_MB and not errors
-    metrics = [Metric(f"App server RSS, {SESSIONS} sessions on the {published_rows:,}-row dataset".replace(",", " "),
+    rows_label = f"{published_rows:,}".replace(",", " ")
+    metrics = [Metric(f"App server RSS, {SESSIONS} sessions on the {rows_label}-row dataset",
                       sampler.max_mb, "MB", f"≤ {TARGET_MB} MB", ok,
                       note=f"idle after start {idle_mb:.0f} MB" + (f"; {len(errors)} page error(s)" if errors else ""))]
     md = [

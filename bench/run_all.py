@@ -99,7 +99,8 @@ def assemble(runs: list[dict[str, Any]], command: str) -> str:
                                 timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = "?"
-    names = [r["name"] for r in runs] or [p.stem for p in sorted(RESULTS_DIR.glob("*.md"))]
+    # Every section present, whether it ran in this invocation or an earlier one (the table below says which ran).
+    names = list(dict.fromkeys([r["name"] for r in runs] + [p.stem for p in sorted(RESULTS_DIR.glob("*.md"))]))
     ordered = [n for n in ORDER if n in names] + [n for n in names if n not in ORDER]
     results: dict[str, dict[str, Any]] = {}
     for n in ordered:
