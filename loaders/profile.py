@@ -26,7 +26,10 @@ def _json_value(value: Any) -> Any:
 
 def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list[dict[str, Any]],
                     rows: int | None = None) -> dict[str, Any]:
-    """One aggregate query for nulls/distinct/min/max, one UNION ALL query for the top values of every column."""
+    """Exact profile in two queries over the Parquet (columnar: each reads only what it needs): one aggregate for
+    nulls/min/max of every column, and per column one GROUP BY whose groups give both the top values and, with
+    a window count over the groups, the exact number of distinct values (no separate COUNT(DISTINCT) pass).
+    `rows` (the COPY's count) spares a count when given."""
     if not columns:
         return {}
     src = "read_parquet('" + str(parquet).replace("'", "''") + "')"
@@ -36,21 +39,28 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list
         q = '"' + col["name"].replace('"', '""') + '"'
         if col["type"] == "geometry":
             # GeoJSON strings: ordering and frequency say nothing useful and cost a lot
-            aggs.append(f"count(*) - count({q}), NULL, NULL, NULL")
+            aggs.append(f"count({q}), NULL, NULL")
             continue
-        aggs.append(f"count(*) - count({q}), count(DISTINCT {q}), min({q}), max({q})")
-        tops.append(f"(SELECT {i} AS col, CAST({q} AS VARCHAR) AS value, count(*) AS n FROM {src} "  # noqa: S608
-                    f"WHERE {q} IS NOT NULL GROUP BY {q} ORDER BY n DESC, value LIMIT {TOP})")
+        aggs.append(f"count({q}), min({q}), max({q})")
+        tops.append(f"(SELECT {i} AS col, CAST({q} AS VARCHAR) AS value, n, d FROM (SELECT {q}, count(*) AS n, "  # noqa: S608
+                    f"count(*) OVER () AS d FROM {src} WHERE {q} IS NOT NULL GROUP BY {q}) ORDER BY n DESC, value "
+                    f"LIMIT {TOP})")
+    if rows is None:
+        aggs.append("count(*)")
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {src}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
+    total = int(row[-1]) if rows is None else rows
     top_rows = con.execute(" UNION ALL ".join(tops)).fetchall() if tops else []
     by_col: dict[int, list[dict[str, Any]]] = {}
-    for col_i, value, n in sorted(top_rows, key=lambda r: (r[0], -r[2], r[1])):
+    distinct: dict[int, int] = {}
+    for col_i, value, n, d in sorted(top_rows, key=lambda r: (r[0], -r[2], r[1])):
         by_col.setdefault(int(col_i), []).append({"value": value, "count": int(n)})
+        distinct[int(col_i)] = int(d)
     profile: dict[str, Any] = {}
     for i, col in enumerate(columns):
-        nulls, distinct, lo, hi = row[4 * i: 4 * i + 4]
+        nonnull, lo, hi = row[3 * i: 3 * i + 3]
+        geometry = col["type"] == "geometry"
         profile[col["name"]] = {
-            "nulls": int(nulls), "distinct": None if distinct is None else int(distinct),
+            "nulls": total - int(nonnull), "distinct": None if geometry else distinct.get(i, 0),
             "min": _json_value(lo), "max": _json_value(hi), "top": by_col.get(i, []),
         }
     return profile
