@@ -42,9 +42,10 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list
             aggs.append(f"count({q}), NULL, NULL")
             continue
         aggs.append(f"count({q}), min({q}), max({q})")
-        tops.append(f"(SELECT {i} AS col, CAST({q} AS VARCHAR) AS value, n, d FROM (SELECT {q}, count(*) AS n, "  # noqa: S608
-                    f"count(*) OVER () AS d FROM {src} WHERE {q} IS NOT NULL GROUP BY {q}) ORDER BY n DESC, value "
-                    f"LIMIT {TOP})")
+        # aliases no column name can take (normalised names are [a-z0-9_]): a column may be called n, d, value
+        tops.append(f'(SELECT {i}, CAST({q} AS VARCHAR) AS "~v", "~n", "~d" FROM (SELECT {q}, count(*) AS "~n", '  # noqa: S608
+                    f'count(*) OVER () AS "~d" FROM {src} WHERE {q} IS NOT NULL GROUP BY {q}) ORDER BY "~n" DESC, '
+                    f'"~v" LIMIT {TOP})')
     if rows is None:
         aggs.append("count(*)")
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {src}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals

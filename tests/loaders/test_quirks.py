@@ -324,3 +324,28 @@ def test_unknown_source_options_are_ignored(data_dir: Path) -> None:
     for name in ("xlsx_title_block_two_sheets.xlsx", "json_nested.json", "geojson_points.geojson",
                  "parquet_simple.parquet"):
         assert inspect_file(FILES / name, extra)["rows"] == inspect_file(FILES / name)["rows"]
+
+
+def test_profile_matches_direct_aggregates(data_dir: Path, tmp_path: Path) -> None:
+    """Distinct counts come from the top-values GROUP BY: check them against COUNT(DISTINCT) on a real file."""
+    import duckdb
+
+    from loaders.publish import read_registry, resolve
+
+    src = tmp_path / "p.csv"
+    src.write_text("a;b;vide;d\n1;x;;01/02/2020\n1;y;;\n2;x;;03/04/2021\n;x;;03/04/2021\n", encoding="utf-8")
+    for path, ds in ((ROOT / "data" / "dordogne" / "population" / "population_communes_24_long.csv", "essai-long"),
+                     (src, "essai-petit")):
+        meta, _ = load_file(path, ds)
+        parquet = resolve(read_registry()["datasets"][ds]["parquet"])
+        with duckdb.connect() as con:
+            for col in meta["columns"]:
+                q = '"' + col["name"] + '"'
+                nulls, distinct = con.execute(
+                    f"SELECT count(*) - count({q}), count(DISTINCT {q}) FROM '{parquet}'").fetchall()[0]
+                prof = meta["profile"][col["name"]]
+                assert (prof["nulls"], prof["distinct"]) == (nulls, distinct), col["name"]
+                assert sum(t["count"] for t in prof["top"]) <= meta["rows"] - nulls
+    assert meta["profile"]["vide"] == {"nulls": 4, "distinct": 0, "min": None, "max": None, "top": []}
+    assert meta["profile"]["b"]["top"] == [{"value": "x", "count": 3}, {"value": "y", "count": 1}]
+    assert meta["profile"]["d"]["min"] == "2020-02-01" and meta["profile"]["d"]["distinct"] == 2
