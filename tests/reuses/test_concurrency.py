@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +14,13 @@ import pytest
 import config
 from reuses import store
 from tests.reuses import workers
+
+
+@pytest.fixture(autouse=True)
+def _plain_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spawned children re-run the parent's `__main__` file; after an AppTest in the same pytest process that is a
+    page script (Streamlit runs pages as `__main__`), so give the children an empty main module instead."""
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
 
 def _all_ids() -> set[str]:
