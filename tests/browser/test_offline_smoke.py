@@ -15,8 +15,8 @@ LOCAL = ("http://127.0.0.1", "data:", "blob:")
 def test_home_page_renders_with_catalogue_figures(live_server, page) -> None:
     page.goto(live_server.url + "/")
     wait_for_app(page)
-    page.wait_for_selector("text=Jeux de données")
-    assert page.locator('[data-testid="stMetric"]').count() >= 4
+    page.wait_for_selector('[data-testid="stMetricLabel"]:has-text("Jeux de données")')
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 4")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Dordogne" in page.locator("h1").first.inner_text()
 
