@@ -13,7 +13,7 @@ import exports
 import queries
 from catalogue import vocab
 from config import get_settings
-from queries import QueryError
+from queries import QueryError, binning
 from queries import dataset_view as dv
 from ui import dataset_charts, dataset_maps
 from ui import dataset_data as data
@@ -620,6 +620,25 @@ def choropleth_code_column() -> str:
     return next((c for c in cols if "cog" in c), cols[0])
 
 
+GRID_CELLS = 5_000  # most grid cells sent for one map view (≈ 0.5 MB of pydeck JSON)
+
+
+def centre_picker(m: dv.MapSpec) -> dv.MapSpec:
+    """Centre the map on a commune (zoom 12) or on the whole territory; the choice goes into the URL viewport."""
+    communes = data.commune_centres()
+    options = ["", *communes]
+    current = next((code for code, (_, lon, lat) in communes.items()
+                    if m.zoom is not None and m.lat is not None and m.lon is not None
+                    and abs(lat - m.lat) < 1e-4 and abs(lon - m.lon) < 1e-4), "")
+    seed("dataset_map_centre", current)
+    choice = st.selectbox("Centrer la carte sur", options, key="dataset_map_centre",
+                          format_func=lambda c: communes[c][0] if c else "Tout le territoire")
+    if not choice:
+        return dv.MapSpec(mode=m.mode, lat=None, lon=None, zoom=None) if current else m
+    name, lon, lat = communes[choice]
+    return dv.MapSpec(mode=m.mode, lat=round(lat, 5), lon=round(lon, 5), zoom=12.0)
+
+
 def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
     n = count_line(v)
     modes = schema.map_modes
@@ -629,17 +648,32 @@ def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
     outlines = data.commune_features()
     try:
         if mode == "points":
-            if n > dv.POINTS_CAP:
-                table = data.frame(dv.grid_query(v, schema))
-                note(f"{fmt.number(n)} points : regroupés par mailles d'environ 2 km (taille du cercle = "
-                     "nombre d'enregistrements).")
-                deck = dataset_maps.grid_deck(table, m, outlines)
+            m = centre_picker(m)
+            # Streamlit sends no pan/zoom events: the view is the one in the URL (set by the picker or a link).
+            zoomed = m.zoom is not None and m.lat is not None and m.lon is not None
+            zoom = m.zoom if m.zoom is not None else dataset_maps.ZOOM
+            centre_lat = m.lat if m.lat is not None else dataset_maps.CENTER_LAT
+            bbox = binning.view_bbox(m.lon, m.lat, m.zoom) if zoomed else None
+            in_view = int(data.frame(dv.points_count_query(v, schema, bbox)).loc[0, "n"]) if zoomed else n
+            if in_view > dv.POINTS_CAP:
+                # Cells of ~4 screen pixels at this zoom, computed by DuckDB: the payload stays small at any scale.
+                cell_lon, cell_lat = (size / 2 for size in binning.cell_size(zoom, centre_lat))
+                for _ in range(4):  # a dense view would fill more cells than we send: coarsen until it fits
+                    table = data.frame(dv.grid_query(v, schema, cell_lon, cell_lat, bbox, max_cells=GRID_CELLS))
+                    if len(table) < GRID_CELLS:
+                        break
+                    cell_lon, cell_lat = cell_lon * 2, cell_lat * 2
+                note(f"{fmt.number(in_view)} points dans la vue : regroupés par mailles d'environ "
+                     f"{fmt.number(cell_lon * 78, 1)} km (taille du cercle = nombre d'enregistrements). "
+                     + ("Trop de points dans cette vue pour les montrer un par un." if zoomed else
+                        "Centrez la carte sur une commune pour voir les points un par un."))
+                deck = dataset_maps.grid_deck(table, m, outlines, cell_km=cell_lon * 78)
                 table = table.rename(columns={"lon": "Longitude du centre", "lat": "Latitude du centre",
                                               "n": "Enregistrements"})
             else:
-                table = data.frame(dv.points_query(v, schema))
+                table = data.frame(dv.points_query(v, schema, bbox=bbox))
                 deck = dataset_maps.points_deck(table, schema, m, outlines)
-                if len(table) < n:
+                if not zoomed and len(table) < n:
                     note(f"{fmt.number(n - len(table))} enregistrement(s) sans coordonnées ne sont pas placés.")
                 table = table.rename(columns={"lon": "Longitude", "lat": "Latitude",
                                               **{c: col_label(schema, c) for c in schema.label_columns}})

@@ -104,6 +104,18 @@ def _commune_features(version: str) -> list[dict[str, Any]]:
     return features
 
 
+@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+def _commune_centres(version: str) -> dict[str, tuple[str, float, float]]:
+    frame = queries.run("territory_communes")
+    return {str(r.code): (str(r.name), float(r.lon), float(r.lat)) for r in frame.itertuples()
+            if r.lon == r.lon and r.lat == r.lat}  # NaN-safe: a commune without outline has no centre
+
+
+def commune_centres() -> dict[str, tuple[str, float, float]]:
+    """Commune code → (name, centroid lon, centroid lat), sorted by name, to centre maps on a commune."""
+    return _commune_centres(queries.data_version())
+
+
 def commune_features() -> list[dict[str, Any]]:
     """GeoJSON features of the communes (code, nom), for the offline base layer and the choropleth."""
     return _commune_features(queries.data_version())

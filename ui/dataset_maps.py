@@ -66,10 +66,13 @@ def points_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec, outline
     return deck([outline_layer(outlines), layer], spec, tooltip)
 
 
-def grid_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]]) -> pdk.Deck:
+def grid_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]],
+              cell_km: float = 2.0) -> pdk.Deck:
     biggest = float(data["n"].max()) if not data.empty else 1.0
+    # Circles scale with the cell (metres) so that neighbouring cells do not swallow each other when zoomed in.
+    cell_m = cell_km * 1_000
     records = [{"lon": float(r.lon), "lat": float(r.lat), "n": int(r.n), "n_fr": fmt.number(r.n),
-                "radius": 200 + 1_200 * math.sqrt(float(r.n) / biggest)} for r in data.itertuples()]
+                "radius": cell_m * (0.1 + 0.6 * math.sqrt(float(r.n) / biggest))} for r in data.itertuples()]
     layer = pdk.Layer("ScatterplotLayer", data=records, id="grid", get_position=["lon", "lat"],
                       get_radius="radius", get_fill_color=[228, 121, 74, 190], pickable=True)
     return deck([outline_layer(outlines), layer], spec, {"text": "{n_fr} enregistrements dans cette maille"})

@@ -180,6 +180,30 @@ def test_map_choropleth_from_a_link(portal: Path) -> None:
     assert any("alternative textuelle" in e.proto.label for e in at.expander)
 
 
+def test_map_points_follow_the_viewport_and_the_centre_picker(portal: Path) -> None:
+    def points(at: AppTest) -> list[dict[str, Any]]:
+        deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        return next(layer["data"] for layer in deck["layers"] if layer.get("id") == "points")
+
+    whole = open_dataset({"id": "france-services", "tab": "carte"})
+    assert len(points(whole)) == 37
+    # Zoomed on Périgueux: only the points inside the view are queried and sent.
+    zoomed = open_dataset({"id": "france-services", "tab": "carte", "lat": "45.18431", "lon": "0.71859",
+                           "zoom": "12"})
+    inside = points(zoomed)
+    assert 0 < len(inside) < 37
+    assert all(abs(p["lon"] - 0.71859) < 0.1 and abs(p["lat"] - 45.18431) < 0.1 for p in inside)
+    # The picker centres the map on a commune and writes the viewport into the link.
+    picker = zoomed.selectbox(key="dataset_map_centre")
+    picker.select("24322").run()  # Périgueux
+    assert not zoomed.exception
+    assert params(zoomed)["zoom"] == ["12"] and params(zoomed)["lat"] and params(zoomed)["lon"]
+    picker = zoomed.selectbox(key="dataset_map_centre")
+    picker.select("").run()  # back to the whole territory: the viewport leaves the link
+    assert "zoom" not in params(zoomed)
+    assert len(points(zoomed)) == 37
+
+
 @pytest.mark.parametrize("query", [
     {"id": "nope"},
     {"id": "'; DROP TABLE x; --"},
