@@ -16,14 +16,17 @@ test: dev browser-deps ## Everything the tests need, then the whole suite (brows
 	$(PY) -m pytest
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "python3-venv manquant : apt-get install python3-venv"; exit 1; }
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+$(VENV)/.installed: requirements.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "venv indisponible : installation du paquet Debian python3-venv"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv && \
+		$(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
 	@touch $@
 
 dev: $(VENV)/.dev-installed
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt constraints.txt $(VENV)/.installed
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 warehouse: venv ## Load every manifest entry (skips unchanged sources)
