@@ -626,6 +626,8 @@ GRID_CELLS = 5_000  # most grid cells sent for one map view (≈ 0.5 MB of pydec
 def centre_picker(m: dv.MapSpec) -> dv.MapSpec:
     """Centre the map on a commune (zoom 12) or on the whole territory; the choice goes into the URL viewport."""
     communes = data.commune_centres()
+    if not communes:
+        return m
     options = ["", *communes]
     current = next((code for code, (_, lon, lat) in communes.items()
                     if m.zoom is not None and m.lat is not None and m.lon is not None

@@ -55,6 +55,18 @@ def view_name(dataset_id: str) -> str:
     return "ds_" + re.sub(r"[^a-z0-9]", "_", dataset_id.lower())
 
 
+def ordered_view_name(dataset_id: str) -> str:
+    """The view of a dataset that adds `file_row_number` (its row's position), to sort with a total order."""
+    return "dsr_" + re.sub(r"[^a-z0-9]", "_", dataset_id.lower())
+
+
+def ordered_table_name(dataset_id: str) -> SafeIdent:
+    """Like table_name(), for the view with `file_row_number`."""
+    if dataset_id not in warehouse().datasets():
+        raise QueryError(f"Jeu de données inconnu : « {dataset_id} ».")
+    return _quote(ordered_view_name(dataset_id))
+
+
 def table_name(dataset_id: str) -> SafeIdent:
     """The quoted view of a published dataset; raises QueryError for an unknown id (the registry is the allow-list)."""
     if dataset_id not in warehouse().datasets():
@@ -185,6 +197,11 @@ class Warehouse:
                 path_sql = str(parquet).replace("'", "''")
                 view_sql = f"CREATE OR REPLACE VIEW {_quote(view_name(ds_id))} AS SELECT * FROM read_parquet('{path_sql}')"  # noqa: S608
                 self.con.execute(view_sql)
+                # The same rows with their position in the file: a cheap, total tie-break for sorted pages.
+                self.con.execute(
+                    f"CREATE OR REPLACE VIEW {_quote(ordered_view_name(ds_id))} AS SELECT * "  # noqa: S608
+                    f"FROM read_parquet('{path_sql}', file_row_number=true)"
+                )
                 live[ds_id] = entry
             self._build_catalogue(live)
             self._registry = live

@@ -61,6 +61,7 @@ CHART_CATEGORY_CAP = 50  # bars / pie: more categories than this is unreadable
 CHART_LINE_CAP = 1_000
 CHART_SERIES_CAP = 12
 SCATTER_CAP = 5_000
+ROW_NUMBER = "file_row_number"  # column DuckDB adds with read_parquet(..., file_row_number=true)
 POINTS_CAP = 5_000  # above this many points the map shows a grid of counts computed by DuckDB
 POLYGONS_CAP = 3_000
 HISTOGRAM_BINS = 20
@@ -160,6 +161,17 @@ class Schema:
     @property
     def table(self) -> SafeIdent:
         return queries.table_name(self.dataset_id)
+
+    @property
+    def row_ordered(self) -> bool:
+        """Sorted pages break ties on the row's position in the file, unless a column already has that name."""
+        return ROW_NUMBER not in self.names
+
+    def sort_table(self, view: DatasetView) -> SafeIdent:
+        """The view to read sorted rows from: the one with `file_row_number` when the view is sorted."""
+        if view.sort and self.row_ordered:
+            return queries.ordered_table_name(self.dataset_id)
+        return self.table
 
     @property
     def plain_columns(self) -> list[Column]:
@@ -744,7 +756,10 @@ def _order(view: DatasetView, schema: Schema) -> str:
     if not view.sort:
         return ""
     first = f"{schema.col_ident(view.sort)} {'DESC' if view.desc else 'ASC'} NULLS LAST"
-    # Ties are broken on every other column so that LIMIT/OFFSET pages never overlap nor skip a row.
+    # Ties are broken so that LIMIT/OFFSET pages never overlap nor skip a row: on the row's position in the Parquet
+    # file (a total order, and half the cost of comparing every other column), else on every other column.
+    if schema.row_ordered:
+        return f"ORDER BY {first}, {ROW_NUMBER}"
     rest = [schema.col_ident(c.name) for c in schema.plain_columns if c.name != view.sort]
     return "ORDER BY " + ", ".join([first, *rest])
 
@@ -763,7 +778,7 @@ def rows_query(view: DatasetView, schema: Schema, *, page: int | None = None) ->
     order = _order(view, schema)
     page = view.page if page is None else page
     tail = f"LIMIT {bind(view.size)} OFFSET {bind((page - 1) * view.size)}"
-    return Query(_select(cols, schema.table, where, order, tail), bind.params)
+    return Query(_select(cols, schema.sort_table(view), where, order, tail), bind.params)
 
 
 def count_query(view: DatasetView, schema: Schema) -> Query:
@@ -777,7 +792,7 @@ def export_query(view: DatasetView | None, schema: Schema) -> Query:
     cols = [schema.col_ident(c.name) for c in schema.columns] or ["*"]
     if view is None:
         return Query(_select(cols, schema.table), {})
-    return Query(_select(cols, schema.table, _where(view, schema, bind), _order(view, schema)), bind.params)
+    return Query(_select(cols, schema.sort_table(view), _where(view, schema, bind), _order(view, schema)), bind.params)
 
 
 def facet_query(view: DatasetView, schema: Schema, column: str, limit: int = 100) -> Query:

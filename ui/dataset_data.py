@@ -106,7 +106,10 @@ def _commune_features(version: str) -> list[dict[str, Any]]:
 
 @st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
 def _commune_centres(version: str) -> dict[str, tuple[str, float, float]]:
-    frame = queries.run("territory_communes")
+    try:
+        frame = queries.run("territory_communes")
+    except queries.QueryError:  # a portal without the communes referential: no picker, the map still works
+        return {}
     return {str(r.code): (str(r.name), float(r.lon), float(r.lat)) for r in frame.itertuples()
             if r.lon == r.lon and r.lat == r.lat}  # NaN-safe: a commune without outline has no centre
 

@@ -85,6 +85,7 @@ def test_too_many_filters_are_capped() -> None:
 @pytest.mark.parametrize("value", HOSTILE)
 def test_sql_never_contains_user_text(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries, "table_name", lambda ds: queries.SafeIdent('"ds_essai"'))
+    monkeypatch.setattr(queries, "ordered_table_name", lambda ds: queries.SafeIdent('"dsr_essai"'))
     s = schema()
     params = {"f": [f"zone:eq:{value}", f"sexe:contains:{value}", f"zone:ne:{value}"], "q": [value],
               "sort": ["zone"]}
@@ -102,6 +103,7 @@ def test_sql_never_contains_user_text(value: str, monkeypatch: pytest.MonkeyPatc
 
 def test_display_sql_inlines_escaped_literals_only_for_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries, "table_name", lambda ds: queries.SafeIdent('"ds_essai"'))
+    monkeypatch.setattr(queries, "ordered_table_name", lambda ds: queries.SafeIdent('"dsr_essai"'))
     s = schema()
     view, _ = dv.parse_view({"f": ["zone:eq:l'Isle", "annee:gte:2000", "ouverture:lte:2020-01-01"]}, s)
     q = dv.count_query(view, s)
@@ -112,6 +114,7 @@ def test_display_sql_inlines_escaped_literals_only_for_reading(monkeypatch: pyte
 
 def test_identifiers_are_quoted_from_the_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries, "table_name", lambda ds: queries.SafeIdent('"ds_essai"'))
+    monkeypatch.setattr(queries, "ordered_table_name", lambda ds: queries.SafeIdent('"dsr_essai"'))
     s = schema()
     view = dv.DatasetView("essai", sort="zone")
     assert '"zone" ASC NULLS LAST' in dv.rows_query(view, s).sql
