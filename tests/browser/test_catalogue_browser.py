@@ -55,7 +55,12 @@ def test_search_facet_and_shared_link_reproduce_the_view(live_server, page, brow
     assert "q=mus" in url and "contenu=carte" in url
 
     # The link shown under « Partager » is the same view.
-    main(page).get_by_text("Partager cette vue").click()
+    # While a rerun finishes Streamlit can show the stale and the new expander together: wait for a single one.
+    share = main(page).get_by_text("Partager cette vue")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] p')]"
+                           ".filter(p => p.textContent.trim() === 'Partager cette vue').length === 1")
+    settle(page)
+    share.first.click()
     shown = main(page).locator('[data-testid="stCode"]').first.inner_text().strip()
     assert "contenu=carte" in shown and "q=mus" in shown
 
