@@ -436,7 +436,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"{fmt_ms(timings['page_map'].p95)} ms (caches warm, as for the next sessions: median "
         f"{fmt_ms(timings['page_map_warm'].median)} ms, p95 {fmt_ms(timings['page_map_warm'].p95)} ms); it sends one pydeck spec of **{page_map_bytes / 1e6:.3f} MB** "
         f"(layers, JSON bytes: {', '.join(f'{k} {v / 1e6:.3f} MB' for k, v in page_map_info.get('layers', {}).items())}). "
-        "The page bins above 5 000 points with `dataset_view.grid_query` (fixed 0.02° cells, whatever the zoom) "
+        "The page bins above 5 000 points with `dataset_view.grid_query` (cells sized for the zoom of the URL viewport, restricted to the view, coarsened when dense; individual points when at most 5 000 are in view) "
         "and draws the commune outlines under it.",
         "",
         "Server-side grid binning in DuckDB (`queries/sql/points_binned.sql` via `queries.binning.map_data`): "
