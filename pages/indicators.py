@@ -47,7 +47,7 @@ if level != "departement" and not code:
     st.info("Choisissez une intercommunalité ou une commune : en attendant, le tableau de bord montre le département.")
 current = territory.resolve(level, code or "").territory if code else territory.departement_territory()
 if resolution.notice and current.code == resolution.territory.code:
-    (st.info if resolution.redirected else st.warning)(resolution.notice, icon="ℹ️")
+    (st.info if resolution.redirected else st.warning)(resolution.notice, icon=":material/info:")
 
 series_choices = [ind.id for ind in indicators.registry()]
 st.session_state.setdefault("indicators_series", "population")
@@ -126,8 +126,8 @@ slug = f"indicateurs-{current.level}-{current.code}"
 left, right = st.columns(2)
 with left:
     st.download_button("Télécharger en CSV", lambda: board.export_csv(current), file_name=f"{slug}.csv",
-                       mime="text/csv", key="indicators_export_csv", on_click="ignore", icon="⬇️")
+                       mime="text/csv", key="indicators_export_csv", on_click="ignore", icon=":material/download:")
 with right:
     st.download_button("Télécharger en XLSX", lambda: board.export_xlsx(current), file_name=f"{slug}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="indicators_export_xlsx", on_click="ignore", icon="⬇️")
+                       key="indicators_export_xlsx", on_click="ignore", icon=":material/download:")

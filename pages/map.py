@@ -93,7 +93,7 @@ if dict(st.query_params) != new_state.to_params():
     st.query_params.from_dict(new_state.to_params())
 st.session_state["map_synced"] = new_state.to_params()
 if notice:
-    st.info(notice, icon="ℹ️")
+    st.info(notice, icon=":material/info:")
 
 # -- Map and legend -------------------------------------------------------------------------------------------------
 values, error = indicator_frame(indicator, level)
@@ -133,7 +133,7 @@ with map_col:
         st.warning(f"Indicateur indisponible : {error}")
     for info in (dataset_info(ds) for ds in indicator.sources):
         st.page_link(cards.DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]},
-                     icon="📄")
+                     icon=":material/description:")
     cards.note(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicator.sources}))}. "
                f"Méthode : {' '.join(indicator.method.split())}")
     for brk in indicator.breaks:
@@ -160,7 +160,7 @@ with panel:
                      else "pas de valeur")
             lines.append(f"- {ind.label} : **{value}**")
         st.markdown("\n".join(lines))
-        st.page_link("pages/indicators.py", label="Tableau de bord complet de la commune", icon="📊",
+        st.page_link("pages/indicators.py", label="Tableau de bord complet de la commune", icon=":material/monitoring:",
                      query_params={"niveau": "commune", "code": selected.code})
         st.markdown("**Services les plus proches** (à vol d'oiseau depuis le centroïde de la commune)")
         nearest = frame("map_nearest_services", code=selected.code, per_kind=1)
@@ -171,14 +171,14 @@ with panel:
             row = hit.iloc[0]
             st.markdown(f"- {label} : **{row['name']}** ({row['town']}) — {fmt.number(row['distance_km'], 1)} km")
             st.page_link(cards.DATASET_PAGE, label=f"Jeu de données : {dataset_info(dataset_id)['title']}",
-                         query_params={"id": dataset_id}, icon="📄")
+                         query_params={"id": dataset_id}, icon=":material/description:")
 
     clicked_points = [(kind, obj) for kind in layers_on for obj in clicked.get(kind, [])]
     for kind, obj in clicked_points:
         label, dataset_id, _ = maps.SERVICE_KINDS[kind]
         st.markdown(f"**Point choisi** — {obj.get('tooltip', '')}")
         st.page_link(cards.DATASET_PAGE, label=f"Jeu de données : {dataset_info(dataset_id)['title']}",
-                     query_params={"id": dataset_id}, icon="📄")
+                     query_params={"id": dataset_id}, icon=":material/description:")
 
     if layers_on:
         st.markdown("**Couches affichées**")
@@ -188,6 +188,6 @@ with panel:
         info = dataset_info(dataset_id)
         with st.expander(f"{label} ({len(subset)})"):
             st.page_link(cards.DATASET_PAGE, label=f"Jeu de données : {info['title']}",
-                         query_params={"id": dataset_id}, icon="📄")
+                         query_params={"id": dataset_id}, icon=":material/description:")
             cards.note(f"Licence : {info['licence']}")
             st.markdown("\n".join(f"- {r.name} ({r.town})" for r in subset.itertuples()))

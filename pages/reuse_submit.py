@@ -27,7 +27,7 @@ if done:
         for key in [k for k in st.session_state if str(k).startswith("reuse_submit_") and k != "reuse_submit_session"]:
             del st.session_state[key]
         st.rerun()
-    ui.page_link(ui.GALLERY, "Voir les réutilisations publiées", icon="💡")
+    ui.page_link(ui.GALLERY, "Voir les réutilisations publiées", icon=":material/lightbulb:")
     st.stop()
 
 titles = ui.dataset_titles()

@@ -11,7 +11,7 @@ from reuses.store import SORTS
 st.title("Réutilisations")
 st.write("Applications, cartes, articles et visualisations réalisés avec les données du portail. "
          "Vous avez réalisé quelque chose avec nos données ?")
-ui.page_link(ui.SUBMIT, "Proposer une réutilisation", icon="➕")
+ui.page_link(ui.SUBMIT, "Proposer une réutilisation", icon=":material/add_circle:")
 
 state = ui.GalleryState.from_query(st.query_params)
 if st.session_state.get("reuses_synced") != state:  # the URL changed (shared link, back button): widgets follow

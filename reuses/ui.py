@@ -110,7 +110,7 @@ def render_dataset_reuses(dataset_id: str) -> None:
         render_reuse_cards(found)
     else:
         st.info("Aucune réutilisation publiée pour ce jeu de données pour l'instant.")
-    page_link(SUBMIT, "Proposer une réutilisation", {"dataset": dataset_id}, icon="➕")
+    page_link(SUBMIT, "Proposer une réutilisation", {"dataset": dataset_id}, icon=":material/add_circle:")
 
 
 def render_latest(n: int = 3) -> None:
@@ -122,9 +122,9 @@ def render_latest(n: int = 3) -> None:
         st.caption("Aucune réutilisation publiée pour l'instant.")
     c1, c2 = st.columns(2)
     with c1:
-        page_link(GALLERY, "Toutes les réutilisations", icon="💡")
+        page_link(GALLERY, "Toutes les réutilisations", icon=":material/lightbulb:")
     with c2:
-        page_link(SUBMIT, "Proposer une réutilisation", icon="➕")
+        page_link(SUBMIT, "Proposer une réutilisation", icon=":material/add_circle:")
 
 
 def render_reuse_detail(reuse: Reuse) -> None:
@@ -138,12 +138,12 @@ def render_reuse_detail(reuse: Reuse) -> None:
         st.markdown(safe_markdown(reuse.description))
         url = safe_http_url(reuse.url)
         if url:
-            st.link_button("Voir la réutilisation", url, icon="🔗", type="primary")
+            st.link_button("Voir la réutilisation", url, icon=":material/link:", type="primary")
     with right:
         render_image(reuse)
     st.subheader("Données utilisées")
     for dataset_id in reuse.datasets:
-        page_link(DATASET, titles.get(dataset_id, dataset_id), {"id": dataset_id}, icon="📄")
+        page_link(DATASET, titles.get(dataset_id, dataset_id), {"id": dataset_id}, icon=":material/description:")
     if reuse.permalink:
         st.markdown(f"[Voir la vue du portail utilisée]({md_url(reuse.permalink.lstrip('/'))})")
     page_link(GALLERY, "← Toutes les réutilisations")

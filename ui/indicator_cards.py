@@ -58,7 +58,7 @@ def change_text(card: Card) -> str | None:
 
 def source_links(card: Card, key_prefix: str) -> None:
     for info in card.sources:
-        st.page_link(DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]}, icon="📄")
+        st.page_link(DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]}, icon=":material/description:")
     licences = sorted({info["licence"] for info in card.sources})
     note("Licence : " + " ; ".join(licences))
 
@@ -93,7 +93,7 @@ def render_card(card: Card) -> None:
         if comparisons:
             note("Comparaison — " + " · ".join(comparisons))
         if card.break_warning:
-            st.warning(card.break_warning, icon="⚠️")
+            st.warning(card.break_warning, icon=":material/warning:")
         source_links(card, ind.id)
         with st.expander("Méthode"):
             st.markdown(" ".join(ind.method.split()))
