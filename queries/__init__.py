@@ -19,6 +19,7 @@ import pyarrow as pa
 from config import Settings, get_settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+VIEWS_DIR = SQL_DIR / "views"
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 MANIFEST_SCAN_INTERVAL_S = 2.0
@@ -204,8 +205,21 @@ class Warehouse:
                 )
                 live[ds_id] = entry
             self._build_catalogue(live)
+            self._build_shared_views()
             self._registry = live
             self._token = token
+
+    def _build_shared_views(self) -> None:
+        """Views that several named queries share (`queries/sql/views/<name>.sql`, one SELECT each), built on the
+        dataset views; one whose datasets are not published in this deployment is simply left out."""
+        for path in sorted(VIEWS_DIR.glob("*.sql")):
+            name = path.stem
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                continue
+            try:
+                self.con.execute(f"CREATE OR REPLACE VIEW {_quote(name)} AS {path.read_text(encoding='utf-8')}")
+            except duckdb.Error:
+                self.con.execute(f"DROP VIEW IF EXISTS {_quote(name)}")
 
     def _build_catalogue(self, live: dict[str, Any]) -> None:
         from catalogue.build import catalogue_frame  # local import: catalogue depends on config only

@@ -1,28 +1,17 @@
 -- indicator_ips_colleges: social position index (IPS) of the collèges located in each territory, weighted by pupils.
 -- Parameters: $level, $dep_code, $dep_name.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
-WITH geo AS (
-    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
-    FROM ds_communes AS c
-    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
-    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
-    WHERE c.type = 'commune-actuelle'
-), units AS (
-    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+WITH units AS (
+    SELECT level, code, name, commune FROM territory_members WHERE level = $level
     UNION ALL
-    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
-), crosswalk AS (
-    SELECT DISTINCT CAST(code_insee_origine AS VARCHAR) AS old_code, CAST(code_insee_cog2026 AS VARCHAR) AS commune
-    FROM ds_populations_legales_historique
+    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
 ), facts AS (
     SELECT coalesce(cw.commune, CAST(i.code_insee_de_la_commune AS VARCHAR)) AS commune,
            CAST(left(CAST(i.rentree_scolaire AS VARCHAR), 4) AS INTEGER) AS year,
            CAST(i.rentree_scolaire AS VARCHAR) AS period,
            TRY_CAST(i.ips AS DOUBLE) AS ips, TRY_CAST(i.effectifs AS DOUBLE) AS pupils
     FROM ds_ips_colleges AS i
-    LEFT JOIN crosswalk AS cw ON cw.old_code = CAST(i.code_insee_de_la_commune AS VARCHAR)
+    LEFT JOIN commune_crosswalk AS cw ON cw.old_code = CAST(i.code_insee_de_la_commune AS VARCHAR)
 )
 SELECT u.level, u.code, u.name, f.year, any_value(f.period) AS period,
        sum(f.ips * f.pupils) / sum(f.pupils) AS value, count(*) AS numerator, sum(f.pupils) AS denominator,

@@ -2,21 +2,10 @@
 -- The DEPP changed the IPS method in 2022: rows carry the series so values are never chained across it.
 -- Parameters: $level, $dep_code, $dep_name.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
-WITH geo AS (
-    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
-    FROM ds_communes AS c
-    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
-    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
-    WHERE c.type = 'commune-actuelle'
-), units AS (
-    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+WITH units AS (
+    SELECT level, code, name, commune FROM territory_members WHERE level = $level
     UNION ALL
-    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
-), crosswalk AS (
-    SELECT DISTINCT CAST(code_insee_origine AS VARCHAR) AS old_code, CAST(code_insee_cog2026 AS VARCHAR) AS commune
-    FROM ds_populations_legales_historique
+    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
 ), schools AS (
     SELECT coalesce(cw.commune, CAST(s.code_insee_de_la_commune AS VARCHAR)) AS commune,
            CAST(left(CAST(s.rentree_scolaire AS VARCHAR), 4) AS INTEGER) AS year,
@@ -24,7 +13,7 @@ WITH geo AS (
            TRY_CAST(s.ips AS DOUBLE) AS ips, TRY_CAST(s.ips_national AS DOUBLE) AS ips_national,
            CASE WHEN CAST(s.serie AS VARCHAR) LIKE '%avant 2022%' THEN 'IPS avant 2022' ELSE 'IPS depuis 2022' END AS series
     FROM ds_ips_ecoles AS s
-    LEFT JOIN crosswalk AS cw ON cw.old_code = CAST(s.code_insee_de_la_commune AS VARCHAR)
+    LEFT JOIN commune_crosswalk AS cw ON cw.old_code = CAST(s.code_insee_de_la_commune AS VARCHAR)
 )
 SELECT u.level, u.code, u.name, s.year, any_value(s.period) AS period,
        avg(s.ips) AS value, count(s.ips) AS numerator, CAST(NULL AS DOUBLE) AS denominator, s.series

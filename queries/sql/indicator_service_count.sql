@@ -3,21 +3,10 @@
 -- Sites with an INSEE code use it (mapped to COG 2026); the others (health, museums) are matched on the town name of
 -- their address, or, failing a unique match, on the commune whose centroid is nearest.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
-WITH geo AS (
-    SELECT c.code_insee AS commune, c.nom AS commune_name, ec.epci_siren AS epci, e.nom AS epci_name
-    FROM ds_communes AS c
-    LEFT JOIN ds_epci_communes AS ec ON ec.code_insee = c.code_insee
-    LEFT JOIN ds_epci AS e ON e.epci_siren = ec.epci_siren
-    WHERE c.type = 'commune-actuelle'
-), units AS (
-    SELECT 'commune' AS level, commune AS code, commune_name AS name, commune FROM geo WHERE $level = 'commune'
+WITH units AS (
+    SELECT level, code, name, commune FROM territory_members WHERE level = $level
     UNION ALL
-    SELECT 'epci', epci, epci_name, commune FROM geo WHERE $level = 'epci' AND epci IS NOT NULL
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM geo
-), crosswalk AS (
-    SELECT DISTINCT CAST(code_insee_origine AS VARCHAR) AS old_code, CAST(code_insee_cog2026 AS VARCHAR) AS commune
-    FROM ds_populations_legales_historique
+    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
 ), towns AS (
     SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
            regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
@@ -50,7 +39,7 @@ WITH geo AS (
     GROUP BY n.record_id
 ), sites AS (
     SELECT coalesce(cw.commune, c.code) AS commune FROM coded AS c
-    LEFT JOIN crosswalk AS cw ON cw.old_code = c.code
+    LEFT JOIN commune_crosswalk AS cw ON cw.old_code = c.code
     WHERE c.kind = $kind
     UNION ALL
     SELECT coalesce(bn.commune, nr.commune) FROM by_nearest AS nr LEFT JOIN by_name AS bn USING (record_id)

@@ -17,7 +17,7 @@ def test_named_query_runs_on_the_built_catalogue(portal: Path) -> None:
 
 
 def test_every_sql_file_has_a_header_and_runs(portal: Path) -> None:
-    for path in sorted(queries.SQL_DIR.glob("*.sql")):
+    for path in sorted(queries.SQL_DIR.rglob("*.sql")):
         text = path.read_text(encoding="utf-8")
         assert text.startswith(f"-- {path.stem}:"), f"{path.name} must open with '-- {path.stem}: purpose'"
 
@@ -90,3 +90,11 @@ def test_each_published_dataset_is_a_view_with_its_rows(portal: Path) -> None:
         meta = queries.dataset_meta(ds_id)
         n = wh.execute(f"SELECT count(*) AS n FROM {queries.table_name(ds_id)}").frame.loc[0, "n"]
         assert int(n) == meta["rows"], ds_id
+
+
+def test_shared_views_are_built_on_the_dataset_views(portal: Path) -> None:
+    wh = queries.warehouse()
+    members = wh.execute("SELECT level, count(*) AS n FROM territory_members GROUP BY level ORDER BY level").frame
+    assert dict(zip(members["level"], members["n"], strict=True)) == {"commune": 503, "epci": 503}
+    merged = wh.execute("SELECT commune FROM commune_crosswalk WHERE old_code = '24181'").frame
+    assert merged["commune"].tolist() == ["24534"]  # Flaugeac → Sigoulès-et-Flaugeac
