@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any
 
 import tomli_w
 
+import atomic
 from catalogue import vocab
 from config import get_settings
 
@@ -164,14 +163,5 @@ def write_spec(data: dict[str, Any], directory: Path | None = None) -> Path:
     spec = parse_spec(data)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{spec.id}.toml"
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{spec.id}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(target, tomli_w.dumps(data))
     return target

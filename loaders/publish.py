@@ -8,12 +8,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import atomic
 from config import get_settings
 from loaders import LoadError
 
@@ -60,27 +60,9 @@ def _flock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write to a temp file in the same directory, fsync, then os.replace: readers see old or new, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Readers of the pointers and metadata see the old or the new content, never half."""
+    atomic.write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def begin_version(dataset_id: str, version: str) -> Path:
@@ -105,10 +87,10 @@ def commit_version(dataset_id: str, version: str, tmp: Path, meta: dict[str, Any
     for f in tmp.iterdir():
         with f.open("rb") as fh:
             os.fsync(fh.fileno())
-    _fsync_dir(tmp)
+    atomic.fsync_dir(tmp)
     final = tmp.parent / version
     os.rename(tmp, final)
-    _fsync_dir(tmp.parent)
+    atomic.fsync_dir(tmp.parent)
     _set_current(dataset_id, version)
     prune(dataset_id)
     return final

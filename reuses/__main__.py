@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+import atomic
 from reuses import store
 
 
 def _write_private(path: Path, payload: str) -> None:
     """Atomic write readable by the owner only: the backup holds the submitters' e-mails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, payload, mode=0o600)  # the backup holds e-mail addresses: owner only
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import pytest
 import config
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_DIRS = ["config.py", "app.py", "serve.py", "pages", "queries", "loaders", "catalogue", "reuses", "ui",
+CODE_DIRS = ["config.py", "app.py", "serve.py", "atomic.py", "pages", "queries", "loaders", "catalogue", "reuses", "ui",
              "exports", "indicators"]
 
 

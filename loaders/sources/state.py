@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import atomic
 from config import get_settings
 from loaders.sources import settings as S
 
@@ -85,17 +84,8 @@ def load_state() -> dict[str, dict[str, Any]]:
 def _write(sources: dict[str, dict[str, Any]]) -> None:
     path = state_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sources_state.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"updated_at": iso(now_utc()), "sources": sources}, fh, ensure_ascii=False, indent=1,
-                      sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, json.dumps({"updated_at": iso(now_utc()), "sources": sources}, ensure_ascii=False,
+                                        indent=1, sort_keys=True))
 
 
 def update_source(source_id: str, _compute: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
