@@ -85,13 +85,14 @@ def _valid_id(dataset_id: Any) -> bool:
     return isinstance(dataset_id, str) and bool(ID_RE.match(dataset_id))
 
 
-def _write(sql: str, params: tuple[Any, ...]) -> None:
-    """One statement in its own short transaction; a statistics failure must never break a page."""
+def _write(*statements: tuple[str, tuple[Any, ...]]) -> None:
+    """Statements in one short transaction; a statistics failure must never break a page."""
     try:
         with _connect() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
-                con.execute(sql, params)
+                for sql, params in statements:
+                    con.execute(sql, params)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -104,11 +105,11 @@ def record_view(dataset_id: str) -> None:
     """Count one view of a dataset page (unknown-looking ids are ignored)."""
     if not _valid_id(dataset_id):
         return
-    _write(
+    _write((
         "INSERT INTO dataset_counts (dataset_id, views, downloads, updated_at) VALUES (?, 1, 0, ?) "
         "ON CONFLICT (dataset_id) DO UPDATE SET views = views + 1, updated_at = excluded.updated_at",
         (dataset_id, _now()),
-    )
+    ))
 
 
 def record_download(dataset_id: str, fmt: str) -> None:
@@ -116,28 +117,14 @@ def record_download(dataset_id: str, fmt: str) -> None:
     if not _valid_id(dataset_id):
         return
     fmt = str(fmt or "inconnu").lower()[:20]
-    now = _now()
-    try:
-        with _connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                con.execute(
-                    "INSERT INTO dataset_counts (dataset_id, views, downloads, updated_at) VALUES (?, 0, 1, ?) "
-                    "ON CONFLICT (dataset_id) DO UPDATE SET downloads = downloads + 1, "
-                    "updated_at = excluded.updated_at",
-                    (dataset_id, now),
-                )
-                con.execute(
-                    "INSERT INTO download_formats (dataset_id, fmt, downloads) VALUES (?, ?, 1) "
-                    "ON CONFLICT (dataset_id, fmt) DO UPDATE SET downloads = downloads + 1",
-                    (dataset_id, fmt),
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-    except sqlite3.Error as exc:
-        log.warning("statistiques non enregistrées : %s", exc)
+    _write(
+        ("INSERT INTO dataset_counts (dataset_id, views, downloads, updated_at) VALUES (?, 0, 1, ?) "
+         "ON CONFLICT (dataset_id) DO UPDATE SET downloads = downloads + 1, updated_at = excluded.updated_at",
+         (dataset_id, _now())),
+        ("INSERT INTO download_formats (dataset_id, fmt, downloads) VALUES (?, ?, 1) "
+         "ON CONFLICT (dataset_id, fmt) DO UPDATE SET downloads = downloads + 1",
+         (dataset_id, fmt)),
+    )
 
 
 def _canonical_filters(filters: Mapping[str, Any] | None) -> str:
@@ -156,8 +143,8 @@ def _canonical_filters(filters: Mapping[str, Any] | None) -> str:
 def record_search(q: str, filters: Mapping[str, Any] | None, results: int) -> None:
     """Log one catalogue search and its result count (searches with no result are shown to the publisher)."""
     q = " ".join(str(q or "").split())[:MAX_QUERY_CHARS]
-    _write("INSERT INTO searches (at, q, filters, results) VALUES (?, ?, ?, ?)",
-           (_now(), q, _canonical_filters(filters), max(0, int(results))))
+    _write(("INSERT INTO searches (at, q, filters, results) VALUES (?, ?, ?, ?)",
+            (_now(), q, _canonical_filters(filters), max(0, int(results)))))
 
 
 def popularity() -> dict[str, dict[str, int]]:
