@@ -58,6 +58,30 @@ def portal(warehouse_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     _reset_settings()
 
 
+@pytest.fixture
+def read_only_portal(warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The session warehouse read in place, for tests that never write (no per-test copy of 20 datasets)."""
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(warehouse_dir))
+    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
+    _reset_settings()
+    yield warehouse_dir
+    _reset_settings()
+
+
+def open_page(page_file: str, params: dict[str, str], timeout: int = 90) -> object:
+    """AppTest of the app opened on `page_file` with these URL parameters (the first run lands on the home page)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    at.switch_page(page_file)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
     """st.cache_data is shared by every AppTest in the process: isolate tests from each other."""

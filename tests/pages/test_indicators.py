@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 NNBSP = "\u202f"
 
 
-@pytest.fixture
-def board_portal(warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The session warehouse, read in place: this page never writes."""
-    import config
-
-    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(warehouse_dir))
-    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
-    config.get_settings.cache_clear()
-    yield warehouse_dir
-    config.get_settings.cache_clear()
-
-
 def open_board(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("pages/indicators.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/indicators.py", params)  # type: ignore[return-value]
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
@@ -45,7 +26,7 @@ def captions(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown).replace(NNBSP, " ")
 
 
-def test_departement_board(board_portal: Path) -> None:
+def test_departement_board(read_only_portal: Path) -> None:
     at = open_board()
     cards = metrics(at)
     assert cards["Population municipale"][0] == "417 614 hab."
@@ -66,7 +47,7 @@ def test_departement_board(board_portal: Path) -> None:
     assert [b.label for b in at.get("download_button")] == ["Télécharger en CSV", "Télécharger en XLSX"]
 
 
-def test_epci_board_sums_its_communes(board_portal: Path) -> None:
+def test_epci_board_sums_its_communes(read_only_portal: Path) -> None:
     at = open_board(niveau="epci", code="200040392")  # CA Le Grand Périgueux
     assert "CA Le Grand Périgueux" in at.header[0].value
     cards = metrics(at)
@@ -83,7 +64,7 @@ def test_epci_board_sums_its_communes(board_portal: Path) -> None:
     assert dict(at.query_params) == {"niveau": "epci", "code": "200040392", "indicateur": "population"}
 
 
-def test_commune_board_and_ranking(board_portal: Path) -> None:
+def test_commune_board_and_ranking(read_only_portal: Path) -> None:
     at = open_board(niveau="commune", code="24322")  # Périgueux
     cards = metrics(at)
     assert cards["Population municipale"][0] == "29 055 hab."
@@ -94,14 +75,14 @@ def test_commune_board_and_ranking(board_portal: Path) -> None:
     assert len(ranking) == 503 and ranking.iloc[0]["Territoire"] == "Périgueux"
 
 
-def test_old_commune_code_redirects_with_a_notice(board_portal: Path) -> None:
+def test_old_commune_code_redirects_with_a_notice(read_only_portal: Path) -> None:
     at = open_board(niveau="commune", code="24181")  # Flaugeac, merged into Sigoulès-et-Flaugeac
     assert dict(at.query_params)["code"] == "24534"
     assert any("Flaugeac" in i.value and "24534" in i.value for i in at.info)
     assert metrics(at)["Population municipale"][0] == "1 280 hab."
 
 
-def test_commune_created_by_a_merger_and_widget_change(board_portal: Path) -> None:
+def test_commune_created_by_a_merger_and_widget_change(read_only_portal: Path) -> None:
     at = open_board(niveau="commune", code="24064")  # Brantôme en Périgord: COM_AP of several COM_AV
     assert "Brantôme en Périgord" in at.header[0].value and not at.info
     at.selectbox(key="indicators_series").select("ips-ecoles").run()

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import open_page
+
 NNBSP = "\u202f"
 
 
-@pytest.fixture
-def map_portal(warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The session warehouse, read in place: this page never writes."""
-    import config
-
-    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(warehouse_dir))
-    monkeypatch.delenv("TERRITOIRE_CATALOGUE_DIR", raising=False)
-    config.get_settings.cache_clear()
-    yield warehouse_dir
-    config.get_settings.cache_clear()
-
-
 def open_map(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("pages/map.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/map.py", params)  # type: ignore[return-value]
 
 
 def deck_spec(at: AppTest) -> dict:
@@ -46,7 +26,7 @@ def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown).replace(NNBSP, " ")
 
 
-def test_default_map_is_offline_with_a_quantile_legend(map_portal: Path) -> None:
+def test_default_map_is_offline_with_a_quantile_legend(read_only_portal: Path) -> None:
     at = open_map()
     spec = deck_spec(at)
     raw = at.get("deck_gl_json_chart")[0].proto.json
@@ -66,7 +46,7 @@ def test_default_map_is_offline_with_a_quantile_legend(map_portal: Path) -> None
     assert dict(at.query_params)["indicateur"] == "population"
 
 
-def test_commune_link_zooms_and_fills_the_panel(map_portal: Path) -> None:
+def test_commune_link_zooms_and_fills_the_panel(read_only_portal: Path) -> None:
     at = open_map(indicateur="france-services-distance", commune="24520", couches="france_services,sante")
     spec = deck_spec(at)
     view = spec["initialViewState"]
@@ -83,7 +63,7 @@ def test_commune_link_zooms_and_fills_the_panel(map_portal: Path) -> None:
     assert params["commune"] == "24520" and params["zoom"] == "11" and params["couches"] == "france_services,sante"
 
 
-def test_link_with_old_code_and_explicit_view(map_portal: Path) -> None:
+def test_link_with_old_code_and_explicit_view(read_only_portal: Path) -> None:
     at = open_map(commune="24181", lat="44.8", lon="0.4", zoom="9.5", niveau="commune")
     assert any("Flaugeac" in i.value for i in at.info)
     params = dict(at.query_params)
@@ -91,7 +71,7 @@ def test_link_with_old_code_and_explicit_view(map_portal: Path) -> None:
     assert deck_spec(at)["initialViewState"]["zoom"] == 9.5
 
 
-def test_epci_level_and_widget_changes(map_portal: Path) -> None:
+def test_epci_level_and_widget_changes(read_only_portal: Path) -> None:
     at = open_map(niveau="epci", indicateur="ips-ecoles")
     spec = deck_spec(at)
     assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci"]
