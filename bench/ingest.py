@@ -130,9 +130,9 @@ def child(name: str, path: Path, out: Path, encoding: str) -> dict[str, Any]:
     if name in ("ours", "ours_full"):
         settings_seen()
     if name == "ours_full":
-        from loaders import publish
+        import warehouse
 
-        out = publish.resolve(publish.read_registry()["datasets"]["bench-ingest"]["parquet"])
+        out = warehouse.resolve(warehouse.read_registry()["datasets"]["bench-ingest"]["parquet"])
     with duckdb.connect() as con:
         schema = con.execute(f"SELECT name, type FROM parquet_schema('{out}') WHERE num_children IS NULL").fetchall()  # noqa: S608
         codecs = con.execute(f"SELECT DISTINCT compression FROM parquet_metadata('{out}')").fetchall()  # noqa: S608

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+import warehouse
 from catalogue import vocab
 from catalogue.manifest import DatasetSpec, ManifestError, load_manifest
 from config import Settings
@@ -31,14 +31,8 @@ def fold(text: str) -> str:
     return text.replace("œ", "oe").replace("æ", "ae")
 
 
-def _read_meta(settings: Settings, dataset_id: str, entry: dict[str, Any]) -> dict[str, Any]:
-    from queries import version_dir  # the one place that knows the warehouse layout for readers
-
-    try:
-        path = version_dir(settings, dataset_id, str(entry.get("version", ""))) / "meta.json"
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def _read_meta(dataset_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    return warehouse.read_meta(dataset_id, str(entry.get("version", ""))) or {}
 
 
 def _has_map(meta: dict[str, Any]) -> tuple[str, bool]:
@@ -85,7 +79,7 @@ def catalogue_frame(live: dict[str, Any], settings: Settings) -> pd.DataFrame:
         specs = load_manifest(settings.catalogue_dir, include_generated=True)
     except ManifestError:
         specs = []  # a broken manifest file must not take the portal down; `loaders build` reports it
-    rows = [row_for(s, _read_meta(settings, s.id, live[s.id]), live[s.id]) for s in specs if s.id in live]
+    rows = [row_for(s, _read_meta(s.id, live[s.id]), live[s.id]) for s in specs if s.id in live]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:
         # Typed empty frame so that the SQL over `catalogue` still binds (lists must stay lists).

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import warehouse
 from catalogue.manifest import ManifestError, load_manifest, parse_spec, write_spec
 from config import get_settings
 from loaders import LoadError, publish
-from loaders.detect import inspect_file, normalise_name
-from loaders.pipeline import LoadResult, load_dataset
+from loaders.detect import normalise_name
+from loaders.pipeline import LoadResult, inspect_file, load_dataset
 
 
 def _err(message: str) -> None:
@@ -119,7 +120,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    versions = publish.list_versions(args.id)
+    versions = warehouse.list_versions(args.id)
     if not versions:
         _err(f"aucune version publiée pour « {args.id} ».")
         return 1

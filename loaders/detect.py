@@ -487,13 +487,3 @@ def _decimal_of(rows: list[list[str]], delim: str) -> str:
             elif _DOT_DEC.fullmatch(c) and not _DOT_GROUPS.fullmatch(c):
                 dot += 1
     return "," if comma > dot else "."
-
-
-# ---------------------------------------------------------------------------------------------------- inspect
-
-
-def inspect_file(path: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Read a file as a load would (whole-file types, row count) without publishing; raises LoadError."""
-    from loaders.pipeline import inspect_source
-
-    return inspect_source(Path(path), options or {})

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+import warehouse
 from catalogue.manifest import DatasetSpec
 from config import get_settings
 from loaders import LoadError, publish
@@ -435,10 +436,11 @@ def convert_file(path: Path, out: Path, options: dict[str, Any] | None = None) -
     return {"rows": rows, "columns": columns, "dialect": staged.dialect, "warnings": staged.warnings}
 
 
-def inspect_source(path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """The `inspect` JSON: dialect, row count and whole-file column types, nothing published."""
+def inspect_file(path: Path, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `inspect` JSON: a file read as a load would (dialect, row count, whole-file column types), nothing
+    published; raises LoadError."""
     with work_dir("inspect-") as tmp:
-        staged, _, rows, columns, _ = _read_into(path, options, tmp / "data.parquet", tmp)
+        staged, _, rows, columns, _ = _read_into(Path(path), options or {}, tmp / "data.parquet", tmp)
     d = staged.dialect
     return {"format": d.get("format"), "encoding": d.get("encoding"), "delimiter": d.get("delimiter"),
             "decimal": d.get("decimal"), "header_row": d.get("header_row"), "rows": rows,
@@ -485,7 +487,7 @@ def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_i
             raise LoadError(f"« {spec.id} » : fichier source introuvable ({path}).")
         fmt = str(options.get("format") or detect_format(path))
         scan = checksum(path)  # the encoding is sniffed later, from the head, and validated by the reader
-        prev = publish.current_meta(spec.id)
+        prev = warehouse.current_meta(spec.id)
         prev_src = (prev or {}).get("source") or {}
         if prev and not force and prev_src.get("sha256") == scan.sha256 and prev_src.get("options", {}) == options:
             return LoadResult(spec.id, prev.get("version"), int(prev.get("rows") or 0), True, [], prev)

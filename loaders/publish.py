@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,20 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import atomic
+import warehouse
 from config import get_settings
 from loaders import LoadError
+from warehouse import TMP_PREFIX, VERSION_RE, current_version, dataset_dir, list_versions, read_meta
 
-VERSION_RE = re.compile(r"^\d{8}T\d{12}Z$")
-TMP_PREFIX = ".tmp-"
 VERSION_FMT = "%Y%m%dT%H%M%S%fZ"
-
-
-def warehouse() -> Path:
-    return get_settings().warehouse_dir
-
-
-def dataset_dir(dataset_id: str) -> Path:
-    return warehouse() / dataset_id
 
 
 def new_version(dataset_id: str) -> str:
@@ -67,7 +58,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 def begin_version(dataset_id: str, version: str) -> Path:
     """A fresh temporary version directory (call with the dataset lock held); stale ones are removed first."""
-    vdir = dataset_dir(dataset_id) / "versions"
+    vdir = warehouse.versions_dir(dataset_id)
     vdir.mkdir(parents=True, exist_ok=True)
     for stale in vdir.glob(TMP_PREFIX + "*"):
         # only a killed or crashed loader leaves one behind: the lock guarantees nobody is writing it
@@ -83,7 +74,7 @@ def abort_version(tmp: Path) -> None:
 
 def commit_version(dataset_id: str, version: str, tmp: Path, meta: dict[str, Any]) -> Path:
     """Write meta.json, fsync everything, rename the directory, then point current.json and the registry at it."""
-    write_json_atomic(tmp / "meta.json", meta)
+    write_json_atomic(tmp / warehouse.META_FILE, meta)
     for f in tmp.iterdir():
         with f.open("rb") as fh:
             os.fsync(fh.fileno())
@@ -96,78 +87,19 @@ def commit_version(dataset_id: str, version: str, tmp: Path, meta: dict[str, Any
     return final
 
 
-def relative_paths(dataset_id: str, version: str) -> dict[str, str]:
-    """Registry paths of a version, relative to the warehouse directory (POSIX separators) so that a data
-    directory can be moved or mounted elsewhere; `resolve()` turns them back into paths."""
-    base = f"{dataset_id}/versions/{version}"
-    return {"parquet": f"{base}/data.parquet", "meta": f"{base}/meta.json"}
-
-
-def resolve(registry_path: str) -> Path:
-    """Absolute path of a registry `parquet`/`meta` entry (older registries stored absolute paths)."""
-    path = Path(registry_path)
-    return path if path.is_absolute() else warehouse() / path
-
-
 def _set_current(dataset_id: str, version: str) -> None:
-    write_json_atomic(dataset_dir(dataset_id) / "current.json", {"version": version})
-    vdir = dataset_dir(dataset_id) / "versions" / version
-    meta = json.loads((vdir / "meta.json").read_text(encoding="utf-8"))
-    with _flock(warehouse() / ".registry.lock"):
-        reg = read_registry()
+    write_json_atomic(warehouse.current_pointer(dataset_id), {"version": version})
+    meta = json.loads(warehouse.meta_path(dataset_id, version).read_text(encoding="utf-8"))
+    with _flock(warehouse.root() / ".registry.lock"):
+        reg = warehouse.read_registry()
         datasets = reg.setdefault("datasets", {})
-        datasets[dataset_id] = {"version": version, **relative_paths(dataset_id, version),
+        datasets[dataset_id] = {"version": version, **warehouse.relative_paths(dataset_id, version),
                                 "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at")}
         for ds_id, entry in datasets.items():  # entries written by older loaders held absolute paths
             if isinstance(entry, dict) and entry.get("version"):
-                entry.update(relative_paths(ds_id, str(entry["version"])))
+                entry.update(warehouse.relative_paths(ds_id, str(entry["version"])))
         reg["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        write_json_atomic(warehouse() / "registry.json", reg)
-
-
-def read_registry() -> dict[str, Any]:
-    """`{"updated_at", "datasets": {id: {"version", "parquet", "meta", "rows", "loaded_at"}}}`; `parquet` and
-    `meta` are relative to the warehouse directory (see `resolve`)."""
-    path = warehouse() / "registry.json"
-    if not path.exists():
-        return {"updated_at": None, "datasets": {}}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def current_version(dataset_id: str) -> str | None:
-    path = dataset_dir(dataset_id) / "current.json"
-    if not path.exists():
-        return None
-    return str(json.loads(path.read_text(encoding="utf-8"))["version"])
-
-
-def read_meta(dataset_id: str, version: str) -> dict[str, Any] | None:
-    path = dataset_dir(dataset_id) / "versions" / version / "meta.json"
-    if not path.exists():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def current_meta(dataset_id: str) -> dict[str, Any] | None:
-    """meta.json of the version currently served, or None when the dataset was never loaded."""
-    version = current_version(dataset_id)
-    return read_meta(dataset_id, version) if version else None
-
-
-def list_versions(dataset_id: str) -> list[dict[str, Any]]:
-    """Published versions, newest first: version, rows, loaded_at, sha256, current."""
-    vdir = dataset_dir(dataset_id) / "versions"
-    if not vdir.exists():
-        return []
-    current = current_version(dataset_id)
-    out: list[dict[str, Any]] = []
-    for d in sorted((p for p in vdir.iterdir() if VERSION_RE.match(p.name)), key=lambda p: p.name, reverse=True):
-        meta = read_meta(dataset_id, d.name) or {}
-        out.append({"version": d.name, "rows": meta.get("rows"), "loaded_at": meta.get("loaded_at"),
-                    "sha256": (meta.get("source") or {}).get("sha256"), "current": d.name == current})
-    return out
+        write_json_atomic(warehouse.registry_path(), reg)
 
 
 def prune(dataset_id: str) -> list[str]:
@@ -177,7 +109,7 @@ def prune(dataset_id: str) -> list[str]:
     removed: list[str] = []
     for v in list_versions(dataset_id)[keep:]:
         if v["version"] != current:
-            shutil.rmtree(dataset_dir(dataset_id) / "versions" / v["version"], ignore_errors=True)
+            shutil.rmtree(warehouse.version_dir(dataset_id, v["version"]), ignore_errors=True)
             removed.append(v["version"])
     return removed
 

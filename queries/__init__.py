@@ -16,11 +16,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+import warehouse as layout
+from catalogue.build import catalogue_frame
 from config import Settings, get_settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_ROLE = re.compile(r"\{role:([a-z_][a-z0-9_]*)\}")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 MANIFEST_SCAN_INTERVAL_S = 2.0
 
@@ -90,11 +93,12 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-def version_dir(settings: Settings, dataset_id: str, version: str) -> Path:
-    """Where a version lives, derived from id and version only (the data directory can be moved or copied)."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", dataset_id) or not re.fullmatch(r"[0-9A-Za-z_.-]+", version):
-        return settings.warehouse_dir / "__invalid__"
-    return settings.warehouse_dir / dataset_id / "versions" / version
+def _version_file(dataset_id: str, entry: Mapping[str, Any], name: str) -> Path | None:
+    """A file of the registry entry's version (`warehouse` builds the path); None for an invalid id or version."""
+    try:
+        return layout.version_dir(dataset_id, str(entry.get("version", ""))) / name
+    except ValueError:
+        return None
 
 
 def _connection_config(settings: Settings, memory_limit: str, threads: int) -> dict[str, Any]:
@@ -167,7 +171,7 @@ class Warehouse:
             self._scanned_at = now
         # A publish replaces registry.json; a manifest written by write_spec (tmp + rename) changes the folder's
         # mtime: both are seen at once. An in-place edit of a manifest file is seen by the periodic scan.
-        return stat(self.settings.warehouse_dir / "registry.json") + stat(cat) + self._manifest_scan
+        return stat(layout.registry_path()) + stat(cat) + self._manifest_scan
 
     @property
     def token(self) -> str:
@@ -187,14 +191,14 @@ class Warehouse:
         with self._lock:
             if token == self._token:
                 return
-            registry = _read_json(self.settings.warehouse_dir / "registry.json").get("datasets", {})
+            registry = layout.read_registry()["datasets"]
             live: dict[str, Any] = {}
             for ds_id, entry in registry.items():
-                parquet = version_dir(self.settings, ds_id, str(entry.get("version", ""))) / "data.parquet"
-                if not parquet.is_file():
+                parquet = _version_file(ds_id, entry, layout.DATA_FILE)
+                if parquet is None or not parquet.is_file():
                     continue
                 # A view definition cannot hold bound parameters; the path is built from a regex-checked id and
-                # version (version_dir) and quoted, never from user input.
+                # version (warehouse.version_dir) and quoted, never from user input.
                 path_sql = str(parquet).replace("'", "''")
                 view_sql = f"CREATE OR REPLACE VIEW {_quote(view_name(ds_id))} AS SELECT * FROM read_parquet('{path_sql}')"  # noqa: S608
                 self.con.execute(view_sql)
@@ -205,11 +209,11 @@ class Warehouse:
                 )
                 live[ds_id] = entry
             self._build_catalogue(live)
-            self._build_shared_views()
+            self._build_shared_views(live)
             self._registry = live
             self._token = token
 
-    def _build_shared_views(self) -> None:
+    def _build_shared_views(self, live: Mapping[str, Any]) -> None:
         """Views that several named queries share (`queries/sql/views/<name>.sql`, one SELECT each), built on the
         dataset views; one whose datasets are not published in this deployment is simply left out."""
         for path in sorted(VIEWS_DIR.glob("*.sql")):
@@ -217,13 +221,12 @@ class Warehouse:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 continue
             try:
-                self.con.execute(f"CREATE OR REPLACE VIEW {_quote(name)} AS {path.read_text(encoding='utf-8')}")
-            except duckdb.Error:
+                view_sql = fill_roles(path.read_text(encoding="utf-8"), live, self.settings)
+                self.con.execute(f"CREATE OR REPLACE VIEW {_quote(name)} AS {view_sql}")
+            except (duckdb.Error, QueryError):
                 self.con.execute(f"DROP VIEW IF EXISTS {_quote(name)}")
 
     def _build_catalogue(self, live: dict[str, Any]) -> None:
-        from catalogue.build import catalogue_frame  # local import: catalogue depends on config only
-
         frame = catalogue_frame(live, self.settings)
         self.con.register("catalogue_frame", frame)
         self.con.execute("CREATE OR REPLACE TABLE catalogue AS SELECT * FROM catalogue_frame")
@@ -233,7 +236,8 @@ class Warehouse:
         entry = self.datasets().get(dataset_id)
         if not entry:
             raise QueryError(f"Jeu de données inconnu : « {dataset_id} ».")
-        return _read_json(version_dir(self.settings, dataset_id, str(entry.get("version", ""))) / "meta.json")
+        path = _version_file(dataset_id, entry, layout.META_FILE)
+        return _read_json(path) if path else {}
 
     # -- execution ---------------------------------------------------------------------------------------------
     def execute(self, sql: str, params: Mapping[str, Any] | None = None, *, max_rows: int | None = None,
@@ -305,9 +309,26 @@ def load_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def fill_roles(sql: str, published: Mapping[str, Any], settings: Settings | None = None) -> str:
+    """Replace each `{role:<role>}` with the quoted view of the dataset configured for that role
+    (`settings.datasets`); the role must be known and its dataset published (the registry is the allow-list)."""
+    settings = settings or get_settings()
+    roles = dict(settings.datasets)
+
+    def fill(m: re.Match[str]) -> str:
+        dataset_id = roles.get(m.group(1))
+        if dataset_id is None:
+            raise QueryError(f"Rôle de jeu de données inconnu : « {m.group(1)} ».")
+        if dataset_id not in published:
+            raise QueryError(f"Jeu de données « {dataset_id} » ({m.group(1)}) non publié.")
+        return _quote(view_name(dataset_id))
+
+    return _ROLE.sub(fill, sql)
+
+
 def render_sql(name: str, idents: Mapping[str, SafeIdent] | None = None) -> str:
     """Fill `{placeholder}` identifiers of a named query; each must be a SafeIdent (allow-listed and quoted)."""
-    sql = load_sql(name)
+    sql = fill_roles(load_sql(name), warehouse().datasets())
     idents = idents or {}
 
     def fill(m: re.Match[str]) -> str:
@@ -330,8 +351,12 @@ def _bound(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def run(name: str, idents: Mapping[str, SafeIdent] | None = None, *, max_rows: int | None = None,
         **params: Any) -> pd.DataFrame:
-    """Run the named query with bound parameters; the DataFrame's `attrs['truncated']` tells if the cap applied."""
+    """Run the named query with bound parameters; the DataFrame's `attrs['truncated']` tells if the cap applied.
+
+    The configured territory is bound into every named query that asks for it (`$territory_level`, `$territory_code`).
+    """
     sql = render_sql(name, idents)
+    params = {**get_settings().territory_params, **params}
     result = warehouse().execute(sql, _bound(sql, params), max_rows=max_rows)
     frame = result.frame
     frame.attrs["truncated"] = result.truncated

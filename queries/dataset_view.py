@@ -1039,39 +1039,6 @@ def _embedded_shapes() -> dict[str, tuple[str, str]]:
     return out
 
 
-# -- versions -------------------------------------------------------------------------------------------------------
-def list_versions(dataset_id: str) -> list[dict[str, Any]]:
-    """Published versions, newest first, with their row counts and changes (order from `loaders.publish`)."""
-    if not ID_RE.match(dataset_id):
-        return []
-    from config import get_settings
-
-    root = get_settings().warehouse_dir / dataset_id / "versions"
-    try:
-        from loaders.publish import list_versions as loaders_list_versions
-    except ImportError:
-        loaders_list_versions = None
-    listed: list[dict[str, Any]] = []
-    if loaders_list_versions is not None:
-        try:
-            listed = [dict(v) for v in loaders_list_versions(dataset_id)]
-        except Exception:  # noqa: BLE001 - a loaders bug must not break the dataset page; fall back to the files
-            listed = []
-    if not listed:
-        listed = [{"version": p.parent.name} for p in sorted(root.glob("*/meta.json"), reverse=True)]
-    out = []
-    for entry in listed:
-        try:
-            meta = json.loads((root / str(entry["version"]) / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError):
-            meta = {}
-        out.append({"version": entry.get("version"), "rows": entry.get("rows", meta.get("rows")),
-                    "loaded_at": entry.get("loaded_at", meta.get("loaded_at")),
-                    "sha256": entry.get("sha256", (meta.get("source") or {}).get("sha256")),
-                    "current": entry.get("current"), "changes": meta.get("changes") or {}})
-    return out
-
-
 def run(query: Query, max_rows: int | None = None) -> pd.DataFrame:
     """Execute a built query through the guarded executor."""
     return queries.run_sql_text(query.sql, query.params, max_rows=max_rows)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import queries
+import warehouse
 from catalogue.manifest import DatasetSpec, ManifestError, get_spec
 from config import get_settings
 from queries import QueryError
@@ -126,7 +127,7 @@ def commune_features() -> list[dict[str, Any]]:
 
 @st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
 def _versions(version: str, dataset_id: str) -> list[dict[str, Any]]:
-    return dv.list_versions(dataset_id)
+    return warehouse.list_versions(dataset_id)
 
 
 def versions(dataset_id: str) -> list[dict[str, Any]]:

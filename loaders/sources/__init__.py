@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+import warehouse
+
 if TYPE_CHECKING:
     from catalogue.manifest import DatasetSpec
     from loaders.pipeline import LoadResult
@@ -22,7 +24,7 @@ def build_remote(spec: DatasetSpec, *, force: bool = False) -> LoadResult:
 
     Raises LoadError (French) when the source fails; the last good version stays served either way.
     """
-    from loaders import LoadError, publish
+    from loaders import LoadError
     from loaders.pipeline import LoadResult
     from loaders.sources import state
     from loaders.sources.refresh import refresh_source
@@ -34,7 +36,7 @@ def build_remote(spec: DatasetSpec, *, force: bool = False) -> LoadResult:
         raise LoadError(f"« {spec.id} » : {exc}") from exc
     if outcome.status == "failed":
         raise LoadError(f"« {spec.id} » : {outcome.message}")
-    meta = publish.current_meta(spec.id) or {}
+    meta = warehouse.current_meta(spec.id) or {}
     warnings = [outcome.warning] if outcome.warning else []
     return LoadResult(spec.id, meta.get("version"), int(meta.get("rows") or 0), outcome.status != "updated",
                       warnings, meta or None)

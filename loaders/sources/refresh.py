@@ -54,7 +54,7 @@ def _result(result: Any) -> tuple[str | None, bool, dict[str, Any]]:
 
 
 def _current_meta(dataset_id: str) -> dict[str, Any] | None:
-    from loaders.publish import current_meta
+    from warehouse import current_meta
 
     return current_meta(dataset_id)
 

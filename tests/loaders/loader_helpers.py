@@ -21,7 +21,7 @@ def make_spec(path: Path, dataset_id: str = "essai", **options: Any) -> DatasetS
 def load_file(path: Path, dataset_id: str = "essai", **options: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Load a file as a dataset; return its meta.json and its rows (read back from the Parquet)."""
     from loaders.pipeline import load_dataset
-    from loaders.publish import current_meta, read_registry, resolve
+    from warehouse import current_meta, read_registry, resolve
 
     load_dataset(make_spec(path, dataset_id, **options), force=True)
     meta = current_meta(dataset_id)

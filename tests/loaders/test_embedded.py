@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.detect import inspect_file
+from loaders.pipeline import inspect_file
 from tests.loaders.loader_helpers import ROOT
 
 EMBEDDED = sorted(p for p in (ROOT / "data" / "dordogne").rglob("*") if p.suffix in (".csv", ".geojson"))

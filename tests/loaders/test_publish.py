@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import warehouse
 from loaders import LoadError, publish
 from loaders.pipeline import load_dataset
 from tests.loaders.loader_helpers import ROOT, make_spec
@@ -35,20 +36,20 @@ def test_versions_skip_changes_prune_restore(data_dir: Path, tmp_path: Path, mon
     assert again.skipped and again.version == first.version
     _csv(src, 12)
     second = load_dataset(spec)
-    meta = publish.current_meta("essai")
+    meta = warehouse.current_meta("essai")
     assert meta and meta["version"] == second.version
     assert meta["changes"] == {"previous_version": first.version, "rows_added": 2, "rows_removed": 0,
                                "columns_added": [], "columns_removed": []}
     src.write_text("code_insee;autre\n24001;x\n", encoding="utf-8")
     third = load_dataset(spec)
-    changes = publish.current_meta("essai")["changes"]  # type: ignore[index]
+    changes = warehouse.current_meta("essai")["changes"]  # type: ignore[index]
     assert changes["rows_removed"] == 11 and changes["columns_added"] == ["autre"]
     assert changes["columns_removed"] == ["valeur"]
-    versions = [v["version"] for v in publish.list_versions("essai")]
+    versions = [v["version"] for v in warehouse.list_versions("essai")]
     assert versions == [third.version, second.version]  # keep_versions = 2: the first one was pruned
     publish.restore("essai", second.version)
-    assert publish.current_meta("essai")["rows"] == 12  # type: ignore[index]
-    reg = publish.read_registry()["datasets"]["essai"]
+    assert warehouse.current_meta("essai")["rows"] == 12  # type: ignore[index]
+    reg = warehouse.read_registry()["datasets"]["essai"]
     assert reg["version"] == second.version and (data_dir / "warehouse" / reg["parquet"]).is_file()
     # relative to the warehouse directory (docs/ARCHITECTURE.md), so the data directory can move
     assert reg["parquet"] == f"essai/versions/{second.version}/data.parquet"
@@ -71,8 +72,8 @@ def test_crash_mid_write_keeps_previous_version(data_dir: Path, tmp_path: Path,
     monkeypatch.setattr("loaders.pipeline.profile_parquet", boom)
     with pytest.raises(RuntimeError):
         load_dataset(spec)
-    assert publish.current_meta("essai")["version"] == first.version  # type: ignore[index]
-    assert publish.read_registry()["datasets"]["essai"]["version"] == first.version
+    assert warehouse.current_meta("essai")["version"] == first.version  # type: ignore[index]
+    assert warehouse.read_registry()["datasets"]["essai"]["version"] == first.version
     leftovers = [p.name for p in (data_dir / "warehouse" / "essai" / "versions").iterdir()]
     assert leftovers == [first.version]
 
@@ -84,7 +85,7 @@ def test_failed_load_keeps_previous_version(data_dir: Path, tmp_path: Path) -> N
     src.write_text("a;b\n1;2\n3;4;5\n", encoding="utf-8")
     with pytest.raises(LoadError, match="ligne 3"):
         load_dataset(spec)
-    assert publish.current_meta("essai")["version"] == first.version  # type: ignore[index]
+    assert warehouse.current_meta("essai")["version"] == first.version  # type: ignore[index]
 
 
 KILL_SCRIPT = """
@@ -123,11 +124,11 @@ def test_kill_9_mid_load_then_rerun(data_dir: Path, tmp_path: Path) -> None:
     assert any(p.name.startswith(".tmp-") for p in vdir.iterdir())  # the half-written version is there...
     current = json.loads((data_dir / "warehouse" / "essai" / "current.json").read_text())
     assert current["version"] == first.version  # ...but never served
-    assert publish.read_registry()["datasets"]["essai"]["version"] == first.version
+    assert warehouse.read_registry()["datasets"]["essai"]["version"] == first.version
     t0 = time.monotonic()
     rerun = load_dataset(spec)  # the lock died with the process: the rerun proceeds and cleans up
     assert time.monotonic() - t0 < 30
-    assert rerun.rows == 7 and publish.current_meta("essai")["rows"] == 7  # type: ignore[index]
+    assert rerun.rows == 7 and warehouse.current_meta("essai")["rows"] == 7  # type: ignore[index]
     assert not any(p.name.startswith(".tmp-") for p in vdir.iterdir())
 
 
@@ -145,20 +146,20 @@ def test_registry_paths_relative_and_data_dir_relocatable(data_dir: Path, tmp_pa
     reg_path.write_text(json.dumps(reg))
     _csv(tmp_path / "a.csv", 4)
     load_dataset(spec)
-    reg = publish.read_registry()["datasets"]
+    reg = warehouse.read_registry()["datasets"]
     assert all(not Path(e[k]).is_absolute() for e in reg.values() for k in ("parquet", "meta"))
     moved = tmp_path / "ailleurs" / "data"
     moved.parent.mkdir()
     data_dir.rename(moved)
     monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(moved))
     config.get_settings.cache_clear()
-    entry = publish.read_registry()["datasets"]["essai"]
-    assert publish.resolve(entry["parquet"]) == moved / "warehouse" / entry["parquet"]
+    entry = warehouse.read_registry()["datasets"]["essai"]
+    assert warehouse.resolve(entry["parquet"]) == moved / "warehouse" / entry["parquet"]
     import duckdb
 
     with duckdb.connect() as con:
-        assert con.execute(f"SELECT count(*) FROM '{publish.resolve(entry['parquet'])}'").fetchall() == [(4,)]
-    assert json.loads(publish.resolve(entry["meta"]).read_text())["rows"] == 4
+        assert con.execute(f"SELECT count(*) FROM '{warehouse.resolve(entry['parquet'])}'").fetchall() == [(4,)]
+    assert json.loads(warehouse.resolve(entry["meta"]).read_text())["rows"] == 4
 
 
 def test_schema_change_warning_in_meta(data_dir: Path, tmp_path: Path) -> None:
@@ -169,14 +170,14 @@ def test_schema_change_warning_in_meta(data_dir: Path, tmp_path: Path) -> None:
     src.write_text("code_insee;autre;encore\n24001;x;1\n", encoding="utf-8")
     second = load_dataset(spec)
     want = f"Colonnes ajoutées : autre, encore ; colonnes retirées : valeur (par rapport à la version {first.version})."
-    assert want in publish.current_meta("essai")["warnings"]  # type: ignore[index]
+    assert want in warehouse.current_meta("essai")["warnings"]  # type: ignore[index]
     assert want in second.warnings
     src.write_text("code_insee;autre;encore\n24001;y;2\n24002;z;3\n", encoding="utf-8")
     third = load_dataset(spec)  # same columns: no schema line
     assert not any("olonnes" in w for w in third.warnings)
     src.write_text("code_insee;encore\n24001;2\n", encoding="utf-8")
     load_dataset(spec)
-    assert any(w.startswith("Colonnes retirées : autre (") for w in publish.current_meta("essai")["warnings"])  # type: ignore[index]
+    assert any(w.startswith("Colonnes retirées : autre (") for w in warehouse.current_meta("essai")["warnings"])  # type: ignore[index]
 
 
 LOCK_HOLDER = """

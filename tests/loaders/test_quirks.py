@@ -10,8 +10,8 @@ import pytest
 
 from catalogue.manifest import parse_spec
 from loaders import LoadError
-from loaders.detect import inspect_file, normalise_names
-from loaders.pipeline import load_dataset
+from loaders.detect import normalise_names
+from loaders.pipeline import inspect_file, load_dataset
 from tests.loaders.loader_helpers import FILES, ROOT, load_file, types_of
 
 
@@ -330,7 +330,7 @@ def test_profile_matches_direct_aggregates(data_dir: Path, tmp_path: Path) -> No
     """Distinct counts come from the top-values GROUP BY: check them against COUNT(DISTINCT) on a real file."""
     import duckdb
 
-    from loaders.publish import read_registry, resolve
+    from warehouse import read_registry, resolve
 
     src = tmp_path / "p.csv"
     src.write_text("a;b;vide;d\n1;x;;01/02/2020\n1;y;;\n2;x;;03/04/2021\n;x;;03/04/2021\n", encoding="utf-8")

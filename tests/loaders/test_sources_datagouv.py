@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from loaders import publish
+import warehouse
 from loaders.sources import datagouv, state
 from loaders.sources.refresh import harvest_datagouv, refresh_all
 from tests.loaders.server import (
@@ -98,7 +98,7 @@ def test_harvest_by_slug_loads_main_resource(dg: tuple[FakeServer, dict[str, Any
     assert (outcome.id, outcome.status) == (LOCAL_ID, "updated")
     manifest = tomllib.loads((tmp_path / "catalogue" / f"{LOCAL_ID}.toml").read_text())
     assert manifest["source"]["resource_id"] == MAIN_RID and manifest["source"]["url"] == srv.base_url + "/api/1"
-    meta = publish.current_meta(LOCAL_ID)
+    meta = warehouse.current_meta(LOCAL_ID)
     assert meta is not None and meta["rows"] == 5
     assert meta["source"]["resource_id"] == MAIN_RID and meta["source"]["etag"]
     assert meta["source"]["last_modified"]
@@ -113,9 +113,9 @@ def test_harvest_named_resources(dg: tuple[FakeServer, dict[str, Any]]) -> None:
     outcomes = harvest_datagouv([DG_ID], resource_ids=[MAIN_RID, HARVEST_RID])
     assert [(o.id, o.status) for o in outcomes] == [(f"{LOCAL_ID}-f868cca6", "updated"),
                                                     (f"{LOCAL_ID}-7ea59647", "updated")]
-    assert publish.current_meta(f"{LOCAL_ID}-7ea59647")["rows"] == 2
+    assert warehouse.current_meta(f"{LOCAL_ID}-7ea59647")["rows"] == 2
     [one] = harvest_datagouv([DG_ID], resource_ids=[HARVEST_RID], as_id="moissonneurs")
-    assert one.id == "moissonneurs" and publish.current_meta("moissonneurs")["rows"] == 2
+    assert one.id == "moissonneurs" and warehouse.current_meta("moissonneurs")["rows"] == 2
 
 
 def test_search_then_harvest(dg: tuple[FakeServer, dict[str, Any]]) -> None:
@@ -145,7 +145,7 @@ def test_refresh_unchanged_resource_downloads_nothing(dg: tuple[FakeServer, dict
 def test_replaced_file_gives_a_new_version(dg: tuple[FakeServer, dict[str, Any]]) -> None:
     srv, dataset = dg
     harvest_datagouv([DG_SLUG])
-    first = publish.current_version(LOCAL_ID)
+    first = warehouse.current_version(LOCAL_ID)
     path = _path(dataset, MAIN_RID)
     body = srv.routes[path].body + b"5d13a8b6634f41070a43df06;Jeu 6;jeu-6;;https://x/;CD24;o6;lov2;annual;;;\n"
     srv.route(path, body, content_type="text/csv", last_modified=1_780_000_000)
@@ -153,9 +153,9 @@ def test_replaced_file_gives_a_new_version(dg: tuple[FakeServer, dict[str, Any]]
     publish_datagouv_dataset(srv, dataset)
     [outcome] = refresh_all()
     assert outcome.status == "updated"
-    meta = publish.current_meta(LOCAL_ID)
+    meta = warehouse.current_meta(LOCAL_ID)
     assert meta["version"] != first and meta["rows"] == 6 and meta["changes"]["rows_added"] == 1
-    assert len(publish.list_versions(LOCAL_ID)) == 2
+    assert len(warehouse.list_versions(LOCAL_ID)) == 2
 
 
 def test_vanished_resource_falls_back_on_main_one(dg: tuple[FakeServer, dict[str, Any]]) -> None:
@@ -165,7 +165,7 @@ def test_vanished_resource_falls_back_on_main_one(dg: tuple[FakeServer, dict[str
     publish_datagouv_dataset(srv, dataset)
     [outcome] = refresh_all()
     assert outcome.status == "updated" and "a disparu" in outcome.message
-    assert publish.current_meta(LOCAL_ID)["rows"] == 5
+    assert warehouse.current_meta(LOCAL_ID)["rows"] == 5
 
 
 def test_unknown_dataset_and_server_errors(dg: tuple[FakeServer, dict[str, Any]]) -> None:
@@ -173,10 +173,10 @@ def test_unknown_dataset_and_server_errors(dg: tuple[FakeServer, dict[str, Any]]
     [missing] = harvest_datagouv(["nexiste-pas"])
     assert missing.status == "failed" and "introuvable" in missing.message
     harvest_datagouv([DG_SLUG])
-    version = publish.current_version(LOCAL_ID)
+    version = warehouse.current_version(LOCAL_ID)
     srv.fault(f"/api/1/datasets/{DG_ID}/", "status", times=20, status=502)
     [failed] = refresh_all()
     assert failed.status == "failed" and "502" in failed.message
-    assert publish.current_version(LOCAL_ID) == version
+    assert warehouse.current_version(LOCAL_ID) == version
     row = next(r for r in state.sources_status() if r["id"] == LOCAL_ID)
     assert row["status"] == "failed" and row["last_error"] == failed.message and row["last_success"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loaders import publish
+import warehouse
 from loaders.sources import ods, state
 from loaders.sources.refresh import harvest_ods, refresh_all
 from tests.loaders.server import (
@@ -135,13 +135,13 @@ def test_harvest_portal_end_to_end(portal_srv: tuple[FakeServer, dict[str, Any]]
     assert manifest["source"] == {"kind": "ods", "url": srv.base_url, "dataset_id": "communes-dordogne",
                                   "page": f"{srv.base_url}/explore/dataset/communes-dordogne/"}
     assert "alert" not in manifest["description"] and "**communes**" in manifest["description"]
-    meta = publish.current_meta("ods-communes-dordogne")
+    meta = warehouse.current_meta("ods-communes-dordogne")
     assert meta is not None and meta["rows"] == 30
     assert meta["source"]["export_format"] == "parquet" and meta["source"]["dataset_id"] == "communes-dordogne"
     assert meta["source"]["remote_modified"] == "2026-01-15T10:00:05+00:00"
     labels = {c["name"]: c.get("label") for c in meta["columns"]}
     assert labels["population_municipale"] == "Population municipale"
-    geo = publish.current_meta("ods-colleges-dordogne")
+    geo = warehouse.current_meta("ods-colleges-dordogne")
     assert geo is not None and geo["rows"] == 10 and geo["source"]["export_format"] == "geojson"
     assert geo["geo"]["kind"] == "point"
     # Data only through /exports, never /records.
@@ -182,27 +182,27 @@ def test_chosen_dataset_with_subset_and_local_id(portal_srv: tuple[FakeServer, d
 def test_second_refresh_downloads_nothing(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
     srv, _ = portal_srv
     harvest_ods(srv.base_url)
-    version = publish.current_version("ods-communes-dordogne")
+    version = warehouse.current_version("ods-communes-dordogne")
     srv.reset_log()
     outcomes = _by_id(refresh_all())
     assert {o.status for o in outcomes.values()} == {"unchanged"}
     assert srv.hits(EXPORT) == 0 and srv.hits(GEO_EXPORT) == 0  # only the small metadata documents
     assert srv.hits(META) == 1
-    assert publish.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_version("ods-communes-dordogne") == version
 
 
 def test_portal_modified_date_triggers_download_and_identical_bytes_keep_version(
         portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
     srv, datasets = portal_srv
     harvest_ods(srv.base_url, ["communes-dordogne"])
-    version = publish.current_version("ods-communes-dordogne")
+    version = warehouse.current_version("ods-communes-dordogne")
     datasets["communes-dordogne"]["metas"]["default"]["data_processed"] = "2026-02-01T00:00:00+00:00"
     publish_ods_dataset(srv, datasets["communes-dordogne"])
     srv.reset_log()
     [outcome] = refresh_all(["ods-communes-dordogne"])
     assert srv.hits(EXPORT) == 1
     assert outcome.status == "unchanged" and "identique" in outcome.message  # same sha256: no new version
-    assert publish.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_version("ods-communes-dordogne") == version
     srv.reset_log()
     refresh_all(["ods-communes-dordogne"])
     assert srv.hits(EXPORT) == 0  # the new date is remembered
@@ -211,7 +211,7 @@ def test_portal_modified_date_triggers_download_and_identical_bytes_keep_version
 def test_schema_change_is_published_with_a_warning(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
     srv, datasets = portal_srv
     harvest_ods(srv.base_url, ["communes-dordogne"])
-    first = publish.current_version("ods-communes-dordogne")
+    first = warehouse.current_version("ods-communes-dordogne")
     srv.route_file(EXPORT, PORTAL_DIR / "communes-dordogne-schema-v2.parquet", "application/vnd.apache.parquet",
                    etag=False)
     datasets["communes-dordogne"]["metas"]["default"]["data_processed"] = "2026-03-01T00:00:00+00:00"
@@ -220,7 +220,7 @@ def test_schema_change_is_published_with_a_warning(portal_srv: tuple[FakeServer,
     assert outcome.status == "updated"
     assert outcome.warning and "population_municipale" in outcome.warning and "epci_siren" in outcome.warning
     assert "32 lignes chargées, la source en annonce 30" in outcome.warning  # records_count not updated
-    meta = publish.current_meta("ods-communes-dordogne")
+    meta = warehouse.current_meta("ods-communes-dordogne")
     assert meta is not None and meta["version"] != first and meta["rows"] == 32
     assert meta["changes"]["columns_removed"] == ["population_municipale"]
     assert meta["changes"]["columns_added"] == ["epci_siren"] and meta["changes"]["rows_added"] == 2
@@ -236,7 +236,7 @@ def _harvest_then_change(srv: FakeServer, datasets: dict[str, Any]) -> str | Non
     publish_ods_dataset(srv, datasets["communes-dordogne"])
     srv.route_file(EXPORT, PORTAL_DIR / "communes-dordogne-schema-v2.parquet", "application/vnd.apache.parquet",
                    etag=False)
-    return publish.current_version("ods-communes-dordogne")
+    return warehouse.current_version("ods-communes-dordogne")
 
 
 def test_odsql_error_is_a_clear_failure_and_last_version_stays(
@@ -251,7 +251,7 @@ def test_odsql_error_is_a_clear_failure_and_last_version_stays(
     assert "refuse le filtre" in failed.message and "ODSQL query is malformed" in failed.message
     assert srv.hits(f"{ODS_API}/catalog/datasets/communes-dordogne/exports/csv") == 0  # no pointless fallback
     assert outcomes["ods-colleges-dordogne"].status == "unchanged"  # the other source went on
-    assert publish.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_version("ods-communes-dordogne") == version
     entry = state.load_state()["ods-communes-dordogne"]
     assert entry["last_error"] == failed.message and entry["failures"] == 1 and entry["last_success"]
     # Next run (fault gone) picks the change up: the failed attempt did not record the new date.
@@ -269,7 +269,7 @@ def test_quota_429_with_long_retry_after_fails_fast_and_schedules_later(
     failed = outcomes["ods-communes-dordogne"]
     assert failed.status == "failed" and "Quota" in failed.message and "Too many requests" in failed.message
     assert outcomes["ods-colleges-dordogne"].status == "unchanged"
-    assert publish.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_version("ods-communes-dordogne") == version
     entry = state.load_state()["ods-communes-dordogne"]
     due = state.parse_iso(entry["next_refresh"])
     assert due is not None and (due - state.now_utc()).total_seconds() >= 7100
@@ -295,10 +295,10 @@ def test_broken_export_forever_fails_without_partial_dataset(
     [outcome] = refresh_all(["ods-communes-dordogne"])
     assert outcome.status == "failed"
     assert any(w in outcome.message for w in ("incomplet", "interrompue", "Délai", "Connexion"))
-    assert publish.current_version("ods-communes-dordogne") == version
-    assert publish.current_meta("ods-communes-dordogne")["rows"] == 30
+    assert warehouse.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_meta("ods-communes-dordogne")["rows"] == 30
     assert list(state.downloads_dir().iterdir()) == []
-    wh = publish.dataset_dir("ods-communes-dordogne") / "versions"
+    wh = warehouse.dataset_dir("ods-communes-dordogne") / "versions"
     assert not [p for p in wh.iterdir() if p.name.startswith(".")]
 
 
@@ -308,7 +308,7 @@ def test_invalid_json_metadata_fails_with_french_message(portal_srv: tuple[FakeS
     srv.fault(META, "invalid_json", times=50)
     [outcome] = refresh_all(["ods-communes-dordogne"])
     assert outcome.status == "failed" and "JSON invalide" in outcome.message
-    assert publish.current_version("ods-communes-dordogne") == version
+    assert warehouse.current_version("ods-communes-dordogne") == version
 
 
 def test_unknown_dataset_is_reported(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:

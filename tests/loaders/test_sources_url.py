@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import warehouse
 from catalogue.manifest import write_spec
-from loaders import publish
 from loaders.sources import state
 from loaders.sources.refresh import add_url, refresh_all
 from loaders.sources.url import url_manifest
@@ -59,7 +59,7 @@ def test_add_csv_url_then_refresh_is_conditional(srv: FakeServer) -> None:
     outcome = add_url(srv.base_url + "/files/communes.csv", "communes-url", title="Communes", publisher="CD24",
                       license_id="lov2", frequency="annual")
     assert outcome.status == "updated"
-    meta = publish.current_meta("communes-url")
+    meta = warehouse.current_meta("communes-url")
     assert meta is not None and meta["rows"] == 50
     assert meta["source"]["url"] == srv.base_url + "/files/communes.csv" and meta["source"]["etag"]
     [again] = refresh_all()
@@ -83,7 +83,7 @@ def test_file_formats(srv: FakeServer, path: str, ctype: str, body_fn: object, r
     srv.route(path, body_fn(), content_type=ctype)  # type: ignore[operator]
     outcome = add_url(srv.base_url + path, "fichier")
     assert outcome.status == "updated", outcome.message
-    assert publish.current_meta("fichier")["rows"] == rows
+    assert warehouse.current_meta("fichier")["rows"] == rows
     assert list(state.downloads_dir().iterdir()) == []
 
 
@@ -160,7 +160,7 @@ def test_refresh_killed_mid_way_then_rerun_completes(srv: FakeServer, with_previ
         assert add_url(url, "gros").status == "updated"
     else:
         write_spec(url_manifest(url, "gros"))
-    previous = publish.current_version("gros")
+    previous = warehouse.current_version("gros")
     srv.route("/files/gros.csv", big, content_type="text/csv")
     srv.fault("/files/gros.csv", "slow", times=1, seconds=0.3)  # 20 chunks: about 6 s of streaming
     proc = subprocess.Popen([sys.executable, "-m", "loaders.sources", "refresh"], cwd=ROOT, env=_env(),
@@ -178,14 +178,14 @@ def test_refresh_killed_mid_way_then_rerun_completes(srv: FakeServer, with_previ
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert publish.current_version("gros") == previous  # nothing half-published
+    assert warehouse.current_version("gros") == previous  # nothing half-published
     assert any(downloads.iterdir())  # the partial download is there...
     outcomes = refresh_all()  # ...and swept by the next run, which completes
     assert [(o.id, o.status) for o in outcomes] == [("gros", "updated")]
-    meta = publish.current_meta("gros")
+    meta = warehouse.current_meta("gros")
     assert meta is not None and meta["rows"] == 20050 and meta["version"] != previous
     assert list(downloads.iterdir()) == []
-    versions_dir = publish.dataset_dir("gros") / "versions"
+    versions_dir = warehouse.dataset_dir("gros") / "versions"
     assert not [p for p in versions_dir.iterdir() if p.name.startswith(".")]
     assert state.load_state()["gros"]["last_error"] is None
 
@@ -227,14 +227,14 @@ def test_core_cli_integration(srv: FakeServer) -> None:
     assert "ods-communes-dordogne [ods] : mis à jour" in harvest.stdout
     add = call("add", srv.base_url + "/files/communes.csv", "--id", "communes-par-url")
     assert add.returncode == 0, add.stdout + add.stderr
-    assert publish.current_meta("communes-par-url")["rows"] == 50
+    assert warehouse.current_meta("communes-par-url")["rows"] == 50
     build = call("build")
     assert build.returncode == 0, build.stdout + build.stderr
     assert "inchangé ods-communes-dordogne" in build.stdout and "inchangé communes-par-url" in build.stdout
     srv.fault("/files/communes.csv", "status", times=50, status=503)
     broken = call("build", "--force")
     assert broken.returncode == 1 and "communes-par-url" in broken.stderr and "503" in broken.stderr
-    assert publish.current_meta("communes-par-url")["rows"] == 50
+    assert warehouse.current_meta("communes-par-url")["rows"] == 50
     srv.faults.clear()
     refresh = call("refresh")
     assert refresh.returncode == 0 and "2 source(s) : 0 en échec" in refresh.stdout
@@ -250,7 +250,7 @@ def test_refresh_killed_at_several_moments_never_serves_a_partial_dataset(srv: F
     url = srv.base_url + "/files/gros.csv"
     srv.route("/files/gros.csv", CSV, content_type="text/csv")
     assert add_url(url, "gros").status == "updated"
-    previous = publish.current_version("gros")
+    previous = warehouse.current_version("gros")
     big = CSV + "".join(f"26{i:04d},Commune {i},{i}\n" for i in range(60000))
     srv.route("/files/gros.csv", big, content_type="text/csv")
     for delay in (1.0, 2.5, 4.0, 5.5):
@@ -260,14 +260,14 @@ def test_refresh_killed_at_several_moments_never_serves_a_partial_dataset(srv: F
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        meta = publish.current_meta("gros")
+        meta = warehouse.current_meta("gros")
         assert meta is not None and meta["rows"] in (50, 60050)
         assert meta["version"] == previous or meta["rows"] == 60050
-        assert (publish.dataset_dir("gros") / "versions" / meta["version"] / "data.parquet").is_file()
-        reg = publish.read_registry()["datasets"]["gros"]
+        assert (warehouse.dataset_dir("gros") / "versions" / meta["version"] / "data.parquet").is_file()
+        reg = warehouse.read_registry()["datasets"]["gros"]
         assert reg["version"] == meta["version"]
     [outcome] = refresh_all()
     assert outcome.status in ("updated", "unchanged")
-    meta = publish.current_meta("gros")
+    meta = warehouse.current_meta("gros")
     assert meta is not None and meta["rows"] == 60050
     assert state.load_state()["gros"]["last_error"] is None and list(state.downloads_dir().iterdir()) == []

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 
 import queries
+import warehouse
 from queries import dataset_view as dv
 
 HOSTILE = [
@@ -227,9 +228,9 @@ def test_chart_map_and_histogram_queries_run(portal: Path) -> None:
 
 
 def test_versions_and_commune_lookups(portal: Path) -> None:
-    versions = dv.list_versions("colleges")
+    versions = warehouse.list_versions("colleges")
     assert versions and versions[0]["rows"] == 52 and "changes" in versions[0]
-    assert dv.list_versions("../etc") == []
+    assert warehouse.list_versions("../etc") == []
     names = dv.commune_names()
     assert names.get("24322") == "Périgueux"
     assert len(dv.commune_shapes()) == 503
