@@ -81,7 +81,9 @@ class PageQueries:
 
     def grid(self, cell_deg: float = 0.02) -> Any:
         """The dataset page's own map grid (`dataset_view.grid_query`, fixed cell) for point datasets."""
-        return self.dv.run(self.dv.grid_query(self.base, self.schema, cell_deg), max_rows=100_000)
+        from queries import binning
+
+        return self.dv.run(binning.grid_query(self.base, self.schema, cell_deg), max_rows=100_000)
 
 
 # -- child processes: time to first view and peak memory, ours vs the common pandas approach -------------------------
@@ -164,7 +166,7 @@ def page_runs(params: dict[str, str], runs: int, cold: bool = True) -> tuple[Tim
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (holding reuses.py) on sys.path
+    import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
     from queries.cache import CACHE
 
     info: dict[str, Any] = {}

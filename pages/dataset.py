@@ -13,11 +13,13 @@ import exports
 import queries
 from catalogue import vocab
 from config import get_settings
-from queries import QueryError, binning
+from queries import QueryError
 from queries import dataset_view as dv
-from ui import dataset_charts, dataset_maps
+from ui import dataset_charts
 from ui import dataset_data as data
 from ui import format as fmt
+from ui.dataset import map as map_tab
+from ui.dataset.common import col_label, note, seed
 
 settings = get_settings()
 TYPE_LABELS = {"integer": "Entier", "number": "Nombre décimal", "text": "Texte", "date": "Date",
@@ -33,11 +35,6 @@ def link(page: str, label: str, query_params: dict[str, Any] | None = None, icon
         slug = {"pages/catalogue.py": "catalogue", "pages/sql.py": "sql",
                 "pages/reuse_submit.py": "proposer-une-reutilisation"}.get(page, "")
         st.markdown(f"[{label}](/{slug}{'?' + urlencode(query_params) if query_params else ''})")
-
-
-def note(text: str) -> None:
-    """Small print in the body colour (st.caption's grey fails the WCAG AA contrast ratio on white: 3.9:1)."""
-    st.markdown(":small[" + text.replace("]", "\\]") + "]")
 
 
 def md_escape(text: str) -> str:
@@ -64,12 +61,6 @@ def canonical(params: dict[str, Any]) -> str:
     return urlencode(items)
 
 
-def seed(key: str, value: Any) -> None:
-    """Give a widget its value from the URL: on an outside change (new link, back button) or when first drawn."""
-    if st.session_state.get("dataset_from_url") or key not in st.session_state:
-        st.session_state[key] = value
-
-
 def raw_of(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -89,11 +80,6 @@ def py_value(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
-
-
-def col_label(schema: dv.Schema, name: str | None) -> str:
-    col = schema.get(name)
-    return col.label if col else str(name)
 
 
 # -- page state -------------------------------------------------------------------------------------------------------
@@ -615,126 +601,6 @@ def tab_graphique(v: dv.DatasetView) -> dv.DatasetView:
     return v
 
 
-def choropleth_code_column() -> str:
-    cols = schema.commune_columns
-    return next((c for c in cols if "cog" in c), cols[0])
-
-
-GRID_CELLS = 5_000  # most grid cells sent for one map view (≈ 0.5 MB of pydeck JSON)
-
-
-def centre_picker(m: dv.MapSpec) -> dv.MapSpec:
-    """Centre the map on a commune (zoom 12) or on the whole territory; the choice goes into the URL viewport."""
-    communes = data.commune_centres()
-    if not communes:
-        return m
-    options = ["", *communes]
-    current = next((code for code, (_, lon, lat) in communes.items()
-                    if m.zoom is not None and m.lat is not None and m.lon is not None
-                    and abs(lat - m.lat) < 1e-4 and abs(lon - m.lon) < 1e-4), "")
-    seed("dataset_map_centre", current)
-    choice = st.selectbox("Centrer la carte sur", options, key="dataset_map_centre",
-                          format_func=lambda c: communes[c][0] if c else "Tout le territoire")
-    if not choice:
-        return dv.MapSpec(mode=m.mode, lat=None, lon=None, zoom=None) if current else m
-    name, lon, lat = communes[choice]
-    return dv.MapSpec(mode=m.mode, lat=round(lat, 5), lon=round(lon, 5), zoom=12.0)
-
-
-def tab_carte(v: dv.DatasetView) -> dv.DatasetView:
-    n = count_line(v)
-    modes = schema.map_modes
-    seed("dataset_map_mode", v.map.mode if v.map.mode in modes else modes[0])
-    mode = st.radio("Représentation", modes, key="dataset_map_mode", horizontal=True, format_func=dv.MAP_MODES.get)
-    m = v.map
-    outlines = data.commune_features()
-    try:
-        if mode == "points":
-            m = centre_picker(m)
-            # Streamlit sends no pan/zoom events: the view is the one in the URL (set by the picker or a link).
-            zoomed = m.zoom is not None and m.lat is not None and m.lon is not None
-            zoom = m.zoom if m.zoom is not None else dataset_maps.ZOOM
-            centre_lat = m.lat if m.lat is not None else dataset_maps.CENTER_LAT
-            bbox = binning.view_bbox(m.lon, m.lat, m.zoom) if zoomed else None
-            in_view = int(data.frame(dv.points_count_query(v, schema, bbox)).loc[0, "n"]) if zoomed else n
-            if in_view > dv.POINTS_CAP:
-                # Cells of ~4 screen pixels at this zoom, computed by DuckDB: the payload stays small at any scale.
-                cell_lon, cell_lat = (size / 2 for size in binning.cell_size(zoom, centre_lat))
-                for _ in range(4):  # a dense view would fill more cells than we send: coarsen until it fits
-                    table = data.frame(dv.grid_query(v, schema, cell_lon, cell_lat, bbox, max_cells=GRID_CELLS))
-                    if len(table) < GRID_CELLS:
-                        break
-                    cell_lon, cell_lat = cell_lon * 2, cell_lat * 2
-                note(f"{fmt.number(in_view)} points dans la vue : regroupés par mailles d'environ "
-                     f"{fmt.number(cell_lon * 78, 1)} km (taille du cercle = nombre d'enregistrements). "
-                     + ("Trop de points dans cette vue pour les montrer un par un." if zoomed else
-                        "Centrez la carte sur une commune pour voir les points un par un."))
-                deck = dataset_maps.grid_deck(table, m, outlines, cell_km=cell_lon * 78)
-                table = table.rename(columns={"lon": "Longitude du centre", "lat": "Latitude du centre",
-                                              "n": "Enregistrements"})
-            else:
-                table = data.frame(dv.points_query(v, schema, bbox=bbox))
-                deck = dataset_maps.points_deck(table, schema, m, outlines)
-                if not zoomed and len(table) < n:
-                    note(f"{fmt.number(n - len(table))} enregistrement(s) sans coordonnées ne sont pas placés.")
-                table = table.rename(columns={"lon": "Longitude", "lat": "Latitude",
-                                              **{c: col_label(schema, c) for c in schema.label_columns}})
-            st.pydeck_chart(deck, width="stretch", height=560)
-            with st.expander("Données de la carte (alternative textuelle)"):
-                st.dataframe(table, hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="points", lat=m.lat, lon=m.lon, zoom=m.zoom)
-        elif mode == "polygons":
-            polys = data.frame(dv.polygons_query(v, schema))
-            if len(polys) >= dv.POLYGONS_CAP:
-                note(f"Seuls les {fmt.number(dv.POLYGONS_CAP)} premiers contours sont dessinés.")
-            st.pydeck_chart(dataset_maps.polygons_deck(polys, schema, m, outlines), width="stretch", height=560)
-            with st.expander("Données de la carte (alternative textuelle)"):
-                named = polys.drop(columns=["geometry"]).rename(
-                    columns={c: col_label(schema, c) for c in schema.label_columns})
-                st.dataframe(named, hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
-        else:
-            numeric = [c.name for c in schema.plain_columns if c.numeric and not schema.is_commune_code(c.name)]
-            c1, c2 = st.columns(2)
-            seed("dataset_map_col", m.column if m.column in numeric else None)
-            column = c1.selectbox("Valeur par commune", [None, *numeric], key="dataset_map_col",
-                                  placeholder="Nombre d'enregistrements",
-                                  format_func=lambda c: "Nombre d'enregistrements" if c is None
-                                  else col_label(schema, c))
-            aggs = [a for a in dv.AGGS if a != "count"] if column else ["count"]
-            seed("dataset_map_agg", m.agg if m.agg in aggs else aggs[0])
-            if st.session_state.get("dataset_map_agg") not in aggs:
-                st.session_state["dataset_map_agg"] = aggs[0]
-            agg = c2.selectbox("Agrégation", aggs, key="dataset_map_agg", format_func=dv.AGGS.get,
-                               disabled=column is None)
-            code_col = choropleth_code_column()
-            values = data.frame(dv.choropleth_query(v, schema, code_col, column, agg))
-            label = "Nombre d'enregistrements" if column is None else f"{dv.AGGS[agg]} de {col_label(schema, column)}"
-            deck, legend = dataset_maps.choropleth_deck(values, m, outlines, label)
-            st.pydeck_chart(deck, width="stretch", height=560)
-            if legend:
-                note(label + " — classes (quantiles) : " + " · ".join(t for t, _ in legend)
-                           + " · gris : pas de donnée")
-            known = {f["properties"]["code"] for f in outlines}
-            unmatched = [c for c in values["code"] if c not in known]
-            if unmatched:
-                note(f"{len(unmatched)} code(s) commune sans contour (codes d'une autre année du COG ?) : "
-                           + ", ".join(unmatched[:10]) + ("…" if len(unmatched) > 10 else ""))
-            names = data.commune_names()
-            with st.expander("Données de la carte (alternative textuelle)"):
-                table = values.assign(nom=values["code"].map(lambda c: names.get(c, "")))
-                st.dataframe(table.rename(columns={"code": "Code commune", "nom": "Commune", "value": label,
-                                                   "n": "Enregistrements"})[["Code commune", "Commune", label,
-                                                                             "Enregistrements"]],
-                             hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="choropleth", column=column, agg=agg if column else "count", lat=m.lat, lon=m.lon,
-                           zoom=m.zoom)
-    except QueryError as exc:
-        st.error(str(exc))
-    note("Fond : contours des communes (aucune carte en ligne n'est chargée).")
-    return v.replace(map=m)
-
-
 def _record_download(fmt_key: str) -> None:
     try:
         from catalogue.stats import record_download
@@ -814,7 +680,7 @@ def tab_api(v: dv.DatasetView) -> None:
 
 def tab_reutilisations() -> None:
     try:
-        from reuses.ui import render_dataset_reuses
+        from ui.reuses import render_dataset_reuses
     except ImportError:
         st.info("Les réutilisations ne sont pas encore disponibles.")
         link("pages/reuse_submit.py", "Proposer une réutilisation", {"dataset": dataset_id}, icon=":material/add_circle:")
@@ -832,7 +698,7 @@ try:
     elif view.tab == "graphique":
         view = tab_graphique(view)
     elif view.tab == "carte":
-        view = tab_carte(view)
+        view = map_tab.render(view, schema, count_line(view))
     elif view.tab == "export":
         tab_export(view)
     elif view.tab == "api":

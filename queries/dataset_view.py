@@ -62,8 +62,6 @@ CHART_LINE_CAP = 1_000
 CHART_SERIES_CAP = 12
 SCATTER_CAP = 5_000
 ROW_NUMBER = "file_row_number"  # column DuckDB adds with read_parquet(..., file_row_number=true)
-POINTS_CAP = 5_000  # above this many points the map shows a grid of counts computed by DuckDB
-POLYGONS_CAP = 3_000
 HISTOGRAM_BINS = 20
 
 TIME_NAMES = ("annee", "millesime", "session", "rentree_scolaire", "year", "annee_en_vigueur")
@@ -892,84 +890,6 @@ def chart_query(view: DatasetView, schema: Schema, spec: ChartSpec) -> ChartQuer
         "ORDER BY agg.x NULLS LAST, agg.series NULLS LAST"
     )
     return ChartQuery(Query(sql, bind.params), spec, cap)
-
-
-# -- map ------------------------------------------------------------------------------------------------------------
-def _and(where: str, *conds: str) -> str:
-    for cond in conds:
-        if cond:
-            where = (where + f"\n  AND {cond}") if where else f"WHERE {cond}"
-    return where
-
-
-def _bbox_clause(lon: str, lat: str, bbox: Any, bind: _Binder) -> str:
-    """Points inside a WGS84 box (a queries.binning.BBox); the bounds are bound values."""
-    if bbox is None:
-        return ""
-    return (f"CAST({lon} AS DOUBLE) BETWEEN {bind(float(bbox.min_lon))} AND {bind(float(bbox.max_lon))} "
-            f"AND CAST({lat} AS DOUBLE) BETWEEN {bind(float(bbox.min_lat))} AND {bind(float(bbox.max_lat))}")
-
-
-def points_query(view: DatasetView, schema: Schema, cap: int = POINTS_CAP, bbox: Any = None) -> Query:
-    """Individual points with the fields a tooltip shows (call only when the filtered count is at most `cap`)."""
-    lon_lat = schema.lon_lat
-    assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    labels = [f"CAST({schema.col_ident(n)} AS VARCHAR) AS {schema.col_ident(n)}" for n in schema.label_columns]
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
-                 _bbox_clause(lon, lat, bbox, bind))
-    cols = [f"CAST({lon} AS DOUBLE) AS lon", f"CAST({lat} AS DOUBLE) AS lat", *labels]
-    return Query(_select(cols, schema.table, where, f"LIMIT {bind(cap)}"), bind.params)
-
-
-def points_count_query(view: DatasetView, schema: Schema, bbox: Any = None) -> Query:
-    """How many located points the current filter has inside the map's view (decides points or grid)."""
-    lon_lat = schema.lon_lat
-    assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
-                 _bbox_clause(lon, lat, bbox, bind))
-    return Query(_select(["count(*) AS n"], schema.table, where), bind.params)
-
-
-def grid_query(view: DatasetView, schema: Schema, cell_deg: float = 0.02, cell_lat_deg: float | None = None,
-               bbox: Any = None, max_cells: int = 50_000) -> Query:
-    """Points binned on a regular grid by DuckDB: one cell centre and its count per non-empty cell (cells sized
-    for the zoom, restricted to the view when one is known)."""
-    lon_lat = schema.lon_lat
-    assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
-                 _bbox_clause(lon, lat, bbox, bind))
-    cell, cell_lat = bind(cell_deg), bind(cell_lat_deg if cell_lat_deg is not None else cell_deg)
-    cols = [f"(floor(CAST({lon} AS DOUBLE) / {cell}) + 0.5) * {cell} AS lon",
-            f"(floor(CAST({lat} AS DOUBLE) / {cell_lat}) + 0.5) * {cell_lat} AS lat", "count(*) AS n"]
-    return Query(_select(cols, schema.table, where, f"GROUP BY 1, 2\nORDER BY n DESC\nLIMIT {bind(max_cells)}"),
-                 bind.params)
-
-
-def polygons_query(view: DatasetView, schema: Schema, cap: int = POLYGONS_CAP) -> Query:
-    bind = _Binder()
-    geom = schema.col_ident(str(schema.geo.get("geometry") or "geometry"))
-    labels = [f"CAST({schema.col_ident(n)} AS VARCHAR) AS {schema.col_ident(n)}" for n in schema.label_columns]
-    where = _and(_where(view, schema, bind), f"{geom} IS NOT NULL")
-    return Query(_select([f"{geom} AS geometry", *labels], schema.table, where, f"LIMIT {bind(cap)}"), bind.params)
-
-
-def choropleth_query(view: DatasetView, schema: Schema, code_column: str, measure: str | None, agg: str) -> Query:
-    """One value per commune code (count or an aggregate of a numeric column), under the view's filters."""
-    bind = _Binder()
-    code = schema.col_ident(code_column)
-    if agg == "count" or not measure:
-        value = "count(*)"
-    else:
-        value = f"{_AGG_SQL[agg]}({schema.col_ident(measure)})"
-    where = _and(_where(view, schema, bind), f"{code} IS NOT NULL")
-    cols = [f"CAST({code} AS VARCHAR) AS code", f"{value} AS value", "count(*) AS n"]
-    return Query(_select(cols, schema.table, where, "GROUP BY 1"), bind.params)
 
 
 def commune_names() -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 
 import queries
 import warehouse
+from queries import binning
 from queries import dataset_view as dv
 
 HOSTILE = [
@@ -94,7 +95,7 @@ def test_sql_never_contains_user_text(value: str, monkeypatch: pytest.MonkeyPatc
     assert notes == [] and len(view.filters) == 3
     builders = [dv.rows_query(view, s), dv.count_query(view, s), dv.export_query(view, s),
                 dv.facet_query(view, s, "zone"), dv.chart_query(view, s, dv.ChartSpec("bar", "zone")).query,
-                dv.choropleth_query(view, s, "code_insee", "population", "sum"), dv.polygons_query(view, s)]
+                binning.choropleth_query(view, s, "code_insee", "population", "sum"), binning.polygons_query(view, s)]
     for q in builders:
         assert value not in q.sql
         assert "DROP" not in q.sql and "passwd" not in q.sql
@@ -216,14 +217,14 @@ def test_chart_map_and_histogram_queries_run(portal: Path) -> None:
 
     pts = real_schema("colleges")
     assert "points" in pts.map_modes
-    points = dv.run(dv.points_query(dv.DatasetView("colleges"), pts))
+    points = dv.run(binning.points_query(dv.DatasetView("colleges"), pts))
     assert len(points) == pts.rows and points["lon"].between(-1, 2).all()
-    grid = dv.run(dv.grid_query(dv.DatasetView("colleges"), pts))
+    grid = dv.run(binning.grid_query(dv.DatasetView("colleges"), pts))
     assert int(grid["n"].sum()) == pts.rows
 
     pop = real_schema("population-communes")
     view, _ = dv.parse_view({"f": ["millesime:eq:2023"]}, pop)
-    choro = dv.run(dv.choropleth_query(view, pop, pop.commune_columns[0], "pmun", "sum"), max_rows=10_000)
+    choro = dv.run(binning.choropleth_query(view, pop, pop.commune_columns[0], "pmun", "sum"), max_rows=10_000)
     assert len(choro) == 503 and 400_000 < choro["value"].sum() < 430_000
 
 
