@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
 	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-test: dev browser-deps ## Everything the tests need, then the whole suite (browser tests included)
+test: dev browser-deps lint ## Everything the tests need, the lint checks, then the whole suite (browser tests included)
 	$(PY) -m pytest
 
 venv: $(VENV)/.installed
@@ -37,8 +37,13 @@ browser-deps: ## Debian chromium for the browser tests (no `playwright install`:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-dejavu-core; \
 	fi
 
-lint: dev
+# Application code only: tests and bench may repeat setup lines on purpose.
+APP_CODE := app.py serve.py config.py atomic.py warehouse.py pages ui geo queries indicators exports reuses catalogue loaders
+
+lint: dev ## ruff, the import layers (import-linter) and the duplicate-code check (pylint)
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
+	$(VENV)/bin/pylint $(APP_CODE)
 
 fmt: dev
 	$(VENV)/bin/ruff format .

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from catalogue import exports
+from exports import catalogue as exports
 
 
 def main(argv: list[str] | None = None) -> int:

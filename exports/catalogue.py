@@ -13,6 +13,7 @@ import pandas as pd
 
 from catalogue import dcat
 from config import get_settings
+from queries import catalogue_search, data_version
 
 LIST_SEPARATOR = " | "  # inside a `;` CSV cell; keywords themselves may contain commas
 CSV_COLUMNS = [
@@ -86,8 +87,6 @@ _cache: dict[tuple[str, str], dict[str, bytes]] = {}
 
 def catalogue_files() -> dict[str, bytes]:
     """{"csv", "json", "jsonld"} bytes of the current catalogue, built once per data version and base URL."""
-    from queries import catalogue_search, data_version  # local import: catalogue must not need the executor
-
     settings = get_settings()
     key = (data_version(), settings.public_base_url)
     with _cache_lock:

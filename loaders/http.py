@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError, ResponseError
 from urllib3.util.retry import Retry
 
-from loaders.sources.settings import HttpSettings, http_settings
+from loaders.settings import HttpSettings, http_settings
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK = 1 << 16

@@ -7,9 +7,10 @@ import streamlit as st
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
-from reuses import images, sanitize, service, store, ui
+from reuses import images, sanitize, service, store
 from reuses.store import STATUSES
 from reuses.validation import ReuseInput, ValidationError, validate
+from ui import reuses as ui
 
 MAX_FAILURES = 5
 LOCKOUT_S = 300

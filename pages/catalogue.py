@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import queries
-from catalogue import exports, stats
+from catalogue import stats
 from config import get_settings
+from exports import catalogue as exports
 from queries import catalogue_search as cs
 from ui import cards
 from ui import format as fmt

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from reuses import store, ui
+from reuses import store
+from ui import reuses as ui
 
 reuse_id = str(st.query_params.get("id", "") or "").strip()[:80]
 reuse = ui.safely(store.get_published, reuse_id, default=None) if reuse_id else None

@@ -5,9 +5,10 @@ import secrets
 import streamlit as st
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
-from reuses import service, ui
+from reuses import service
 from reuses.settings import limits
 from reuses.validation import ReuseInput
+from ui import reuses as ui
 
 lim = limits()
 st.title("Proposer une réutilisation")

@@ -5,8 +5,9 @@ import math
 import streamlit as st
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
-from reuses import exports, store, ui
+from reuses import exports, store
 from reuses.store import SORTS
+from ui import reuses as ui
 
 st.title("Réutilisations")
 st.write("Applications, cartes, articles et visualisations réalisés avec les données du portail. "

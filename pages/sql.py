@@ -4,6 +4,7 @@ import streamlit as st
 
 import queries
 from config import get_settings
+from queries import sandbox
 from ui import format as fmt
 
 settings = get_settings()
@@ -26,7 +27,7 @@ run_clicked = st.button("Exécuter", type="primary", key="sql_run")
 if run_clicked or "sql" in st.query_params:
     st.query_params["sql"] = sql
     try:
-        frame = queries.run_user_sql(sql)
+        frame = sandbox.run_user_sql(sql)
     except queries.QueryError as exc:
         st.error(str(exc))
     else:
@@ -39,6 +40,6 @@ if run_clicked or "sql" in st.query_params:
 
 with st.expander("Tables disponibles"):
     try:
-        st.dataframe(queries.sandbox_tables(), width="stretch", hide_index=True)
+        st.dataframe(sandbox.sandbox_tables(), width="stretch", hide_index=True)
     except queries.QueryError as exc:
         st.error(str(exc))

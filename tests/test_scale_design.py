@@ -115,7 +115,7 @@ def test_dataset_page_table_tab_materialises_at_most_a_page(bench_env: Path, mon
         pytest.skip("the dataset page does not use queries.dataset_view yet (its table tab is not written)")
     from streamlit.testing.v1 import AppTest
 
-    import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (holding reuses.py) on sys.path
+    import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
 
     spy = ExecuteSpy(monkeypatch)
     columns = {c["name"] for c in queries.dataset_meta(generate.TABLE_ID)["columns"]}

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 from catalogue import vocab
 from catalogue.manifest import DatasetSpec
 from loaders import http
-from loaders.sources import settings as S
+from loaders import settings as S
 from loaders.sources.ods import make_id, map_license, map_themes
 from loaders.sources.url import Fetched, fetch_url
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from catalogue import vocab
 from catalogue.manifest import ID_RE, DatasetSpec
 from loaders import http
-from loaders.sources import settings as S
+from loaders import settings as S
 from loaders.sources.url import Fetched, fetch_url
 
 

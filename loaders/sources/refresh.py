@@ -14,8 +14,8 @@ from typing import Any
 from catalogue.manifest import DatasetSpec, ManifestError, parse_spec
 from config import get_settings
 from loaders import http
+from loaders import settings as S
 from loaders.sources import datagouv, ods, state, url
-from loaders.sources import settings as S
 
 log = logging.getLogger(__name__)
 

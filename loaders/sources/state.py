@@ -12,7 +12,7 @@ from typing import Any
 
 import atomic
 from config import get_settings
-from loaders.sources import settings as S
+from loaders import settings as S
 
 STATE_FILE = "sources_state.json"
 

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import queries
-from catalogue import dcat, exports
+from catalogue import dcat
 from catalogue.manifest import load_manifest
+from exports import catalogue as exports
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://data.example.fr"

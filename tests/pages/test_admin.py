@@ -9,7 +9,7 @@ from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 from streamlit.testing.v1 import AppTest
 
 import config
-import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
+import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
 from reuses import service, store
 from tests.reuses.helpers import DATASETS, raw, reuse_env  # noqa: F401
 

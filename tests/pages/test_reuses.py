@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
+import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
 from reuses import service, store
 from tests.reuses.helpers import DATASETS, PAYLOADS, png_bytes, raw, reuse_env  # noqa: F401
 from tests.reuses.test_sanitize import assert_inert

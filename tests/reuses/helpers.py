@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import config
-import reuses.ui  # noqa: F401 - import the package before AppTest puts pages/ (with pages/reuses.py) on sys.path
+import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (with pages/reuses.py) on sys.path
 from catalogue.manifest import write_spec
 from reuses import store
 from reuses.validation import ReuseDraft, ReuseInput, validate
