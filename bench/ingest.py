@@ -20,8 +20,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Metric, write_result  # noqa: E402 - after the sys.path fix above
+
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "results" / "ingest.md"
 SOURCE = ROOT / "data" / "dordogne" / "population" / "population_communes_24_long.csv"
 HEADER = ("Millésime;Année en vigueur;Code INSEE origine;Nom de la commune;Population municipale;"
           "Population comptée à part;Population totale;Code INSEE COG 2026;Densité (hab/km²);Date de mise à jour\n")
@@ -209,8 +210,22 @@ def main() -> None:
     text = report(args, path, runs, loads, same)
     print(text)
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text, encoding="utf-8")
+        write_result("ingest", text, metrics(runs))
+
+
+def metrics(runs: dict[str, list[dict[str, Any]]]) -> list[Metric]:
+    """The summary lines of docs/PERFORMANCE.md: each ratio against its target, met or not."""
+    wall = {k: statistics.median(r["wall"] for r in v) for k, v in runs.items()}
+    vs_pandas = wall["pandas"] / wall["ours"]
+    out = [Metric("Ingest speed, ours ÷ pandas read_csv + to_parquet (median wall)", round(vs_pandas, 2), "×",
+                  target="≥ 3", ok=vs_pandas >= 3,
+                  note="ceiling on this machine: raw DuckDB ÷ pandas"
+                       + (f" = {wall['pandas'] / wall['duckdb_raw']:.2f}×" if "duckdb_raw" in wall else ""))]
+    if "duckdb_raw" in wall:
+        vs_raw = wall["duckdb_raw"] / wall["ours"]
+        out.append(Metric("Ingest speed, ours ÷ raw DuckDB COPY (median wall)", round(vs_raw, 2), "×",
+                          target="≥ 0.85", ok=vs_raw >= 0.85))
+    return out
 
 
 def report(args: argparse.Namespace, path: Path, runs: dict[str, list[dict[str, Any]]], loads: list[float],
@@ -249,7 +264,7 @@ def report(args: argparse.Namespace, path: Path, runs: dict[str, list[dict[str, 
     if "duckdb_raw" in runs:
         lines.append(f"- ours vs raw DuckDB: **{wall['duckdb_raw'] / wall['ours']:.2f}x** its speed by median wall, "
                      f"{best['duckdb_raw'] / best['ours']:.2f}x by best wall, {cpu['duckdb_raw'] / cpu['ours']:.2f}x "
-                     f"by CPU (target ≥ 0.7x); full load_dataset: {wall['duckdb_raw'] / wall['ours_full']:.2f}x wall")
+                     f"by CPU (target ≥ 0.85x); full load_dataset: {wall['duckdb_raw'] / wall['ours_full']:.2f}x wall")
     if "duckdb_raw" in runs:
         lines.append(f"- ceiling: raw DuckDB itself is {wall['pandas'] / wall['duckdb_raw']:.2f}x pandas by median wall "
                      f"({cpu['pandas'] / cpu['duckdb_raw']:.2f}x by CPU). Ours cannot beat the raw COPY it is built "

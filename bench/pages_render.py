@@ -12,9 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Timing, machine, uptime_line  # noqa: E402
+from bench.common import ROOT, Metric, Timing, machine, uptime_line, write_result  # noqa: E402
 
 TARGET_MS = 300.0
+DEFAULT_OUT = ROOT / "bench" / "results" / "pages_render.md"
 CASES = [
     ("Indicateurs — département", "pages/indicators.py", {}),
     ("Indicateurs — EPCI (CA Le Grand Périgueux)", "pages/indicators.py", {"niveau": "epci", "code": "200040392"}),
@@ -90,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--data-dir", type=Path, help="existing data directory (default: build a fresh warehouse)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pages_render.md")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="territoire-bench-"))
     if args.data_dir is None:
@@ -101,11 +102,14 @@ def main() -> None:
     config.get_settings.cache_clear()
 
     lines = []
+    metrics: list[Metric] = []
     for label, page, params in CASES:
         cold, warm = time_apptest(page, params, args.runs)
         data = time_data_calls(page, params, args.runs)
         verdict = "oui" if warm.median < TARGET_MS else "non"
         lines.append(f"| {label} | {cold:.0f} | {warm.median:.0f} | {warm.p95:.0f} | {data.median:.0f} | {verdict} |")
+        metrics.append(Metric(f"Warm server render, {label} (AppTest, median)", round(warm.median, 1), "ms",
+                              target=f"< {TARGET_MS:.0f}", ok=warm.median < TARGET_MS, p95=round(warm.p95, 1)))
         print(lines[-1], flush=True)
 
     m = machine()
@@ -133,8 +137,11 @@ Machine : {m.get('nproc')} cœurs (`nproc`), {m.get('cpu')}, {m.get('ram')}, {m.
 Versions : {', '.join(f'{k} {v}' for k, v in m.items() if k not in ('nproc', 'cpu', 'ram', 'os'))}.
 Charge au moment de la mesure : {uptime_line()} (d'autres processus tournaient sur la machine).
 """
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report, encoding="utf-8")
+    if args.out == DEFAULT_OUT:
+        write_result("pages_render", report, metrics)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
     print(report)
 
 
