@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,9 @@ import pandas as pd
 
 import warehouse
 from catalogue import vocab
+from catalogue.folding import fold
 from catalogue.manifest import DatasetSpec, ManifestError, load_manifest
+from catalogue.schema import Schema
 from config import Settings
 
 COLUMNS = [
@@ -18,42 +20,25 @@ COLUMNS = [
     "license_id", "license_title", "license_url", "frequency", "spatial_granularity", "temporal_start",
     "temporal_end", "created", "modified", "attribution", "provenance", "source_url", "source_page", "records",
     "columns_count", "column_labels", "loaded_at", "version", "geo_kind", "has_map", "has_time_series",
-    "warnings_count", "search_text",
+    "warnings_count", "search_text", "title_key", "title_words", "keyword_words", "publisher_words",
 ]
+# search_text, title_key and the *_words columns are the folded text the search reads, computed here with
+# catalogue.folding so that no SQL folds text itself; catalogue_export.sql leaves them out.
 
-COMMUNE_CODE_HINTS = ("code_insee", "insee_com", "code_commune", "code_insee_de_la_commune", "codgeo")
 
-
-def fold(text: str) -> str:
-    """Lowercase, accent-free text so that « college » matches « Collèges » (used for search on both sides)."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return text.replace("œ", "oe").replace("æ", "ae")
+def words(text: str) -> str:
+    """« Les Collèges » → « les colleges » with a leading space: a token starts a word where « ' ' + token » occurs."""
+    return " " + re.sub(r"[^a-z0-9]+", " ", fold(text))
 
 
 def _read_meta(dataset_id: str, entry: dict[str, Any]) -> dict[str, Any]:
     return warehouse.read_meta(dataset_id, str(entry.get("version", ""))) or {}
 
 
-def _has_map(meta: dict[str, Any]) -> tuple[str, bool]:
-    geo_kind = (meta.get("geo") or {}).get("kind") or "none"
-    names = {c.get("name", "") for c in meta.get("columns", [])}
-    by_code = any(n.startswith(h) for n in names for h in COMMUNE_CODE_HINTS)
-    return geo_kind, geo_kind != "none" or by_code
-
-
-def _has_time(meta: dict[str, Any], spec: DatasetSpec) -> bool:
-    cols = meta.get("columns", [])
-    if any(c.get("type") in ("date", "datetime") for c in cols):
-        return True
-    names = {c.get("name", "") for c in cols}
-    return bool(names & {"annee", "millesime", "session", "rentree_scolaire", "year"})
-
-
 def row_for(spec: DatasetSpec, meta: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     cols = meta.get("columns", [])
     labels = [spec.columns[c["name"]].label if c["name"] in spec.columns else c["name"] for c in cols]
-    geo_kind, has_map = _has_map(meta)
+    schema = Schema.from_meta(spec.id, meta, spec.columns)
     theme_labels = [vocab.topic_label(t) for t in spec.themes]
     search = " ".join([spec.title, spec.description, " ".join(spec.keywords), spec.publisher, " ".join(labels),
                        " ".join(theme_labels), spec.id])
@@ -68,8 +53,10 @@ def row_for(spec: DatasetSpec, meta: dict[str, Any], entry: dict[str, Any]) -> d
         "provenance": spec.provenance, "source_url": spec.source.url or "", "source_page": spec.source.page or "",
         "records": int(meta.get("rows") or 0), "columns_count": len(cols), "column_labels": labels,
         "loaded_at": meta.get("loaded_at") or "", "version": entry.get("version") or meta.get("version") or "",
-        "geo_kind": geo_kind, "has_map": has_map, "has_time_series": _has_time(meta, spec),
-        "warnings_count": len(meta.get("warnings") or []), "search_text": fold(search),
+        "geo_kind": (meta.get("geo") or {}).get("kind") or "none", "has_map": schema.has_map,
+        "has_time_series": schema.has_time_series, "warnings_count": len(meta.get("warnings") or []),
+        "search_text": fold(search), "title_key": fold(spec.title), "title_words": words(spec.title),
+        "keyword_words": words(" ".join([*spec.keywords, *theme_labels])), "publisher_words": words(spec.publisher),
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,6 +13,7 @@ import pandas as pd
 
 import queries
 from catalogue import vocab
+from catalogue.folding import fold
 
 PER_PAGE = 10
 MAX_Q_CHARS = 200
@@ -64,13 +64,6 @@ _STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"([a-z0-9]{3,})[sx]\b"), r"\1"),
     (re.compile(r"([a-z0-9]{4,})e\b"), r"\1"),
 )
-
-
-def fold(text: str) -> str:
-    """Lowercase and accent-free (« Collèges » → « colleges »; œ → oe), as the catalogue's search_text."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return text.replace("œ", "oe").replace("æ", "ae")
 
 
 def stem(word: str) -> str:

@@ -1,6 +1,6 @@
 -- catalogue_export: the whole catalogue, one row per dataset, for the CSV/JSON downloads and the DCAT catalogue.
 -- Parameters: none.
--- Returns: every column of `catalogue` except search_text, sorted by title.
-SELECT * EXCLUDE (search_text)
+-- Returns: every column of `catalogue` except the folded search columns, sorted by title (folded).
+SELECT * EXCLUDE (search_text, title_key, title_words, keyword_words, publisher_words)
 FROM catalogue
-ORDER BY strip_accents(lower(title)), id
+ORDER BY title_key, id

@@ -36,17 +36,8 @@ FROM (
                 FOR stems IN $tokens::VARCHAR[][]
             ]), 0) ELSE 0 END AS score
         FROM (
-            SELECT
-                *,
-                -- Each costs a pass over the rows: CASE computes them only for the sort that uses them.
-                CASE WHEN $sort = 'titre' THEN strip_accents(lower(title)) END AS title_key,
-                CASE WHEN $sort = 'pertinence' THEN ' ' || regexp_replace(
-                    replace(strip_accents(lower(title)), 'œ', 'oe'), '[^a-z0-9]+', ' ', 'g') END AS title_words,
-                CASE WHEN $sort = 'pertinence' THEN ' ' || regexp_replace(
-                    replace(strip_accents(lower(array_to_string(keywords || theme_labels, ' '))), 'œ', 'oe'),
-                    '[^a-z0-9]+', ' ', 'g') END AS keyword_words,
-                CASE WHEN $sort = 'pertinence' THEN ' ' || regexp_replace(
-                    replace(strip_accents(lower(publisher)), 'œ', 'oe'), '[^a-z0-9]+', ' ', 'g') END AS publisher_words
+            -- title_key and the *_words columns are folded by catalogue/build.py (catalogue.folding), not here.
+            SELECT *
             FROM matches
             WHERE m_text AND m_theme AND m_publisher AND m_keyword AND m_license AND m_granularity AND m_feature
                 AND m_year

@@ -5,14 +5,15 @@
 --   $themes, $publishers, $keywords, $licenses, $granularities, $features, $years VARCHAR[] (empty = filter off);
 --   $pop_ids VARCHAR[], $pop_scores BIGINT[] (popularity counted by the app, same order).
 -- Returns: id, title, publisher, themes, theme_labels, keywords, license_id, license_title, spatial_granularity,
---   has_map, has_time_series, modified, records, year, popularity, m_text, m_theme, m_publisher, m_keyword,
+--   has_map, has_time_series, modified, records, title_key, title_words, keyword_words, publisher_words, year,
+--   popularity, m_text, m_theme, m_publisher, m_keyword,
 --   m_license, m_granularity, m_feature, m_year.
 -- Why regular expressions on search_text (already folded: lowercase, no accents): a token must start a word, every
 -- token must match (AND), and a pattern that is a query parameter is compiled once per query (a list of
 -- patterns would be compiled for every row).
 SELECT
     id, title, publisher, themes, theme_labels, keywords, license_id, license_title, spatial_granularity,
-    has_map, has_time_series, modified, records,
+    has_map, has_time_series, modified, records, title_key, title_words, keyword_words, publisher_words,
     substr(modified, 1, 4) AS year,
     coalesce(map($pop_ids::VARCHAR[], $pop_scores::BIGINT[])[id], 0) AS popularity,
     ($p1 = '' OR regexp_matches(search_text, $p1))

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import queries
+from catalogue.folding import fold
 from catalogue.manifest import DatasetSpec, load_manifest
 from queries import catalogue_search as cs
 
@@ -48,7 +49,7 @@ def test_token_patterns_are_word_prefixes_with_the_aux_plural() -> None:
     assert cs.token_stems("social") == ["social", "sociaux"] and cs.token_stems("bal") == ["bal"]
     for word in ["musées", "sociaux", "sociales", "régionaux", "bureaux", "collèges"]:
         (tok,) = cs.tokens(word)
-        assert re.search(cs.token_pattern(tok), cs.fold(word)), word
+        assert re.search(cs.token_pattern(tok), fold(word)), word
     with pytest.raises(ValueError):
         cs.token_pattern("a|b")
 
@@ -58,7 +59,7 @@ def test_token_patterns_are_word_prefixes_with_the_aux_plural() -> None:
 def test_stem_is_idempotent_enough_to_match_itself(word: str) -> None:
     # A token must match the text it was typed from: stem(fold(w)) is a prefix of the stemmed word itself.
     toks = cs.tokens(word)
-    folded = re.sub(r"[^a-z0-9]+", " ", cs.fold(word)).split()
+    folded = re.sub(r"[^a-z0-9]+", " ", fold(word)).split()
     for tok, w in zip(toks, [w for w in folded if w not in cs.STOPWORDS], strict=False):
         assert cs.stem(w).startswith(tok)
 
@@ -150,7 +151,7 @@ def test_every_token_must_match(specs: list[DatasetSpec]) -> None:
 def test_title_hits_rank_above_description_hits(specs: list[DatasetSpec]) -> None:
     result = cs.search(cs.CatalogueQuery(q="population"), per_page=100)
     rows = result.rows
-    in_title = [cs.fold(t).find("population") >= 0 for t in rows["title"]]
+    in_title = [fold(t).find("population") >= 0 for t in rows["title"]]
     assert in_title[0] and in_title == sorted(in_title, reverse=True)
     assert list(rows["score"]) == sorted(rows["score"], reverse=True)
 
@@ -225,7 +226,7 @@ def test_selected_value_excluded_by_other_filters_is_still_listed_with_zero(spec
 
 def test_sorts(specs: list[DatasetSpec]) -> None:
     by = {s: cs.search(cs.CatalogueQuery(sort=s), per_page=100).rows for s in cs.SORTS}
-    titles = [cs.fold(t) for t in by["titre"]["title"]]
+    titles = [fold(t) for t in by["titre"]["title"]]
     assert titles == sorted(titles)
     assert list(by["enregistrements"]["records"]) == sorted(by["enregistrements"]["records"], reverse=True)
     assert list(by["modification"]["modified"]) == sorted(by["modification"]["modified"], reverse=True)
