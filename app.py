@@ -37,8 +37,10 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
-layout.header()
+# Streamlit's own sidebar menu is hidden: its markup fails axe's `list`/`listitem` rules. ui/layout.py draws the
+# same sections with st.page_link (hidden pages are reachable by link only, as before).
+page = st.navigation(PAGES, position="hidden")
+layout.header(PAGES)
 try:
     page.run()
 except Exception:  # noqa: BLE001 - last line of defence; st.stop/st.rerun are BaseExceptions and pass through

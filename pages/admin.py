@@ -5,8 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
+from catalogue import stats
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
+from loaders.sources.state import sources_status
 from reuses import images, sanitize, service, store
 from reuses.store import STATUSES
 from reuses.validation import ReuseInput, ValidationError, validate
@@ -166,26 +168,14 @@ with moderation:
         st.caption("Aucune action de modération pour l'instant.")
 
 with sources:
-    try:
-        from loaders.sources.state import sources_status
-    except ImportError:
-        st.info("Le suivi des sources moissonnées n'est pas encore disponible sur ce portail.")
+    frame = pd.DataFrame(sources_status())
+    if frame.empty:
+        st.caption("Aucune source moissonnée n'est configurée.")
     else:
-        try:
-            status_rows = sources_status()
-        except Exception:  # noqa: BLE001 - another team's module: show a message, not a traceback
-            st.error("L'état des sources moissonnées n'a pas pu être lu.")
-        else:
-            frame = status_rows if isinstance(status_rows, pd.DataFrame) else pd.DataFrame(list(status_rows or []))
-            if frame.empty:
-                st.caption("Aucune source moissonnée n'est configurée.")
-            else:
-                st.dataframe(frame, hide_index=True, width="stretch", key="admin_sources")
+        st.dataframe(frame, hide_index=True, width="stretch", key="admin_sources")
 
 with searches:
     # What people search and do not find tells the publisher which data to open next.
-    from catalogue import stats
-
     failed = stats.failed_searches(limit=100)
     if not failed:
         st.caption("Aucune recherche infructueuse enregistrée.")

@@ -5,6 +5,7 @@ import streamlit as st
 import queries
 from config import get_settings
 from ui import format as fmt
+from ui import reuses as reuse_ui
 
 settings = get_settings()
 st.title(f"{settings.portal_name} — les données ouvertes de la {settings.territory_name}")
@@ -46,10 +47,5 @@ for i, row in enumerate(latest.itertuples()):
 
 st.page_link("pages/catalogue.py", label="Voir tout le catalogue", icon=":material/search:")
 
-try:
-    from reuses import ui as reuse_ui
-except ImportError:  # the reuse gallery is optional in a deployment
-    reuse_ui = None
-if reuse_ui is not None and hasattr(reuse_ui, "render_latest"):
-    st.subheader("Réutilisations à la une")
-    reuse_ui.render_latest(n=3)
+st.subheader("Réutilisations à la une")
+reuse_ui.render_latest(n=3)

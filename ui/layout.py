@@ -1,6 +1,8 @@
-"""Header and footer shared by every page: portal name, territory, sources and licences."""
+"""Header (portal name, navigation) and footer (sources and licences) shared by every page."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -9,7 +11,7 @@ from config import get_settings
 
 
 def is_embedded() -> bool:
-    """`?embed=true` (Streamlit's own embed mode) also hides our header and footer.
+    """`?embed=true` (Streamlit's own embed mode) also hides our header, navigation and footer.
 
     Streamlit keeps `embed` out of st.query_params, so ask its context instead.
     """
@@ -19,12 +21,30 @@ def is_embedded() -> bool:
         return False
 
 
-def header() -> None:
+def header(sections: Mapping[str, Sequence[st.Page]]) -> None:
+    """Portal name and the navigation, in the sidebar (nothing in embedded mode)."""
     settings = get_settings()
     if is_embedded():
         return
     st.sidebar.markdown(f"**{settings.portal_name}** · {settings.territory_name} ({settings.territory_code})")
     st.sidebar.caption("Portail des données ouvertes du territoire")
+    navigation(sections)
+
+
+def navigation(sections: Mapping[str, Sequence[st.Page]]) -> None:
+    """One link per visible page, grouped by section, in the order app.py registers them.
+
+    This replaces Streamlit's sidebar menu (app.py hides it): that menu puts section <div>s directly inside a
+    <ul>, which fails axe's `list`/`listitem` rules. Each st.page_link is a plain link, and the one of the current
+    page is marked as such by Streamlit.
+    """
+    for section, pages in sections.items():
+        visible = [page for page in pages if page.visibility == "visible"]
+        if not visible:
+            continue
+        st.sidebar.markdown(f"**{section}**")
+        for page in visible:
+            st.sidebar.page_link(page)
 
 
 def footer() -> None:

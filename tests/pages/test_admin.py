@@ -116,11 +116,17 @@ def test_moderation_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     assert log["Date (UTC)"].notna().all()
 
 
-def test_sources_section_is_graceful(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
+def test_sources_tab_shows_the_harvest_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    from loaders.sources import state
 
     monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
-    monkeypatch.setitem(sys.modules, "loaders.sources.state", None)  # import fails as if not written yet
     at = login(admin())
     assert not at.exception
-    assert any("sources moissonnées" in i.value for i in at.info)
+    assert any(c.value == "Aucune source moissonnée n'est configurée." for c in at.caption)
+    state.record_failure("musees-ods", kind="ods", url="https://data.example.fr", frequency="monthly",
+                         message="HTTP 503")
+    at.run()
+    assert not at.exception
+    rows = next(d.value for d in at.dataframe if "last_error" in d.value.columns)
+    assert list(rows["id"]) == ["musees-ods"]
+    assert list(rows["status"]) == ["failed"] and list(rows["last_error"]) == ["HTTP 503"]
