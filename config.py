@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,101 @@ def _admin_secret() -> str | None:
     return str(value).strip() or None if value else None
 
 
+# -- The territory -------------------------------------------------------------------------------------------------
+TERRITORY_KINDS = ("departement", "epci")
+ARTICLES = ("la", "le", "l'", "les", "")
+
+# The dataset that plays each role in the indicators, maps and territory queries (role → dataset id). SQL files name
+# roles (`{role:population}`), never datasets; a deployment maps them to its own datasets with TERRITOIRE_DATASETS_FILE.
+DEFAULT_DATASETS: dict[str, str] = {
+    "communes": "communes",  # commune referential (COG): code_insee, nom, type, codes_postaux
+    "epci": "epci",  # EPCI referential: epci_siren, nom, type, nb_communes, nb_communes_hors_24
+    "epci_communes": "epci-communes",  # EPCI membership: epci_siren, code_insee
+    "commune_contours": "contours-communes",  # commune outlines: code_insee, nom, geometry, centroid_lon/lat
+    "epci_contours": "contours-epci",  # EPCI outlines: epci_siren, nom, geometry, centroid_lon/lat
+    "code_changes": "mouvements-communes",  # INSEE moves: com_av, com_ap, libelle_av, libelle_ap, date_eff, mod
+    "census_history": "populations-legales-historique",  # old commune codes → COG commune
+    "population": "population-communes",  # population municipale per commune and millésime
+    "age_estimates": "estimations-population-age-sexe",  # département and France population by age band
+    "social_aid": "aide-sociale-departementale",  # DREES social aid per département
+    "colleges": "colleges",
+    "colleges_results": "colleges-valeur-ajoutee",
+    "ips_colleges": "ips-colleges",
+    "ips_ecoles": "ips-ecoles",
+    "museums": "musees-de-france",
+    "museum_attendance": "musees-frequentation",
+    "health": "etablissements-sante",
+    "france_services": "france-services",
+}
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    """A place name and its French article, to write « la Dordogne », « du Grand Périgueux », « en Dordogne »."""
+
+    name: str
+    article: str = ""  # "la" | "le" | "l'" | "les" | "" (no article: « Paris »)
+    kind: str = "departement"  # « en Dordogne » for a département, « dans la Communauté… » otherwise
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def with_article(self) -> str:
+        """« la Dordogne », « le Nord », « l'Ain », « les Landes », « Paris »."""
+        if self.article == "l'":
+            return f"l'{self.name}"
+        return f"{self.article} {self.name}" if self.article else self.name
+
+    @property
+    def of(self) -> str:
+        """« de la Dordogne », « du Nord », « de l'Ain », « des Landes », « d'Angoulême », « de Paris »."""
+        if self.article == "le":
+            return f"du {self.name}"
+        if self.article == "les":
+            return f"des {self.name}"
+        if self.article:
+            return f"de {self.with_article}"
+        return f"d'{self.name}" if _starts_with_vowel(self.name) else f"de {self.name}"
+
+    @property
+    def in_(self) -> str:
+        """« en Dordogne » (feminine département), « dans le Nord », « dans l'Ain », « dans les Landes »."""
+        if self.kind == "departement" and self.article == "la":
+            return f"en {self.name}"
+        return f"dans {self.with_article}" if self.article else f"à {self.name}"
+
+
+def _starts_with_vowel(text: str) -> bool:
+    return text[:1].lower() in "aeiouyàâäéèêëîïôöùûüh"
+
+
+def capitalize(text: str) -> str:
+    """First letter upper-case, the rest untouched (« la Dordogne » → « La Dordogne »)."""
+    return text[:1].upper() + text[1:]
+
+
+def _article(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    article = default if value is None else value.strip().lower().replace("’", "'")
+    if article not in ARTICLES:
+        raise ValueError(f"{name} : article « {article} » inconnu (la, le, l', les ou vide).")
+    return article
+
+
+def _datasets(path: str) -> tuple[tuple[str, str], ...]:
+    """The role → dataset id mapping: the defaults, overridden by the `[datasets]` table of a TOML file."""
+    mapping = dict(DEFAULT_DATASETS)
+    if path:
+        with open(path, "rb") as fh:
+            overrides = tomllib.load(fh).get("datasets", {})
+        unknown = sorted(set(overrides) - set(DEFAULT_DATASETS))
+        if unknown:
+            raise ValueError(f"{path} : rôle(s) inconnu(s) {unknown} ; rôles : {sorted(DEFAULT_DATASETS)}.")
+        mapping |= {role: str(ds_id) for role, ds_id in overrides.items()}
+    return tuple(sorted(mapping.items()))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about one deployment of the portal."""
@@ -58,8 +154,14 @@ class Settings:
     root: Path
     data_dir: Path
     catalogue_dir: Path
-    territory_code: str
-    territory_name: str
+    territory_kind: str  # "departement" | "epci"
+    territory_code: str  # INSEE code of the département, or SIREN of the EPCI
+    territory_name: str  # without its article: « Dordogne », « Grand Périgueux »
+    territory_article: str
+    departement_code: str  # the comparison département; "" = derived from the territory's communes
+    departement_name: str
+    departement_article: str
+    datasets: tuple[tuple[str, str], ...]  # role → dataset id, sorted
     portal_name: str
     public_base_url: str
     port: int
@@ -74,6 +176,23 @@ class Settings:
     keep_versions: int
     cache_ttl_s: int
     basemap_url: str | None
+
+    @property
+    def territory(self) -> PlaceName:
+        return PlaceName(self.territory_name, self.territory_article, self.territory_kind)
+
+    @property
+    def departement(self) -> PlaceName:
+        return PlaceName(self.departement_name, self.departement_article, "departement")
+
+    @property
+    def territory_params(self) -> dict[str, str]:
+        """The territory as bound SQL parameters (`$territory_level`, `$territory_code`)."""
+        return {"territory_level": self.territory_kind, "territory_code": self.territory_code}
+
+    def dataset(self, role: str) -> str:
+        """The dataset id playing a role (KeyError for an unknown role: a programming error)."""
+        return dict(self.datasets)[role]
 
     @property
     def warehouse_dir(self) -> Path:
@@ -92,12 +211,25 @@ class Settings:
 def get_settings() -> Settings:
     """Build the settings from the environment; tests call `get_settings.cache_clear()` after changing it."""
     data_dir = Path(_env("TERRITOIRE_DATA_DIR", str(ROOT / "var"))).resolve()
+    kind = _env("TERRITOIRE_KIND", "departement")
+    if kind not in TERRITORY_KINDS:
+        raise ValueError(f"TERRITOIRE_KIND : « {kind} » inconnu ({', '.join(TERRITORY_KINDS)}).")
+    code = _env("TERRITOIRE_CODE", "24")
+    name = _env("TERRITOIRE_NAME", "Dordogne")
+    article = _article("TERRITOIRE_ARTICLE", "la")
+    is_dep = kind == "departement"
     return Settings(
         root=ROOT,
         data_dir=data_dir,
         catalogue_dir=Path(_env("TERRITOIRE_CATALOGUE_DIR", str(ROOT / "catalogue" / "datasets"))).resolve(),
-        territory_code=_env("TERRITOIRE_CODE", "24"),
-        territory_name=_env("TERRITOIRE_NAME", "Dordogne"),
+        territory_kind=kind,
+        territory_code=code,
+        territory_name=name,
+        territory_article=article,
+        departement_code=_env("TERRITOIRE_DEPARTEMENT_CODE", code if is_dep else ""),
+        departement_name=_env("TERRITOIRE_DEPARTEMENT_NAME", name if is_dep else ""),
+        departement_article=_article("TERRITOIRE_DEPARTEMENT_ARTICLE", article if is_dep else ""),
+        datasets=_datasets(_env("TERRITOIRE_DATASETS_FILE", "")),
         portal_name=_env("TERRITOIRE_PORTAL_NAME", "Territoire"),
         public_base_url=_env("TERRITOIRE_PUBLIC_URL", "http://127.0.0.1:8501").rstrip("/"),
         port=int(_env("TERRITOIRE_PORT", "8501")),

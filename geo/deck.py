@@ -12,16 +12,22 @@ import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 import queries
+from config import get_settings
 from geo import CLASS_COLORS, NO_DATA, LegendRow, class_color, classify, quantile_edges
 from indicators.data import frame
 
-# Kind → (French label, dataset id, colour). The dataset id is what the panel links to for every record.
+# Kind → (French label, dataset role, colour). The role's configured dataset is what the panel links to.
 SERVICE_KINDS: dict[str, tuple[str, str, list[int]]] = {
     "colleges": ("Collèges", "colleges", [21, 101, 192, 230]),
-    "france_services": ("France services", "france-services", [0, 137, 123, 230]),
-    "sante": ("Établissements de santé", "etablissements-sante", [198, 40, 40, 230]),
-    "musees": ("Musées de France", "musees-de-france", [94, 53, 177, 230]),
+    "france_services": ("France services", "france_services", [0, 137, 123, 230]),
+    "sante": ("Établissements de santé", "health", [198, 40, 40, 230]),
+    "musees": ("Musées de France", "museums", [94, 53, 177, 230]),
 }
+
+
+def service_dataset(kind: str) -> str:
+    """The dataset id of a service layer, as this deployment configures its role."""
+    return get_settings().dataset(SERVICE_KINDS[kind][1])
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

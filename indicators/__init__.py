@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config import DEFAULT_DATASETS, get_settings
+
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 SQL_DIR = Path(__file__).resolve().parent.parent / "queries" / "sql"
 
-# Territory levels of the board, in the order of the picker; `france` only ever appears as a comparison row.
+# Territory levels of the data, largest first; `france` only ever appears as a comparison row. The board offers the
+# configured territory's own level and the levels below it (see board_levels()).
 LEVELS: tuple[str, ...] = ("departement", "epci", "commune")
 LEVEL_LABELS: dict[str, str] = {"departement": "Département", "epci": "Intercommunalité (EPCI)", "commune": "Commune"}
 KINDS: tuple[str, ...] = ("count", "rate", "mean", "distance", "amount")
@@ -47,7 +50,7 @@ class Indicator:
     theme: str
     unit: str
     sql: str
-    sources: tuple[str, ...]
+    sources: tuple[str, ...]  # dataset roles (config.DEFAULT_DATASETS), shown as links to the configured datasets
     levels: tuple[str, ...]
     method: str
     year_label: str
@@ -93,8 +96,9 @@ def parse_definition(indicator_id: str, data: dict[str, Any], where: str) -> Ind
     if not levels or any(level not in LEVELS for level in levels):
         raise DefinitionError(f"{where} : « levels » doit être une liste parmi {', '.join(LEVELS)}.")
     sources = tuple(str(s) for s in data.get("sources") or ())
-    if not sources:
-        raise DefinitionError(f"{where} : « sources » doit nommer au moins un jeu de données.")
+    if not sources or any(role not in DEFAULT_DATASETS for role in sources):
+        raise DefinitionError(f"{where} : « sources » doit nommer au moins un rôle de jeu de données parmi "
+                              f"{', '.join(sorted(DEFAULT_DATASETS))}.")
     kind = _str(data, "kind", where, "rate")
     if kind not in KINDS:
         raise DefinitionError(f"{where} : « kind » doit être parmi {', '.join(KINDS)}.")
@@ -139,6 +143,22 @@ def registry() -> tuple[Indicator, ...]:
 
 def get(indicator_id: str) -> Indicator | None:
     return next((ind for ind in registry() if ind.id == indicator_id), None)
+
+
+def top_level() -> str:
+    """The level of the configured territory itself: `departement`, or `epci` for a group of communes."""
+    return get_settings().territory_kind
+
+
+def board_levels() -> tuple[str, ...]:
+    """The levels the board and the map offer: the territory's own level, then the levels below it."""
+    return LEVELS[LEVELS.index(top_level()):]
+
+
+def source_ids(indicator: Indicator) -> tuple[str, ...]:
+    """The dataset ids behind an indicator's source roles, as this deployment configures them."""
+    settings = get_settings()
+    return tuple(settings.dataset(role) for role in indicator.sources)
 
 
 def for_level(level: str) -> tuple[Indicator, ...]:

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from indicators import LEVEL_LABELS, Indicator, get, registry
-from indicators.data import dataset_info, departement, indicator_frame
+from indicators import LEVEL_LABELS, Indicator, get, registry, source_ids
+from indicators.data import dataset_info, departement, departement_label, indicator_frame
 from indicators.territory import Territory
 
 
@@ -63,7 +63,7 @@ def _crossed_break(indicator: Indicator, before: int, after: int) -> str:
 
 def build_card(indicator: Indicator, territory: Territory) -> Card:
     dep_code, _ = departement()
-    sources = tuple(dataset_info(ds) for ds in indicator.sources)
+    sources = tuple(dataset_info(ds) for ds in source_ids(indicator))
     frame, error = indicator_frame(indicator, territory.level)
     available = indicator.supports(territory.level)
     if error:
@@ -123,14 +123,14 @@ def series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
 
 def _series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
     frame, _ = indicator_frame(indicator, territory.level)
-    dep_code, dep_name = departement()
+    dep_code, _ = departement()
     keep = (frame["level"] == "departement") & (frame["code"] == dep_code)
     if indicator.compare_france:
         keep |= frame["level"] == "france"
     if territory.level != "departement" and indicator.supports(territory.level):
         keep |= (frame["level"] == territory.level) & (frame["code"] == territory.code)
     rows = frame[keep & frame["value"].notna()].copy()
-    rows["territoire"] = rows["name"]
+    rows["territoire"] = rows["name"].where(rows["level"] != "departement", departement_label())
     several = rows.groupby("territoire")["series"].transform("nunique") > 1
     # One line per (territory, method series): lines are never drawn across a break.
     rows["line"] = rows["territoire"].where(~several, rows["territoire"] + " · " + rows["series"])
@@ -158,13 +158,12 @@ def _ranking(version: str, indicator_id: str, level: str) -> pd.DataFrame:
 
 def export_frame(territory: Territory) -> pd.DataFrame:
     """The board's data in long form (every indicator, every period; territory, département and France rows)."""
-    dep_code, _ = departement()
     parts = []
     for ind in registry():
         rows = series_frame(ind, territory)
         if rows.empty:
             continue
-        infos = [dataset_info(ds) for ds in ind.sources]
+        infos = [dataset_info(ds) for ds in source_ids(ind)]
         parts.append(pd.DataFrame({
             "indicateur": ind.id, "libelle": ind.label, "unite": ind.unit,
             "niveau": rows["level"].map(lambda lv: LEVEL_LABELS.get(lv, "France")), "code": rows["code"],

@@ -9,14 +9,43 @@ import streamlit as st
 
 import queries
 from catalogue.manifest import get_spec
-from config import get_settings
-from indicators import RESULT_COLUMNS, Indicator, get
+from config import PlaceName, get_settings
+from indicators import RESULT_COLUMNS, Indicator, get, top_level
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _derived_departement(version: str, territory: tuple[str, str]) -> str:
+    found = queries.run("territory_departement")
+    return str(found["code"].iloc[0]) if not found.empty else ""
 
 
 def departement() -> tuple[str, str]:
-    """(code, name) of the portal's département, as the SQL files bind them."""
+    """(code, name) of the comparison département, as the SQL files bind them: the territory itself for a
+    département; for an EPCI, TERRITOIRE_DEPARTEMENT_CODE or the département of most of its communes."""
     settings = get_settings()
-    return settings.territory_code, settings.territory_name
+    code = settings.departement_code
+    if not code:
+        key = (settings.territory_kind, settings.territory_code)
+        try:
+            code = _derived_departement(queries.data_version(), key)
+        except queries.QueryError:
+            code = ""
+    return code, settings.departement_name or f"département {code}".strip()
+
+
+def departement_place() -> PlaceName:
+    """The comparison département's name with its article (« de la Dordogne »)."""
+    settings = get_settings()
+    if settings.departement_name:
+        return settings.departement
+    return PlaceName(departement()[1], "le", "departement")
+
+
+def departement_label() -> str:
+    """How the comparison rows are named: « Dordogne » on a département's own portal, « Dordogne (département) »
+    when the territory is a group of communes (so the département is never taken for the territory)."""
+    name = departement()[1]
+    return name if top_level() == "departement" else f"{name} (département)"
 
 
 # Every cached function takes the data version first: a new publish is a new key, never a stale frame.

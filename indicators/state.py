@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indicators import LEVELS
 
 MAP_LAYERS: tuple[str, ...] = ("colleges", "france_services", "sante", "musees")
-MAP_LEVELS: tuple[str, ...] = ("commune", "epci")
-DEFAULT_VIEW = (45.1, 0.75, 7.6)  # lat, lon, zoom: the whole département in a 500 px high map
+MAP_LEVELS: tuple[str, ...] = ("commune", "epci")  # the map's divisions, finest first
+
+
+def map_levels(board_levels: Sequence[str]) -> tuple[str, ...]:
+    """The divisions the map can colour for a territory: those strictly below its own level."""
+    return tuple(level for level in MAP_LEVELS if level in board_levels[1:])
+
+
+def default_view(lons: Sequence[float], lats: Sequence[float]) -> tuple[float, float, float]:
+    """(lat, lon, zoom) framing every commune centroid of the territory in a 500 px high map."""
+    if not lons or not lats:
+        return (46.6, 2.4, 5.0)  # France
+    lat = (min(lats) + max(lats)) / 2
+    lon = (min(lons) + max(lons)) / 2
+    # Web-Mercator: a degree of latitude spans 1/cos(lat) degrees of longitude on screen. 300 / span is calibrated
+    # on the Dordogne (centroid span ≈ 1.2° of latitude → zoom 7.6); padding for the outlines beyond the centroids.
+    span = max(max(lons) - min(lons), (max(lats) - min(lats)) / math.cos(math.radians(lat)), 0.05)
+    zoom = min(max(math.log2(300 / span), 5.0), 12.0)
+    return (round(lat, 4), round(lon, 4), round(zoom, 1))
 
 
 def _get(params: Mapping[str, object], key: str) -> str:
@@ -34,17 +52,19 @@ class BoardState:
     level: str = "departement"
     code: str = ""
     indicator: str = ""
+    top: str = "departement"  # the configured territory's own level: no code in the link
 
     @classmethod
-    def from_params(cls, params: Mapping[str, object]) -> BoardState:
+    def from_params(cls, params: Mapping[str, object], levels: Sequence[str] = LEVELS) -> BoardState:
+        """`levels`: the board's levels, the territory's own level first (indicators.board_levels())."""
         level = _get(params, "niveau")
-        level = level if level in LEVELS else "departement"
-        return cls(level=level, code="" if level == "departement" else _get(params, "code")[:12],
-                   indicator=_get(params, "indicateur")[:64])
+        level = level if level in levels else levels[0]
+        return cls(level=level, code="" if level == levels[0] else _get(params, "code")[:12],
+                   indicator=_get(params, "indicateur")[:64], top=levels[0])
 
     def to_params(self) -> dict[str, str]:
         params = {"niveau": self.level}
-        if self.level != "departement" and self.code:
+        if self.level != self.top and self.code:
             params["code"] = self.code
         if self.indicator:
             params["indicateur"] = self.indicator
@@ -64,12 +84,13 @@ class MapState:
     zoom: float | None = None
 
     @classmethod
-    def from_params(cls, params: Mapping[str, object]) -> MapState:
+    def from_params(cls, params: Mapping[str, object], levels: Sequence[str] = MAP_LEVELS) -> MapState:
+        """`levels`: the divisions offered (map_levels()), finest first."""
         level = _get(params, "niveau")
         layers = tuple(x for x in MAP_LAYERS if x in _get(params, "couches").split(","))
-        return cls(indicator=_get(params, "indicateur")[:64], level=level if level in MAP_LEVELS else "commune",
-                   layers=layers, commune=_get(params, "commune")[:12], lat=_float(_get(params, "lat"), 40, 50),
-                   lon=_float(_get(params, "lon"), -5, 10), zoom=_float(_get(params, "zoom"), 3, 16))
+        return cls(indicator=_get(params, "indicateur")[:64], level=level if level in levels else levels[0],
+                   layers=layers, commune=_get(params, "commune")[:12], lat=_float(_get(params, "lat"), -85, 85),
+                   lon=_float(_get(params, "lon"), -180, 180), zoom=_float(_get(params, "zoom"), 3, 16))
 
     def to_params(self) -> dict[str, str]:
         params = {"indicateur": self.indicator, "niveau": self.level}

@@ -1,4 +1,5 @@
-"""Territories of the board: the département, its EPCIs and current communes; old commune codes follow their mergers."""
+"""Territories of the board: the configured territory (a département or an EPCI), its EPCIs and current communes;
+old commune codes follow their mergers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from indicators import LEVELS
-from indicators.data import departement, frame
+from config import get_settings
+from indicators import board_levels
+from indicators.data import frame
 
 MAX_HOPS = 10  # a commune code is rarely replaced more than twice; the cap only guards against a cyclic log
 
@@ -48,9 +50,16 @@ def code_changes() -> pd.DataFrame:
     return frame("territory_code_changes")
 
 
-def departement_territory() -> Territory:
-    code, name = departement()
-    return Territory(level="departement", code=code, name=name)
+def top_territory() -> Territory:
+    """The configured territory itself, named as configured (« Dordogne », « Grand Périgueux »)."""
+    settings = get_settings()
+    lon = lat = None
+    if settings.territory_kind == "epci":
+        hit = epcis()[lambda t: t["code"] == settings.territory_code]
+        if not hit.empty and pd.notna(hit["lon"].iloc[0]):
+            lon, lat = float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])
+    return Territory(level=settings.territory_kind, code=settings.territory_code, name=settings.territory_name,
+                     lon=lon, lat=lat)
 
 
 def _date_fr(iso: str) -> str:
@@ -92,15 +101,16 @@ def commune_territory(row: pd.Series) -> Territory:
 
 def resolve(level: str, code: str) -> Resolution:
     """The territory for a link's (niveau, code); an old commune code leads to its current commune, with a notice."""
-    dep = departement_territory()
-    if level not in LEVELS or level == "departement":
-        return Resolution(dep)
+    top = top_territory()
+    if level not in board_levels() or level == top.level:
+        return Resolution(top)
     code = (code or "").strip()
+    whole = f"affichage {get_settings().territory.of}"
     if level == "epci":
         table = epcis()
         hit = table[table["code"] == code]
         if hit.empty:
-            return Resolution(dep, notice=f"Intercommunalité « {code} » inconnue : affichage du département.")
+            return Resolution(top, notice=f"Intercommunalité « {code} » inconnue : {whole}.")
         row = hit.iloc[0]
         return Resolution(Territory(level="epci", code=code, name=str(row["name"]),
                                     lon=float(row["lon"]) if pd.notna(row["lon"]) else None,
@@ -112,7 +122,7 @@ def resolve(level: str, code: str) -> Resolution:
     new_code, path = successor(code, code_changes(), set(table["code"]))
     hit = table[table["code"] == new_code]
     if not path or hit.empty:
-        return Resolution(dep, notice=f"Commune « {code} » inconnue : affichage du département.")
+        return Resolution(top, notice=f"Commune « {code} » inconnue : {whole}.")
     target = commune_territory(hit.iloc[0])
     steps = " ; ".join(f"le {_date_fr(m['effective'])}, {m['old_name']} ({m['old_code']}) → {m['new_name']} "
                        f"({m['new_code']})" for m in path)

@@ -8,7 +8,7 @@ from ui import format as fmt
 from ui import reuses as reuse_ui
 
 settings = get_settings()
-st.title(f"{settings.portal_name} — les données ouvertes de la {settings.territory_name}")
+st.title(f"{settings.portal_name} — les données ouvertes {settings.territory.of}")
 st.write(
     "Toutes les données du territoire dans une seule base : action sociale, éducation, culture, population, "
     "services publics… Trouvez un jeu de données, explorez-le, téléchargez-le et partagez ce que vous en faites."

@@ -3,9 +3,15 @@
 import streamlit as st
 
 import indicators
+from config import capitalize, get_settings
 from indicators import LEVEL_LABELS, board, territory
+from indicators.data import departement_place
 from indicators.state import BoardState
 from ui import indicator_cards as cards
+
+place = get_settings().territory
+levels = indicators.board_levels()
+top = levels[0]
 
 st.title("Indicateurs du territoire")
 cards.note(
@@ -14,11 +20,11 @@ cards.note(
 )
 
 # -- URL → widgets: a shared link opens the same board; after that, the widgets lead -------------------------------
-url_state = BoardState.from_params(st.query_params)
+url_state = BoardState.from_params(st.query_params, levels)
 resolution = territory.resolve(url_state.level, url_state.code)
 if st.session_state.get("indicators_synced") != url_state.to_params():
     st.session_state["indicators_level"] = resolution.territory.level
-    if resolution.territory.level != "departement":
+    if resolution.territory.level != top:
         st.session_state[f"indicators_{resolution.territory.level}"] = resolution.territory.code
     if indicators.get(url_state.indicator):
         st.session_state["indicators_series"] = url_state.indicator
@@ -30,30 +36,31 @@ epci_labels = dict(zip(epcis["code"], epcis["name"], strict=True))
 
 pick_level, pick_place = st.columns([2, 3])
 with pick_level:
-    level = st.radio("Niveau", indicators.LEVELS, format_func=LEVEL_LABELS.get, key="indicators_level",
-                     horizontal=True)
+    level = st.radio("Niveau", levels, key="indicators_level", horizontal=True,
+                     format_func=lambda lv: capitalize(place.with_article) if lv == top else LEVEL_LABELS[lv])
 with pick_place:
-    if level == "epci":
+    if level == top:
+        code = ""
+    elif level == "epci":
         code = st.selectbox("Intercommunalité", list(epci_labels), format_func=epci_labels.get, key="indicators_epci",
                             index=None, placeholder="Choisir une intercommunalité")
-    elif level == "commune":
+    else:
         code = st.selectbox("Commune (tapez un nom ou un code postal)", list(commune_labels),
                             format_func=commune_labels.get, key="indicators_commune", index=None,
                             placeholder="Ex. : Périgueux ou 24000")
-    else:
-        code = ""
 
-if level != "departement" and not code:
-    st.info("Choisissez une intercommunalité ou une commune : en attendant, le tableau de bord montre le département.")
-current = territory.resolve(level, code or "").territory if code else territory.departement_territory()
+if level != top and not code:
+    st.info("Choisissez une intercommunalité ou une commune : en attendant, le tableau de bord montre "
+            f"{place.with_article}.")
+current = territory.resolve(level, code or "").territory if code else territory.top_territory()
 if resolution.notice and current.code == resolution.territory.code:
     (st.info if resolution.redirected else st.warning)(resolution.notice, icon=":material/info:")
 
 series_choices = [ind.id for ind in indicators.registry()]
 st.session_state.setdefault("indicators_series", "population")
 series_id = st.session_state["indicators_series"]
-new_state = BoardState(level=current.level, code=current.code if current.level != "departement" else "",
-                       indicator=series_id)
+new_state = BoardState(level=current.level, code=current.code if current.level != top else "",
+                       indicator=series_id, top=top)
 if dict(st.query_params) != new_state.to_params():
     st.query_params.from_dict(new_state.to_params())
 st.session_state["indicators_synced"] = new_state.to_params()
@@ -63,7 +70,7 @@ if current.level == "epci":
     row = epcis[epcis["code"] == current.code]
     if not row.empty and int(row["communes_outside"].iloc[0] or 0) > 0:
         cards.note(f"Cette intercommunalité compte {int(row['communes_outside'].iloc[0])} commune(s) hors du "
-                   "département : les indicateurs ne portent que sur ses communes de Dordogne.")
+                   f"département : les indicateurs ne portent que sur ses communes situées {departement_place().in_}.")
 cards.note("Lien de ce tableau de bord : il reprend le territoire choisi (paramètres « niveau » et « code » de l'adresse).")
 
 # -- Cards ------------------------------------------------------------------------------------------------------------
@@ -88,8 +95,9 @@ if series_ind is not None:
 
 # -- Ranking ----------------------------------------------------------------------------------------------------------
 st.header("Classement")
-st.session_state.setdefault("indicators_rank_level", "epci" if current.level == "epci" else "commune")
-rank_level = st.radio("Classer les", ("commune", "epci"), format_func={"commune": "communes",
+rank_levels = [lv for lv in ("commune", "epci") if lv in levels[1:]]
+st.session_state.setdefault("indicators_rank_level", "epci" if current.level == "epci" != top else "commune")
+rank_level = st.radio("Classer les", rank_levels, format_func={"commune": "communes",
                       "epci": "intercommunalités"}.get, key="indicators_rank_level", horizontal=True)
 rankable = [ind.id for ind in indicators.for_level(rank_level)]
 if st.session_state.get("indicators_rank_indicator") not in rankable:
@@ -120,8 +128,8 @@ if rank_ind is not None:
 
 # -- Exports ----------------------------------------------------------------------------------------------------------
 st.header("Télécharger les données du tableau de bord")
-cards.note(f"Toutes les séries affichées pour {current.name}, le département et la France, avec sources, licences et "
-           "méthodes (une ligne par indicateur et par période).")
+cards.note(f"Toutes les séries affichées pour {current.name}, le département de comparaison et la France, avec "
+           "sources, licences et méthodes (une ligne par indicateur et par période).")
 slug = f"indicateurs-{current.level}-{current.code}"
 left, right = st.columns(2)
 with left:

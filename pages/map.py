@@ -7,7 +7,7 @@ from config import get_settings
 from geo import deck as maps
 from indicators import board, territory
 from indicators.data import dataset_info, frame, indicator_frame
-from indicators.state import DEFAULT_VIEW, MAP_LAYERS, MapState
+from indicators.state import MAP_LAYERS, MapState, default_view, map_levels
 from ui import format as fmt
 from ui import indicator_cards as cards
 
@@ -22,11 +22,15 @@ cards.note(
     "fonctionne sans connexion à un fond de carte."
 )
 
+place = get_settings().territory
+levels = map_levels(indicators.board_levels())
 communes = territory.communes()
 commune_labels = {row["code"]: territory.commune_label(row) for row in communes.to_dict("records")}
+located = communes.dropna(subset=["lon", "lat"])
+DEFAULT_VIEW = default_view(located["lon"].tolist(), located["lat"].tolist())
 
 # -- URL → widgets (a shared link reproduces the view); afterwards the widgets lead ------------------------------
-url_state = MapState.from_params(st.query_params)
+url_state = MapState.from_params(st.query_params, levels)
 notice = ""
 if st.session_state.get("map_synced") != url_state.to_params():
     st.session_state["map_level"] = url_state.level
@@ -58,7 +62,7 @@ st.session_state["map_last_click"] = clicked_commune
 
 controls = st.columns([2, 3, 3])
 with controls[0]:
-    level = st.radio("Découpage", ("commune", "epci"), key="map_level", horizontal=True,
+    level = st.radio("Découpage", levels, key="map_level", horizontal=True,
                      format_func={"commune": "Communes", "epci": "Intercommunalités"}.get)
 with controls[1]:
     choices = [ind.id for ind in indicators.mappable(level)]
@@ -117,7 +121,7 @@ with map_col:
     st.pydeck_chart(
         maps.deck(layer_list, lat, lon, zoom, get_settings().basemap_url), height=560, on_select="rerun",
         selection_mode="single-object", key="map_deck",
-        alt=f"Carte des {unit_word} de la Dordogne colorées selon « {indicator.label} » ({period}).",
+        alt=f"Carte des {unit_word} {place.of} colorées selon « {indicator.label} » ({period}).",
     )
     cards.note("Survolez une commune ou un point pour sa valeur ; cliquez sur une commune pour l'afficher dans le "
                "panneau. L'adresse de la page garde l'indicateur, les couches, la commune et le cadrage.")
@@ -131,10 +135,10 @@ with map_col:
     st.markdown("\n".join(table))
     if error:
         st.warning(f"Indicateur indisponible : {error}")
-    for info in (dataset_info(ds) for ds in indicator.sources):
+    for info in (dataset_info(ds) for ds in indicators.source_ids(indicator)):
         st.page_link(cards.DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]},
                      icon=":material/description:")
-    cards.note(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicator.sources}))}. "
+    cards.note(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicators.source_ids(indicator)}))}. "
                f"Méthode : {' '.join(indicator.method.split())}")
     for brk in indicator.breaks:
         cards.note(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
@@ -164,7 +168,8 @@ with panel:
                      query_params={"niveau": "commune", "code": selected.code})
         st.markdown("**Services les plus proches** (à vol d'oiseau depuis le centroïde de la commune)")
         nearest = frame("map_nearest_services", code=selected.code, per_kind=1)
-        for kind, (label, dataset_id, _) in maps.SERVICE_KINDS.items():
+        for kind, (label, _, _) in maps.SERVICE_KINDS.items():
+            dataset_id = maps.service_dataset(kind)
             hit = nearest[nearest["kind"] == kind]
             if hit.empty:
                 continue
@@ -175,7 +180,7 @@ with panel:
 
     clicked_points = [(kind, obj) for kind in layers_on for obj in clicked.get(kind, [])]
     for kind, obj in clicked_points:
-        label, dataset_id, _ = maps.SERVICE_KINDS[kind]
+        label, dataset_id = maps.SERVICE_KINDS[kind][0], maps.service_dataset(kind)
         st.markdown(f"**Point choisi** — {obj.get('tooltip', '')}")
         st.page_link(cards.DATASET_PAGE, label=f"Jeu de données : {dataset_info(dataset_id)['title']}",
                      query_params={"id": dataset_id}, icon=":material/description:")
@@ -183,7 +188,7 @@ with panel:
     if layers_on:
         st.markdown("**Couches affichées**")
     for kind in layers_on:
-        label, dataset_id, _ = maps.SERVICE_KINDS[kind]
+        label, dataset_id = maps.SERVICE_KINDS[kind][0], maps.service_dataset(kind)
         subset = points[points["kind"] == kind]
         info = dataset_info(dataset_id)
         with st.expander(f"{label} ({len(subset)})"):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from indicators import LEVEL_LABELS, Indicator
 from indicators.board import Card, Point
-from indicators.data import departement
+from indicators.data import departement_label, departement_place
 from indicators.territory import Territory
 from ui import format as fmt
 
@@ -75,19 +75,18 @@ def render_card(card: Card) -> None:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
             note(f"Pas de valeur pour {card.territory.name} (par exemple : aucun établissement concerné).")
         elif not card.available:
-            dep_name = departement()[1]
-            st.metric(f"{ind.label} — {dep_name}", value_text(ind, card.latest.value), delta=change_text(card),
-                      delta_color="off", help=" ".join(ind.method.split()))
+            st.metric(f"{ind.label} — {departement_label()}", value_text(ind, card.latest.value),
+                      delta=change_text(card), delta_color="off", help=" ".join(ind.method.split()))
             note(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
-                       f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur de la {dep_name}, "
-                       f"{ind.year_label.lower()} {card.latest.period}.")
+                 f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur {departement_place().of}, "
+                 f"{ind.year_label.lower()} {card.latest.period}.")
         else:
             st.metric(ind.label, value_text(ind, card.latest.value), delta=change_text(card), delta_color="off",
                       help=" ".join(ind.method.split()))
             note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
         comparisons = []
         if card.departement is not None and card.territory.level != "departement" and card.available:
-            comparisons.append(f"{departement()[1]} : {point_text(ind, card.departement)}")
+            comparisons.append(f"{departement_label()} : {point_text(ind, card.departement)}")
         if card.france is not None:
             comparisons.append(f"{ind.france_label} : {point_text(ind, card.france)}")
         if comparisons:

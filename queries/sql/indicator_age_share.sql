@@ -4,7 +4,7 @@
 WITH bands AS (
     SELECT CAST(annee AS INTEGER) AS year, zone, age, CAST(population AS DOUBLE) AS population,
            TRY_CAST(regexp_extract(age, '^([0-9]+)', 1) AS INTEGER) AS age_low
-    FROM ds_estimations_population_age_sexe
+    FROM {role:age_estimates}
     WHERE sexe = 'Ensemble' AND age <> 'Total' AND zone IN ($dep_name, 'France métropolitaine')
 ), shares AS (
     SELECT zone, year, sum(population) FILTER (WHERE age_low >= $age_min) AS older, sum(population) AS total

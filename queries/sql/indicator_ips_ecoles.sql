@@ -3,16 +3,18 @@
 -- Parameters: $level, $dep_code, $dep_name.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
-    SELECT level, code, name, commune FROM territory_members WHERE level = $level
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
+    -- The configured territory's communes grouped at $level, and every commune of the comparison département.
+    SELECT level, code, coalesce(name, $dep_name) AS name, commune FROM territory_members
+    WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
+                                          WHERE level = $territory_level AND code = $territory_code))
+       OR (level = 'departement' AND code = $dep_code)
 ), schools AS (
     SELECT coalesce(cw.commune, CAST(s.code_insee_de_la_commune AS VARCHAR)) AS commune,
            CAST(left(CAST(s.rentree_scolaire AS VARCHAR), 4) AS INTEGER) AS year,
            CAST(s.rentree_scolaire AS VARCHAR) AS period,
            TRY_CAST(s.ips AS DOUBLE) AS ips, TRY_CAST(s.ips_national AS DOUBLE) AS ips_national,
            CASE WHEN CAST(s.serie AS VARCHAR) LIKE '%avant 2022%' THEN 'IPS avant 2022' ELSE 'IPS depuis 2022' END AS series
-    FROM ds_ips_ecoles AS s
+    FROM {role:ips_ecoles} AS s
     LEFT JOIN commune_crosswalk AS cw ON cw.old_code = CAST(s.code_insee_de_la_commune AS VARCHAR)
 )
 SELECT u.level, u.code, u.name, s.year, any_value(s.period) AS period,

@@ -3,19 +3,21 @@
 -- Parameters: $level, $dep_code, $dep_name.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
-    SELECT level, code, name, commune FROM territory_members WHERE level = $level
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
+    -- The configured territory's communes grouped at $level, and every commune of the comparison département.
+    SELECT level, code, coalesce(name, $dep_name) AS name, commune FROM territory_members
+    WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
+                                          WHERE level = $territory_level AND code = $territory_code))
+       OR (level = 'departement' AND code = $dep_code)
 ), towns AS (
     SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
            regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
                           '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM ds_contours_communes AS k
+    FROM {role:commune_contours} AS k
 ), museums AS (
     SELECT CAST(ref AS VARCHAR) AS ref, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat,
            regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(CAST(ville_m AS VARCHAR))), '[^A-Z0-9]+', ' ', 'g')),
                           '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM ds_musees_de_france
+    FROM {role:museums}
 ), by_name AS (
     SELECT m.ref, any_value(t.commune) AS commune
     FROM museums AS m JOIN towns AS t ON t.town_key = m.town_key
@@ -30,12 +32,12 @@ WITH units AS (
 ), ids AS (
     -- id_museofile is only filled from 2019: the stable ref_musee carries it to the earlier years.
     SELECT CAST(ref_musee AS VARCHAR) AS ref_musee, any_value(CAST(id_museofile AS VARCHAR)) AS ref
-    FROM ds_musees_frequentation
+    FROM {role:museum_attendance}
     WHERE id_museofile IS NOT NULL
     GROUP BY ref_musee
 ), visits AS (
     SELECT mc.commune, CAST(f.annee AS INTEGER) AS year, TRY_CAST(f.total AS DOUBLE) AS total
-    FROM ds_musees_frequentation AS f
+    FROM {role:museum_attendance} AS f
     JOIN ids ON ids.ref_musee = CAST(f.ref_musee AS VARCHAR)
     JOIN museum_commune AS mc ON mc.ref = ids.ref
 )

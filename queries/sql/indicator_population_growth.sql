@@ -2,13 +2,15 @@
 -- Parameters: $level ('commune' | 'epci' | 'departement'), $dep_code, $dep_name.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
-    SELECT level, code, name, commune FROM territory_members WHERE level = $level
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
+    -- The configured territory's communes grouped at $level, and every commune of the comparison département.
+    SELECT level, code, coalesce(name, $dep_name) AS name, commune FROM territory_members
+    WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
+                                          WHERE level = $territory_level AND code = $territory_code))
+       OR (level = 'departement' AND code = $dep_code)
 ), totals AS (
     SELECT u.level, u.code, u.name, CAST(p.millesime AS INTEGER) AS year, sum(CAST(p.pmun AS DOUBLE)) AS pmun
     FROM units AS u
-    JOIN ds_population_communes AS p ON CAST(p.code_insee_cog2026 AS VARCHAR) = u.commune
+    JOIN {role:population} AS p ON CAST(p.code_insee_cog2026 AS VARCHAR) = u.commune
     GROUP BY u.level, u.code, u.name, p.millesime
 ), lagged AS (
     SELECT *, lag(pmun) OVER w AS prev_pmun, lag(year) OVER w AS prev_year

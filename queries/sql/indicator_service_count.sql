@@ -4,25 +4,27 @@
 -- their address, or, failing a unique match, on the commune whose centroid is nearest.
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
-    SELECT level, code, name, commune FROM territory_members WHERE level = $level
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
+    -- The configured territory's communes grouped at $level, and every commune of the comparison département.
+    SELECT level, code, coalesce(name, $dep_name) AS name, commune FROM territory_members
+    WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
+                                          WHERE level = $territory_level AND code = $territory_code))
+       OR (level = 'departement' AND code = $dep_code)
 ), towns AS (
     SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
            regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
                           '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM ds_contours_communes AS k
+    FROM {role:commune_contours} AS k
 ), coded AS (
-    SELECT 'france_services' AS kind, CAST(insee_com AS VARCHAR) AS code FROM ds_france_services
+    SELECT 'france_services' AS kind, CAST(insee_com AS VARCHAR) AS code FROM {role:france_services}
     UNION ALL
-    SELECT 'colleges', CAST(code_commune AS VARCHAR) FROM ds_colleges
+    SELECT 'colleges', CAST(code_commune AS VARCHAR) FROM {role:colleges}
 ), named AS (
     SELECT 'sante' AS kind, CAST(id AS VARCHAR) AS record_id, CAST(city AS VARCHAR) AS town,
            CAST(lon AS DOUBLE) AS lon, CAST(lat AS DOUBLE) AS lat
-    FROM ds_etablissements_sante
+    FROM {role:health}
     UNION ALL
     SELECT 'musees', CAST(ref AS VARCHAR), CAST(ville_m AS VARCHAR), CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE)
-    FROM ds_musees_de_france
+    FROM {role:museums}
 ), named_keyed AS (
     SELECT *, regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(town)), '[^A-Z0-9]+', ' ', 'g')),
                              '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key

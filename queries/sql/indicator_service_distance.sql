@@ -3,21 +3,23 @@
 -- Parameters: $level, $dep_code, $dep_name, $kind ('france_services' | 'sante' | 'colleges' | 'musees').
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
-    SELECT level, code, name, commune FROM territory_members WHERE level = $level
-    UNION ALL
-    SELECT 'departement', $dep_code, $dep_name, commune FROM territory_members WHERE level = 'commune'
+    -- The configured territory's communes grouped at $level, and every commune of the comparison département.
+    SELECT level, code, coalesce(name, $dep_name) AS name, commune FROM territory_members
+    WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
+                                          WHERE level = $territory_level AND code = $territory_code))
+       OR (level = 'departement' AND code = $dep_code)
 ), centroids AS (
     SELECT CAST(code_insee AS VARCHAR) AS commune, CAST(centroid_lon AS DOUBLE) AS lon, CAST(centroid_lat AS DOUBLE) AS lat
-    FROM ds_contours_communes
+    FROM {role:commune_contours}
 ), weights AS (
     SELECT CAST(code_insee_cog2026 AS VARCHAR) AS commune, CAST(pmun AS DOUBLE) AS pmun
-    FROM ds_population_communes
+    FROM {role:population}
     QUALIFY millesime = max(millesime) OVER ()
 ), points AS (
-    SELECT 'france_services' AS kind, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat FROM ds_france_services
-    UNION ALL SELECT 'sante', CAST(lon AS DOUBLE), CAST(lat AS DOUBLE) FROM ds_etablissements_sante
-    UNION ALL SELECT 'colleges', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM ds_colleges
-    UNION ALL SELECT 'musees', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM ds_musees_de_france
+    SELECT 'france_services' AS kind, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat FROM {role:france_services}
+    UNION ALL SELECT 'sante', CAST(lon AS DOUBLE), CAST(lat AS DOUBLE) FROM {role:health}
+    UNION ALL SELECT 'colleges', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM {role:colleges}
+    UNION ALL SELECT 'musees', CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE) FROM {role:museums}
 ), nearest AS (
     SELECT c.commune,
            min(2 * 6371.0088 * asin(sqrt(pow(sin(radians(p.lat - c.lat) / 2), 2)

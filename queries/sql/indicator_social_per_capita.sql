@@ -1,4 +1,4 @@
--- indicator_social_per_capita: a DREES social-aid series (beneficiaries or spending) per inhabitant, Dordogne and France.
+-- indicator_social_per_capita: a DREES social-aid series (beneficiaries or spending) per inhabitant, département and France.
 -- Parameters: $level (unused: département-level data), $dep_code, $dep_name, $source, $onglet, $multiplier
 --   (1000: per 1 000 inhabitants, or k€ → €), $age_min, $age_max (age bands of the denominator population),
 --   $france_zone (the DREES reference row), $france_name (label shown).
@@ -7,7 +7,7 @@ WITH raw AS (
     SELECT zone, CAST(annee AS INTEGER) AS year, CAST(valeur_num AS DOUBLE) AS amount, colonne,
            -- Two-level headers carry the sub-series after « | » (RSA socle until 2015, then RSA): a new series.
            coalesce(nullif(trim(regexp_extract(colonne, '\|(.*)$', 1)), ''), 'série unique') AS series
-    FROM ds_aide_sociale_departementale
+    FROM {role:social_aid}
     WHERE source = $source AND onglet = $onglet AND annee IS NOT NULL AND valeur_num IS NOT NULL
       AND zone IN ($dep_name, $france_zone)
 ), dedup AS (
@@ -16,7 +16,7 @@ WITH raw AS (
     QUALIFY row_number() OVER (PARTITION BY zone, series, year ORDER BY (colonne LIKE '%(%') DESC, colonne) = 1
 ), pop AS (
     SELECT CAST(annee AS INTEGER) AS year, zone, sum(CAST(population AS DOUBLE)) AS population
-    FROM ds_estimations_population_age_sexe
+    FROM {role:age_estimates}
     WHERE sexe = 'Ensemble' AND age <> 'Total'
       AND TRY_CAST(regexp_extract(age, '^([0-9]+)', 1) AS INTEGER) BETWEEN $age_min AND $age_max
     GROUP BY annee, zone

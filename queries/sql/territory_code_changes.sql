@@ -4,6 +4,6 @@
 SELECT CAST(com_av AS VARCHAR) AS old_code, CAST(libelle_av AS VARCHAR) AS old_name,
        CAST(com_ap AS VARCHAR) AS new_code, CAST(libelle_ap AS VARCHAR) AS new_name,
        CAST(date_eff AS VARCHAR) AS effective, CAST(mod AS VARCHAR) AS mod
-FROM ds_mouvements_communes
+FROM {role:code_changes}
 WHERE CAST(com_av AS VARCHAR) <> CAST(com_ap AS VARCHAR)
 ORDER BY effective, old_code

@@ -36,11 +36,11 @@ def test_every_definition_names_sources_method_and_levels() -> None:
 
 
 def test_bad_definitions_are_refused_with_a_french_message() -> None:
-    good = {"label": "x", "theme": "t", "unit": "u", "sql": "indicator_population", "sources": ["a"],
+    good = {"label": "x", "theme": "t", "unit": "u", "sql": "indicator_population", "sources": ["population"],
             "levels": ["commune"], "method": "m", "year_label": "Année"}
     parse_definition("ok", good, "ok.toml")
     for bad in ({"sql": "indicator_nope"}, {"levels": ["canton"]}, {"sources": []}, {"kind": "weird"},
-                {"params": {"level": "x"}}, {"compare_france": True}):
+                {"params": {"level": "x"}}, {"compare_france": True}, {"sources": ["population-communes"]}):
         with pytest.raises(DefinitionError):
             parse_definition("bad", {**good, **bad}, "bad.toml")
 

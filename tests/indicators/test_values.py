@@ -59,7 +59,7 @@ def commune_of(polys: dict[str, object], lon: float, lat: float) -> str:
 # -- Population ---------------------------------------------------------------------------------------------------
 def test_departement_population_2023_is_417614(portal: Path) -> None:
     assert value(frame_of("population", "departement"), "departement", "24", 2023) == 417_614
-    card = board.build_card(indicators.get("population"), territory.departement_territory())
+    card = board.build_card(indicators.get("population"), territory.top_territory())
     assert card.latest is not None and card.latest.value == 417_614 and card.latest.period == "2023"
     assert card.previous is not None and card.change == 417_614 - 416_325
 
@@ -154,9 +154,9 @@ def test_rsa_series_break_is_not_chained(portal: Path) -> None:
     dep = frame[frame["level"] == "departement"]
     assert set(dep.loc[dep["year"] <= 2015, "series"]) == {"Total RSA socle"}
     assert set(dep.loc[dep["year"] >= 2017, "series"]) == {"Total RSA"}
-    lines = board.series_frame(indicators.get("rsa-allocataires"), territory.departement_territory())["line"]
+    lines = board.series_frame(indicators.get("rsa-allocataires"), territory.top_territory())["line"]
     assert lines.nunique() == 4  # Dordogne and France, each split at the 2016 break
-    card = board.build_card(indicators.get("rsa-allocataires"), territory.departement_territory())
+    card = board.build_card(indicators.get("rsa-allocataires"), territory.top_territory())
     assert "2016" in card.break_warning or "RSA socle" in card.break_warning
 
 
@@ -180,7 +180,7 @@ def test_social_aid_is_departement_only_and_says_so(portal: Path) -> None:
     card = board.build_card(indicators.get("pch-beneficiaires"), commune)
     assert not card.available and card.latest is not None
     assert card.latest.value == board.build_card(indicators.get("pch-beneficiaires"),
-                                                 territory.departement_territory()).latest.value
+                                                 territory.top_territory()).latest.value
 
 
 # -- Education ----------------------------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_change_is_never_computed_across_a_series_break(portal: Path, monkeypatc
                          "numerator": [None] * 2, "denominator": [None] * 2,
                          "series": ["IPS avant 2022", "IPS depuis 2022"]})
     monkeypatch.setattr(board, "indicator_frame", lambda ind, level: (fake, None))
-    card = board.build_card(indicators.get("ips-ecoles"), territory.departement_territory())
+    card = board.build_card(indicators.get("ips-ecoles"), territory.top_territory())
     assert card.change is None and card.previous is None and "2022" in card.break_warning
 
 

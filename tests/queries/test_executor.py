@@ -95,6 +95,6 @@ def test_each_published_dataset_is_a_view_with_its_rows(portal: Path) -> None:
 def test_shared_views_are_built_on_the_dataset_views(portal: Path) -> None:
     wh = queries.warehouse()
     members = wh.execute("SELECT level, count(*) AS n FROM territory_members GROUP BY level ORDER BY level").frame
-    assert dict(zip(members["level"], members["n"], strict=True)) == {"commune": 503, "epci": 503}
+    assert dict(zip(members["level"], members["n"], strict=True)) == {"commune": 503, "departement": 503, "epci": 503}
     merged = wh.execute("SELECT commune FROM commune_crosswalk WHERE old_code = '24181'").frame
     assert merged["commune"].tolist() == ["24534"]  # Flaugeac → Sigoulès-et-Flaugeac

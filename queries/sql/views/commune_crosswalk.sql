@@ -2,4 +2,4 @@
 -- A shared view, created by the executor after the dataset views; mergers map old codes to the new commune.
 -- Returns: old_code, commune.
 SELECT DISTINCT CAST(code_insee_origine AS VARCHAR) AS old_code, CAST(code_insee_cog2026 AS VARCHAR) AS commune
-FROM ds_populations_legales_historique
+FROM {role:census_history}
