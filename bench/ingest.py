@@ -28,7 +28,7 @@ HEADER = ("Millésime;Année en vigueur;Code INSEE origine;Nom de la commune;Pop
           "Population comptée à part;Population totale;Code INSEE COG 2026;Densité (hab/km²);Date de mise à jour\n")
 CODES = ("Code INSEE origine", "Code INSEE COG 2026")
 DATE = "Date de mise à jour"
-CODEC = "zstd"  # the loader's codec (loaders.pipeline.PARQUET_OPTIONS); every contestant writes the same
+CODEC = "zstd"  # the loader's codec (loaders.typed_copy.PARQUET_OPTIONS); every contestant writes the same
 THREADS, MEMORY = 2, "1GB"  # DuckDB settings of both DuckDB contestants (the loader's come from config.py)
 CONTESTANTS = ("ours", "ours_full", "pandas", "duckdb_raw")
 LABELS = {

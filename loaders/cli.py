@@ -15,7 +15,7 @@ import warehouse
 from catalogue.manifest import ManifestError, load_manifest, parse_spec, write_spec
 from config import get_settings
 from loaders import LoadError, publish
-from loaders.detect import normalise_name
+from loaders.detect.names import normalise_name
 from loaders.pipeline import LoadResult, inspect_file, load_dataset
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import duckdb
 
+from loaders.sql import ident, sql_str
+
 TOP = 5
 
 
@@ -32,11 +34,11 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, parquet: Path, columns: list
     `rows` (the COPY's count) spares a count when given."""
     if not columns:
         return {}
-    src = "read_parquet('" + str(parquet).replace("'", "''") + "')"
+    src = f"read_parquet({sql_str(str(parquet))})"
     aggs: list[str] = []
     tops: list[str] = []
     for i, col in enumerate(columns):
-        q = '"' + col["name"].replace('"', '""') + '"'
+        q = ident(col["name"])
         if col["type"] == "geometry":
             # GeoJSON strings: ordering and frequency say nothing useful and cost a lot
             aggs.append(f"count({q}), NULL, NULL")

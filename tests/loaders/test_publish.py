@@ -190,7 +190,7 @@ time.sleep(60)
 
 
 def test_stale_work_dirs_are_cleaned_at_the_start_of_a_load(data_dir: Path, tmp_path: Path) -> None:
-    from loaders.pipeline import WORK_LOCK, clean_stale_work_dirs
+    from loaders.workdirs import WORK_LOCK, clean_stale_work_dirs
 
     tmp = data_dir / "tmp"
     tmp.mkdir(parents=True)

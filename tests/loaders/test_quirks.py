@@ -10,7 +10,7 @@ import pytest
 
 from catalogue.manifest import parse_spec
 from loaders import LoadError
-from loaders.detect import normalise_names
+from loaders.detect.names import normalise_names
 from loaders.pipeline import inspect_file, load_dataset
 from tests.loaders.loader_helpers import FILES, ROOT, load_file, types_of
 

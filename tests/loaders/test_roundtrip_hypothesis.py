@@ -12,7 +12,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders.detect import scan_source
+from loaders.detect.encoding import scan_source
 from loaders.pipeline import _read_into
 
 TEXT_ALPHABET = st.characters(codec="cp1252", exclude_categories=("Cc", "Cs", "Zl", "Zp"))

@@ -1,0 +1,26 @@
+"""Missing-value markers of French statistical files, read as empty values in otherwise numeric columns."""
+
+from __future__ import annotations
+
+from loaders.detect.column_types import TEXT, TypeGuess, guess_column_type
+
+# Markers of a missing, confidential or meaningless value in French statistical files (INSEE « s » secret
+# statistique, DREES « ND »/« ns », « NC » non communiqué, « - » néant). In a column whose other values are all
+# numbers they are read as empty values, and the load warns with the count of each (see
+# typed_copy.marker_warnings); anywhere else they are ordinary text. Exact, case-sensitive matches after
+# trimming; the user option `types = {col = "text"}` keeps the original text.
+NA_MARKERS: tuple[str, ...] = ("ND", "nd", "N.D.", "n.d.", "NC", "nc", "N.C.", "n.c.", "NS", "ns", "n.s.", "s", "-")
+_NA_SET = frozenset(NA_MARKERS)
+
+
+def guess_with_markers(values: list[str], decimal: str = ".") -> tuple[TypeGuess, bool]:
+    """`guess_column_type`, except that a numeric column holding a few NA markers stays numeric (flag True)."""
+    guess = guess_column_type(values, decimal)
+    if guess.type != "text":
+        return guess, False
+    stripped = [s for v in values if v is not None and (s := v.strip())]
+    numbers = [v for v in stripped if v not in _NA_SET]
+    if not numbers or len(numbers) == len(stripped):
+        return guess, False
+    guess = guess_column_type(numbers, decimal)
+    return (guess, True) if guess.type in ("integer", "number") else (TEXT, False)

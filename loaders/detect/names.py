@@ -1,0 +1,44 @@
+"""Column names: snake_case normalisation and the rule that names an identifier column (code INSEE, SIREN...)."""
+
+from __future__ import annotations
+
+import re
+
+from catalogue.folding import strip_accents
+
+# A column whose name carries one of these tokens holds identifiers (INSEE, SIREN, UAI, postcodes): it stays
+# text even when every value looks like an integer, so joins on codes keep working across datasets.
+CODE_TOKENS = frozenset({
+    "code", "codes", "cod", "insee", "siren", "siret", "uai", "cp", "codgeo", "depcom", "codcom", "codreg", "coddep",
+    "codarr", "codcan", "com", "dep", "reg", "arr", "postal", "postaux", "postcode", "zipcode", "zip", "rna", "finess",
+    "naf", "ape", "nic",
+})
+
+
+def is_code_name(name: str) -> bool:
+    """True when a normalised column name designates an identifier (code INSEE, SIREN...)."""
+    return any(tok in CODE_TOKENS for tok in name.split("_"))
+
+
+def normalise_name(name: str) -> str:
+    """`Code INSEE de la commune` -> `code_insee_de_la_commune`: ASCII snake_case, may be empty."""
+    # Accents and ligatures go as in every search (catalogue.folding); « n° » keeps a separator.
+    text = strip_accents(str(name).replace("°", "_")).encode("ascii", "ignore").decode()
+    text = re.sub(r"([a-z0-9])([A-Z])(?=[a-z])", r"\1_\2", text)  # camelCase -> camel_case
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def normalise_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]:
+    """Unique snake_case names; empty ones become `colonne_<n>`, leading digits get a `c_` prefix."""
+    out: list[str] = []
+    seen: set[str] = set(reserved)
+    for i, raw in enumerate(names):
+        base = normalise_name(raw) or f"colonne_{i + 1}"
+        if base[0].isdigit():
+            base = f"c_{base}"
+        name, n = base, 2
+        while name in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name)
+        out.append(name)
+    return out

@@ -1,0 +1,192 @@
+"""Delimited text (CSV, TSV...): encoding repaired or transcoded when DuckDB cannot decode it, dialect and types
+sniffed on samples, then one typed `read_csv`; ragged rows and DuckDB's CSV errors explained in French."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from loaders import LoadError
+from loaders.detect.dialect import Dialect, read_text_sample, sniff_dialect
+from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
+from loaders.detect.markers import guess_with_markers
+from loaders.readers.staged import SourceColumn, Staged, finish_columns
+from loaders.sql import sql_str
+
+MAX_LINE_WARNINGS = 20
+
+DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1"}
+
+
+class EncodingMismatch(Exception):
+    """DuckDB met a byte the encoding sniffed from the file's head does not allow: scan the whole file, read again."""
+
+
+ENCODING_ERRORS = ("invalid unicode", "not latin-1 encoded")
+
+
+def is_encoding_error(message: str) -> bool:
+    low = message.lower()
+    return any(e in low for e in ENCODING_ERRORS)
+
+
+def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Path) -> Staged:
+    """Sniff encoding, dialect and types on samples; the COPY then reads the file once, typed and checked."""
+    warnings: list[str] = []
+    # without a whole-file scan the encoding comes from the head; the reader validates every byte of the rest
+    provisional = not options.get("encoding") and scan.encoding is None
+    encoding = str(options.get("encoding") or scan.encoding or sniff_encoding(path))
+    read_path = path
+    if encoding.lower() not in DUCKDB_ENCODINGS:
+        # DuckDB 2.0.1 only decodes utf-8/utf-16/latin-1: anything else is streamed to a UTF-8 copy first.
+        read_path = tmp_dir / "source-utf8.csv"
+        if encoding == "mixed":
+            warnings += _repair_mixed_utf8(path, read_path)
+        else:
+            _transcode(path, read_path, encoding)
+    duck_encoding = DUCKDB_ENCODINGS.get(encoding.lower(), "utf-8")
+    sample, complete = read_text_sample(read_path, duck_encoding)
+    dialect = sniff_dialect(sample, complete, options)
+    warnings += dialect.warnings
+    cols: list[SourceColumn] = []
+    trailing_empty = 0
+    for i, head in enumerate(dialect.header):
+        values = [r[i] for r in dialect.sample_rows if i < len(r)]
+        guess, markers = guess_with_markers(values, dialect.decimal)
+        empty = not head.strip() and not any(v.strip() for v in values)
+        trailing_empty = trailing_empty + 1 if empty else 0
+        cols.append(SourceColumn(raw=f"c{i}", source_name=head.strip(), guess=guess, na_markers=markers))
+    for col in cols[len(cols) - trailing_empty:]:
+        col.drop_if_empty = True
+    finish_columns(cols, options)
+    date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date")
+    dateformat = date_fmts.most_common(1)[0][0] if date_fmts else None
+    padding = False
+
+    def reader(types: dict[str, str]) -> str:
+        colspec = "{" + ", ".join(f"{sql_str(c.raw)}: {sql_str(types.get(c.raw, 'VARCHAR'))}" for c in cols) + "}"
+        sql = (f"read_csv({sql_str(str(read_path))}, delim={sql_str(dialect.delimiter)}, quote='\"', escape='\"', "
+               f"header=false, skip={dialect.skip_lines}, columns={colspec}, auto_detect=false, strict_mode=true, "
+               f"encoding={sql_str(duck_encoding)}, decimal_separator={sql_str(dialect.decimal)}")
+        if dateformat:
+            sql += f", dateformat={sql_str(dateformat)}"
+        # parallel=false: DuckDB refuses null_padding with quoted newlines in its parallel scanner
+        return sql + (", null_padding=true, parallel=false)" if padding else ")")
+
+    def on_ragged(message: str) -> None:
+        nonlocal padding
+        try:
+            warnings.extend(_diagnose_ragged(read_path, duck_encoding, dialect))
+        except UnicodeDecodeError as exc:
+            if provisional:
+                raise EncodingMismatch(str(exc)) from exc
+            raise LoadError(f"caractères invalides pour l'encodage {_encoding_label(encoding)}.") from exc
+        padding = True
+
+    dialect_info = {"format": "csv", "encoding": _encoding_label(encoding), "delimiter": dialect.delimiter,
+                    "decimal": dialect.decimal, "header_row": dialect.header_row, "dateformat": dateformat}
+    return Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
+                  native_types=True, provisional_encoding=provisional)
+
+
+def _encoding_label(encoding: str) -> str:
+    return {"mixed": "utf-8 (lignes en windows-1252 réparées)", "cp1252": "windows-1252"}.get(encoding, encoding)
+
+
+def _transcode(src: Path, dest: Path, encoding: str) -> None:
+    """Stream a single-byte (or UTF-16) file to UTF-8; an undefined byte stops the load naming its line."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    done = 0
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        while chunk := fin.read(CHUNK):
+            try:
+                fout.write(decoder.decode(chunk).encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                line = line_of_offset(src, done + exc.start)
+                raise LoadError(f"ligne {line} : octet 0x{chunk[exc.start]:02X} indécodable en {encoding} ; "
+                                "le fichier mélange des encodages, corrigez-le ou précisez l'option « encoding ».",
+                                line=line) from exc
+            done += len(chunk)
+        fout.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+def _repair_mixed_utf8(src: Path, dest: Path) -> list[str]:
+    """UTF-8 file with a few foreign lines: each invalid line is decoded as windows-1252 and reported."""
+    bad: list[int] = []
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        for lineno, raw in enumerate(fin, start=1):
+            try:
+                raw.decode("utf-8")
+                fout.write(raw)
+                continue
+            except UnicodeDecodeError:
+                pass
+            try:
+                fout.write(raw.decode("cp1252").encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"ligne {lineno} : octets indécodables (ni UTF-8 ni windows-1252) ; "
+                                "corrigez le fichier.", line=lineno) from exc
+            bad.append(lineno)
+    return _line_warnings(bad, "octets non UTF-8, décodés en windows-1252")
+
+
+def _line_warnings(lines: list[int], what: str) -> list[str]:
+    return _capped([f"ligne {n} : {what}" for n in lines], f" : {what}")
+
+
+def _capped(warnings: list[str], rest: str) -> list[str]:
+    """At most MAX_LINE_WARNINGS line warnings, then one « … et N autres lignes<rest> »."""
+    if len(warnings) <= MAX_LINE_WARNINGS:
+        return warnings
+    return warnings[:MAX_LINE_WARNINGS] + [f"… et {len(warnings) - MAX_LINE_WARNINGS} autres lignes{rest}"]
+
+
+def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[str]:
+    """Slow path after DuckDB refused a row: a long row is an error, short rows are kept and reported."""
+    short: list[str] = []
+    with path.open(encoding=text_codec(encoding), newline="") as fh:
+        for _ in range(dialect.skip_lines):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=dialect.delimiter, quotechar='"', doublequote=True, strict=True)
+        start = dialect.skip_lines + 1
+        try:
+            for rec in reader:
+                width = len(rec)
+                if rec and any(c for c in rec):
+                    if width > dialect.ncols:
+                        raise LoadError(
+                            f"ligne {start} : {width} champs au lieu de {dialect.ncols} (ligne trop longue) ; "
+                            f"vérifiez le séparateur « {dialect.delimiter} » et les guillemets de cette ligne.",
+                            line=start)
+                    if width < dialect.ncols:
+                        short.append(f"ligne {start} : {width} champ(s) au lieu de {dialect.ncols}, "
+                                     "complétée par des valeurs vides")
+                start = reader.line_num + dialect.skip_lines + 1
+        except csv.Error as exc:
+            raise LoadError(f"ligne {start} : CSV mal formé ({exc}).", line=start) from exc
+    return _capped(short, " trop courtes")
+
+
+CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def duckdb_csv_error(exc: duckdb.Error) -> LoadError:
+    """Translate a DuckDB CSV error into a French LoadError naming the line."""
+    msg = str(exc)
+    m = CSV_LINE.search(msg)
+    line = int(m.group(1)) if m else None
+    first = next((ln.strip() for ln in msg.splitlines()[1:] if ln.strip()), msg.splitlines()[0] if msg else "")
+    if "unicode" in msg.lower():
+        what = "caractères invalides pour l'encodage détecté"
+    elif "quote" in msg.lower():
+        what = "guillemets non refermés"
+    else:
+        what = f"lecture impossible ({first})"
+    where = f"ligne {line} : " if line else ""
+    return LoadError(f"{where}{what}.", line=line)

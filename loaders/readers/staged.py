@@ -1,0 +1,70 @@
+"""What every reader returns: a staged relation and its columns, named and typed by the same rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from loaders.detect.column_types import TEXT, TypeGuess
+from loaders.detect.names import is_code_name, normalise_names
+
+GEO_COLUMNS = ("geometry", "longitude", "latitude", "centroid_lon", "centroid_lat")
+
+
+@dataclass
+class SourceColumn:
+    """One output column: where it comes from in the staged relation and how it is typed."""
+
+    raw: str  # column name in the staged relation
+    source_name: str
+    name: str = ""
+    guess: TypeGuess | None = None  # None: the relation already holds the final type (`fixed_type`)
+    fixed_type: str | None = None
+    drop_if_empty: bool = False  # a trailing column with no header: dropped when empty over the whole file
+    na_markers: bool = False  # numeric column whose NA markers (detect.markers.NA_MARKERS) are read as empty values
+
+
+@dataclass
+class Staged:
+    """A source ready for the typed COPY: `reader(types)` is a SQL table expression over its columns."""
+
+    reader: Callable[[dict[str, str]], str]  # raw column -> DuckDB type read natively (others: VARCHAR)
+    columns: list[SourceColumn]
+    dialect: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    geo: dict[str, Any] = field(default_factory=lambda: {"kind": "none"})
+    # called with DuckDB's message when a CSV row has the wrong width; later reads pad short rows
+    on_ragged: Callable[[str], None] | None = None
+    native_types: bool = False  # the reader can parse DOUBLE/DATE columns itself (CSV only)
+    provisional_encoding: bool = False  # sniffed from the head: a decode error means "scan the file and retry"
+
+    @property
+    def relation(self) -> str:
+        return self.reader({})
+
+
+def fixed(relation: str) -> Callable[[dict[str, str]], str]:
+    return lambda _types: relation
+
+
+def col_type(col: SourceColumn) -> str:
+    """The column's type in the published Parquet and meta.json."""
+    return col.fixed_type or (col.guess.type if col.guess else "text")
+
+
+def finish_columns(cols: list[SourceColumn], options: dict[str, Any]) -> None:
+    """Snake_case names, the identifier-name rule and user `types` overrides."""
+    names = normalise_names([c.source_name for c in cols], reserved=tuple(
+        n for n in GEO_COLUMNS if any(c.raw == n and c.guess is None for c in cols)))
+    forced: dict[str, str] = {str(k): str(v) for k, v in (options.get("types") or {}).items()}
+    for col, name in zip(cols, names, strict=True):
+        if col.guess is None and col.raw in GEO_COLUMNS:
+            col.name = col.raw
+            continue
+        col.name = name
+        if col.guess is None:
+            continue
+        want = forced.get(name) or forced.get(col.source_name)
+        if want == "text" or (col.guess.type == "integer" and is_code_name(name)):
+            col.guess, col.na_markers = TEXT, False
