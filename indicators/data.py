@@ -41,6 +41,12 @@ def departement_place() -> PlaceName:
     return PlaceName(departement()[1], "le", "departement")
 
 
+def departement_of() -> str:
+    """« de la Dordogne », or « de la Dordogne (département) » when the territory is a group of communes."""
+    of = departement_place().of
+    return of if top_level() == "departement" else f"{of} (département)"
+
+
 def departement_label() -> str:
     """How the comparison rows are named: « Dordogne » on a département's own portal, « Dordogne (département) »
     when the territory is a group of communes (so the département is never taken for the territory)."""

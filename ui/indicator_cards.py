@@ -8,7 +8,7 @@ import streamlit as st
 
 from indicators import LEVEL_LABELS, Indicator
 from indicators.board import Card, Point
-from indicators.data import departement_label, departement_place
+from indicators.data import departement_label, departement_of
 from indicators.territory import Territory
 from ui import format as fmt
 
@@ -78,7 +78,7 @@ def render_card(card: Card) -> None:
             st.metric(f"{ind.label} — {departement_label()}", value_text(ind, card.latest.value),
                       delta=change_text(card), delta_color="off", help=" ".join(ind.method.split()))
             note(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
-                 f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur {departement_place().of}, "
+                 f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur {departement_of()}, "
                  f"{ind.year_label.lower()} {card.latest.period}.")
         else:
             st.metric(ind.label, value_text(ind, card.latest.value), delta=change_text(card), delta_color="off",
