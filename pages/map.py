@@ -27,7 +27,7 @@ levels = map_levels(indicators.board_levels())
 communes = territory.communes()
 commune_labels = {row["code"]: territory.commune_label(row) for row in communes.to_dict("records")}
 located = communes.dropna(subset=["lon", "lat"])
-DEFAULT_VIEW = default_view(located["lon"].tolist(), located["lat"].tolist())
+home_view = default_view(located["lon"].tolist(), located["lat"].tolist())
 
 # -- URL → widgets (a shared link reproduces the view); afterwards the widgets lead ------------------------------
 url_state = MapState.from_params(st.query_params, levels)
@@ -89,7 +89,7 @@ if commune_code:
 if commune_code != st.session_state.get("map_prev_commune"):
     st.session_state["map_view"] = (selected.lat, selected.lon, COMMUNE_ZOOM) if selected and selected.lat else None
     st.session_state["map_prev_commune"] = commune_code
-lat, lon, zoom = st.session_state.get("map_view") or DEFAULT_VIEW
+lat, lon, zoom = st.session_state.get("map_view") or home_view
 
 new_state = MapState(indicator=indicator.id, level=level, layers=tuple(layers_on), commune=commune_code or "",
                      lat=lat, lon=lon, zoom=zoom)

@@ -197,3 +197,19 @@ def test_map_of_the_epci(epci_portal: Path) -> None:
     assert territory_as_dordogne(text) == []
     legend_counts = [int(m.group(1)) for m in re.finditer(r"(?m)^\|[^|\n]+\|[^|\n]+\| (\d+) \|$", text)]
     assert sum(legend_counts) == 43  # the legend counts the territory's communes only
+
+
+def test_sql_files_name_roles_never_datasets() -> None:
+    """Named queries and shared views reach datasets through `{role:...}` (config.DEFAULT_DATASETS), so that
+    another territory's datasets plug in by configuration."""
+    sql_dir = ROOT / "queries" / "sql"
+    offenders = {}
+    for path in sorted(sql_dir.rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        named = re.findall(r"\bdsr?_[a-z0-9_]+", text)
+        unknown_roles = [r for r in re.findall(r"\{role:([a-z_0-9]+)\}", text) if r not in config.DEFAULT_DATASETS]
+        if named or unknown_roles:
+            offenders[path.name] = named + unknown_roles
+    assert offenders == {}
+    uses = {r for p in sql_dir.rglob("*.sql") for r in re.findall(r"\{role:([a-z_0-9]+)\}", p.read_text("utf-8"))}
+    assert {"population", "commune_contours", "epci_communes", "communes"} <= uses

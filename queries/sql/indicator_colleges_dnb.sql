@@ -1,6 +1,8 @@
 -- indicator_colleges_dnb: DNB results of the collèges located in each territory (general series), by session.
 -- Parameters: $level, $dep_code, $dep_name, $metric ('success': success rate %, weighted by candidates;
 --   'value_added': value added of the success rate in points, weighted by candidates).
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.

@@ -1,5 +1,7 @@
 -- indicator_ips_colleges: social position index (IPS) of the collèges located in each territory, weighted by pupils.
 -- Parameters: $level, $dep_code, $dep_name.
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.

@@ -1,6 +1,8 @@
 -- indicator_ips_ecoles: mean social position index (IPS) of the primary schools of each territory, by school year.
 -- The DEPP changed the IPS method in 2022: rows carry the series so values are never chained across it.
 -- Parameters: $level, $dep_code, $dep_name.
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.

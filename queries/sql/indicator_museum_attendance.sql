@@ -1,6 +1,8 @@
 -- indicator_museum_attendance: yearly visits (paying + free) of the musées de France located in each territory.
 -- Museums are placed through Muséofile (id_museofile → ref): the town name of the address, or the nearest commune centroid.
 -- Parameters: $level, $dep_code, $dep_name.
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.

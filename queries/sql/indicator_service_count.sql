@@ -2,6 +2,8 @@
 -- Parameters: $level, $dep_code, $dep_name, $kind ('france_services' | 'sante' | 'colleges' | 'musees').
 -- Sites with an INSEE code use it (mapped to COG 2026); the others (health, museums) are matched on the town name of
 -- their address, or, failing a unique match, on the commune whose centroid is nearest.
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.

@@ -1,6 +1,8 @@
 -- indicator_service_distance: distance as the crow flies (km, haversine) from each commune's centroid to the nearest
 -- site of one kind; for an EPCI or the département, the mean over its communes weighted by their latest population.
 -- Parameters: $level, $dep_code, $dep_name, $kind ('france_services' | 'sante' | 'colleges' | 'musees').
+-- $territory_level, $territory_code: the configured territory, bound by the executor (config.py); $dep_code,
+--   $dep_name: the comparison département (indicators.data.departement()).
 -- Returns the indicator contract: level, code, name, year, period, value, numerator, denominator, series.
 WITH units AS (
     -- The configured territory's communes grouped at $level, and every commune of the comparison département.
