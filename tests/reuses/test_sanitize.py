@@ -65,3 +65,49 @@ def test_csv_cells_never_start_a_formula(cell: object, expected: object) -> None
 def test_url_key_detects_trivial_variants() -> None:
     assert sanitize.url_key("HTTP://Exemple.FR:80/carte/#haut") == sanitize.url_key("https://exemple.fr/carte")
     assert sanitize.url_key("https://exemple.fr/carte?a=1") != sanitize.url_key("https://exemple.fr/carte?a=2")
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # javascript:, data:, relative and protocol-relative targets lose the `(` that makes them a link
+    ("[clic](javascript:alert(1))", r"[clic]\(javascript:alert(1))"),
+    ("[clic](<javascript:alert(1)>)", r"[clic]\(\<javascript:alert(1)>)"),
+    ("[x](data:text/html,hi) [y](/admin) [z](//evil.example)", r"[x]\(data:text/html,hi) [y]\(/admin) [z]\(//evil.example)"),
+    # nested brackets: the whole label belongs to the link
+    ("[a [b] c](javascript:alert(1))", r"[a [b] c]\(javascript:alert(1))"),
+    ("[a [b](https://exemple.fr/b) c](javascript:x)", "[a [b](https://exemple.fr/b) c](javascript:x)"),
+    # autolinks
+    ("<javascript:alert(1)>", r"\<javascript:alert(1)>"),
+    ("<https://exemple.fr/doc>", "<https://exemple.fr/doc>"),
+    # reference links: the definition decides
+    ("[ref][x]\n\n[x]: javascript:alert(1)", "[ref][x]\n\n[x]\\: javascript:alert(1)"),
+    ("[ref][x]\n\n[x]: https://exemple.fr/doc", "[ref][x]\n\n[x]: https://exemple.fr/doc"),
+    ("> [x]: javascript:alert(1)\n\n[x]", "> [x]\\: javascript:alert(1)\n\n[x]"),
+    # images become links (then the http(s) rule applies)
+    ("![logo](https://exemple.fr/l.png)", "[logo](https://exemple.fr/l.png)"),
+    ("![logo](javascript:alert(1))", r"[logo]\(javascript:alert(1))"),
+    ("[![i](javascript:x)](https://exemple.fr)", r"[[i]\(javascript:x)](https://exemple.fr)"),
+    # http(s) links, code and ordinary brackets are left alone
+    ("[site](HTTPS://Exemple.fr/a_(b) \"titre\")", "[site](HTTPS://Exemple.fr/a_(b) \"titre\")"),
+    ("`[code](javascript:x)` et [note] (voir plus bas)", "`[code](javascript:x)` et [note] (voir plus bas)"),
+    ("- liste [a](javascript:x)\n  - ![b](https://exemple.fr/b.png)", "- liste [a]\\(javascript:x)\n  - [b](https://exemple.fr/b.png)"),
+])
+def test_links_are_defused_by_what_a_markdown_parser_sees(source: str, expected: str) -> None:
+    out = sanitize.neutralize_links(source)
+    assert out == expected
+    assert sanitize.neutralize_links(out) == out
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + [
+    "[a](javascript:1)[b](javascript:2)![c](data:x)<vbscript:y>",
+    "# Titre [t](javascript:y) #\n\n> citation ![i](javascript:z)\n>\n> [r]\n\n[r]:\n  javascript:w",
+    "1. [a\\]b](javascript:x)\n2. [c](https://ok.example)",
+])
+def test_rendered_markdown_has_only_http_links_and_no_image(payload: str) -> None:
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False})
+    renderer.validateLink = lambda url: True  # show every link the text makes, whatever its target
+    rendered = renderer.render(sanitize.markdown_text(payload))
+    assert "<img" not in rendered
+    targets = re.findall(r'href="([^"]*)"', rendered)
+    assert all(t.lower().startswith(("http://", "https://")) for t in targets), (targets, rendered)
