@@ -70,7 +70,7 @@ def dcat_catalog(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
     settings = get_settings()
     return dcat.build_catalog(
         rows, base_url=settings.public_base_url,
-        title=f"{settings.portal_name} — catalogue des données ouvertes de la {settings.territory_name}",
+        title=f"{settings.portal_name} — catalogue des données ouvertes {settings.territory.of}",
         description=f"Jeux de données ouverts publiés par le portail {settings.portal_name} "
                     f"({settings.territory_name}, {settings.territory_code}).",
         publisher=settings.portal_name, territory=f"{settings.territory_name} ({settings.territory_code})",
