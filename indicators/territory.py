@@ -55,7 +55,8 @@ def top_territory() -> Territory:
     settings = get_settings()
     lon = lat = None
     if settings.territory_kind == "epci":
-        hit = epcis()[lambda t: t["code"] == settings.territory_code]
+        table = epcis()
+        hit = table[table["code"] == settings.territory_code]
         if not hit.empty and pd.notna(hit["lon"].iloc[0]):
             lon, lat = float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])
     return Territory(level=settings.territory_kind, code=settings.territory_code, name=settings.territory_name,

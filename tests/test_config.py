@@ -38,9 +38,19 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 
 def test_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("TERRITOIRE_CODE", raising=False)
+    for name in ("TERRITOIRE_CODE", "TERRITOIRE_KIND", "TERRITOIRE_NAME", "TERRITOIRE_ARTICLE", "TERRITOIRE_DATASETS_FILE",
+                 "TERRITOIRE_DEPARTEMENT_CODE", "TERRITOIRE_DEPARTEMENT_NAME", "TERRITOIRE_DEPARTEMENT_ARTICLE"):
+        monkeypatch.delenv(name, raising=False)
     config.get_settings.cache_clear()
-    assert config.get_settings().territory_code == "24"
+    s = config.get_settings()
+    assert (s.territory_kind, s.territory_code, s.territory.with_article) == ("departement", "24", "la Dordogne")
+    assert (s.departement_code, s.departement.of) == ("24", "de la Dordogne")  # a département compares with itself
+    assert dict(s.datasets) == config.DEFAULT_DATASETS
+    monkeypatch.setenv("TERRITOIRE_KIND", "canton")
+    config.get_settings.cache_clear()
+    with pytest.raises(ValueError, match="TERRITOIRE_KIND"):
+        config.get_settings()
+    monkeypatch.delenv("TERRITOIRE_KIND")
     monkeypatch.setenv("TERRITOIRE_CODE", "47")
     monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(tmp_path))
     config.get_settings.cache_clear()
