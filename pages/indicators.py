@@ -47,7 +47,7 @@ with pick_place:
     else:
         code = st.selectbox("Commune (tapez un nom ou un code postal)", list(commune_labels),
                             format_func=commune_labels.get, key="indicators_commune", index=None,
-                            placeholder="Ex. : Périgueux ou 24000")
+                            placeholder="Nom de la commune ou code postal")
 
 if level != top and not code:
     st.info("Choisissez une intercommunalité ou une commune : en attendant, le tableau de bord montre "

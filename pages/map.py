@@ -73,7 +73,7 @@ with controls[1]:
 with controls[2]:
     commune_code = st.selectbox("Rechercher une commune (nom ou code postal)", list(commune_labels),
                                 format_func=commune_labels.get, key="map_commune", index=None,
-                                placeholder="Ex. : Sarlat-la-Canéda ou 24200")
+                                placeholder="Nom de la commune ou code postal")
 layer_cols = st.columns(len(MAP_LAYERS))
 layers_on = []
 for col, kind in zip(layer_cols, MAP_LAYERS, strict=True):
