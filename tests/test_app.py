@@ -66,7 +66,7 @@ def test_app_renders_home_with_catalogue_figures(portal: Path) -> None:
     labels = {m.label: m.value for m in at.metric}
     assert int(labels["Jeux de données"].replace("\u202f", "")) >= 12
     assert int(labels["Enregistrements"].replace("\u202f", "")) > 10_000
-    footer = " ".join(c.value for c in at.caption)
+    footer = next(m.value for m in at.markdown if m.value.startswith(":small[Sources : "))
     assert "Licence Ouverte" in footer and "INSEE" in footer
 
 
@@ -83,3 +83,40 @@ def test_home_search_leads_to_catalogue(portal: Path) -> None:
     at.button[0].click().run()
     assert not at.exception
     assert at.query_params.get("q") in ("collèges", ["collèges"])
+
+
+# The sidebar navigation drawn by ui/layout.py (Streamlit's own menu is hidden): sections in order, visible pages only.
+NAVIGATION = [
+    ("Découvrir", [("Accueil", ""), ("Catalogue", "catalogue")]),
+    ("Territoire", [("Indicateurs", "indicateurs"), ("Carte", "carte")]),
+    ("Communauté", [("Réutilisations", "reutilisations"), ("Proposer une réutilisation", "proposer-une-reutilisation")]),
+    ("Analyser", [("Requêtes SQL", "sql"), ("Administration", "admin")]),
+]
+
+
+def sidebar_navigation(at: AppTest) -> list[tuple[str, list[tuple[str, str]]]]:
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for element in at.sidebar:
+        if element.type == "markdown" and element.value.startswith("**") and element.value.endswith("**"):
+            sections.append((element.value.strip("*"), []))
+        elif element.type == "page_link":
+            sections[-1][1].append((element.proto.label, element.proto.page))
+    return sections
+
+
+def test_sidebar_navigation_lists_the_visible_pages_by_section(portal: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert sidebar_navigation(at) == NAVIGATION
+    linked = {path for _, links in NAVIGATION for _, path in links}
+    assert set(URL_PATHS.values()) - linked == {"jeu-de-donnees", "reutilisation"}  # reached by their links only
+
+
+def test_embedded_view_has_no_navigation_header_or_footer(portal: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.context["is_embedded"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.sidebar) == 0
+    assert not [m for m in at.markdown if m.value.startswith(":small[Sources")]
+    assert at.metric  # the page itself is there

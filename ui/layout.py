@@ -8,6 +8,7 @@ import streamlit as st
 
 import queries
 from config import get_settings
+from ui.cards import escape_markdown
 
 
 def is_embedded() -> bool:
@@ -27,7 +28,7 @@ def header(sections: Mapping[str, Sequence[st.Page]]) -> None:
     if is_embedded():
         return
     st.sidebar.markdown(f"**{settings.portal_name}** · {settings.territory_name} ({settings.territory_code})")
-    st.sidebar.caption("Portail des données ouvertes du territoire")
+    st.sidebar.markdown(":small[Portail des données ouvertes du territoire]")
     navigation(sections)
 
 
@@ -56,10 +57,11 @@ def footer() -> None:
         publishers = queries.run("catalogue_publishers")
     except queries.QueryError:
         publishers = None
+    # Small print in the full text colour (WCAG AA at any size): st.caption would draw it at 60 % opacity.
     if publishers is not None and not publishers.empty:
-        parts = [f"{row.publisher} ({row.licenses})" for row in publishers.itertuples()]
-        st.caption("Sources : " + " · ".join(parts))
-    st.caption(
-        f"{get_settings().portal_name} — données ouvertes ; chaque jeu de données indique sa licence, "
-        "sa source et sa date de mise à jour sur sa page."
+        parts = [f"{escape_markdown(row.publisher)} ({escape_markdown(row.licenses)})" for row in publishers.itertuples()]
+        st.markdown(":small[Sources : " + " · ".join(parts) + "]")
+    st.markdown(
+        f":small[{escape_markdown(get_settings().portal_name)} — données ouvertes ; chaque jeu de données indique sa "
+        "licence, sa source et sa date de mise à jour sur sa page.]"
     )
