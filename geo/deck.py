@@ -11,10 +11,9 @@ import pydeck as pdk
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
-import queries
 from config import get_settings
 from geo import CLASS_COLORS, NO_DATA, LegendRow, class_color, classify, quantile_edges
-from indicators.data import frame
+from indicators.data import cache_key, frame
 
 # Kind → (French label, dataset role, colour). The role's configured dataset is what the panel links to.
 SERVICE_KINDS: dict[str, tuple[str, str, list[int]]] = {
@@ -38,7 +37,7 @@ def _shapes(version: str, name: str) -> dict[str, dict[str, Any]]:
 
 
 def shapes(level: str) -> dict[str, dict[str, Any]]:
-    return _shapes(queries.data_version(), "map_commune_shapes" if level == "commune" else "map_epci_shapes")
+    return _shapes(cache_key(), "map_commune_shapes" if level == "commune" else "map_epci_shapes")
 
 
 def choropleth(values: pd.DataFrame, level: str, value_text: Any, classes: int = 5) -> tuple[dict[str, Any],

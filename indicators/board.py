@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-import queries
 from indicators import LEVEL_LABELS, Indicator, get, registry, source_ids
-from indicators.data import dataset_info, departement, departement_label, indicator_frame
+from indicators.data import cache_key, dataset_info, departement, departement_label, indicator_frame
 from indicators.territory import Territory
 
 
@@ -106,7 +105,7 @@ def _cards(version: str, territory: Territory) -> list[Card]:
 
 def build_cards(territory: Territory) -> list[Card]:
     """All cards of a territory, cached per (data version, territory): a warm board is one cache hit."""
-    return _cards(queries.data_version(), territory)
+    return _cards(cache_key(), territory)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -118,7 +117,7 @@ def _series(version: str, indicator_id: str, territory: Territory) -> pd.DataFra
 
 def series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
     """The rows of a chart: the territory, the département and France, with a readable `line` label per series."""
-    return _series(queries.data_version(), indicator.id, territory)
+    return _series(cache_key(), indicator.id, territory)
 
 
 def _series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
@@ -139,7 +138,7 @@ def _series_frame(indicator: Indicator, territory: Territory) -> pd.DataFrame:
 
 def ranking(indicator: Indicator, level: str) -> pd.DataFrame:
     """Territories of one level ranked on the latest period of the indicator (highest first)."""
-    return _ranking(queries.data_version(), indicator.id, level)
+    return _ranking(cache_key(), indicator.id, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -13,6 +13,14 @@ from config import PlaceName, get_settings
 from indicators import RESULT_COLUMNS, Indicator, get, top_level
 
 
+def cache_key() -> str:
+    """The data version plus the territory settings: every cached frame of the board and the map is keyed by it, so a
+    process whose settings change (tests) never reads another territory's rows."""
+    settings = get_settings()
+    return "|".join((queries.data_version(), settings.territory_kind, settings.territory_code,
+                     settings.departement_code, settings.departement_name, str(hash(settings.datasets))))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _derived_departement(version: str, territory: tuple[str, str]) -> str:
     found = queries.run("territory_departement")
@@ -71,7 +79,7 @@ def indicator_frame(indicator: Indicator, level: str) -> tuple[pd.DataFrame, str
     """
     query_level = level if indicator.supports(level) else "departement"
     try:
-        return _indicator_frame(queries.data_version(), indicator.id, query_level), None
+        return _indicator_frame(cache_key(), indicator.id, query_level), None
     except queries.QueryError as exc:
         return pd.DataFrame(columns=list(RESULT_COLUMNS)), str(exc)
 
@@ -83,7 +91,7 @@ def _run(version: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.Dat
 
 def frame(name: str, **params: Any) -> pd.DataFrame:
     """A named query (territory_*, map_*) cached per data version and parameters."""
-    return _run(queries.data_version(), name, tuple(sorted(params.items())))
+    return _run(cache_key(), name, tuple(sorted(params.items())))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
