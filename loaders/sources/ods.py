@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from catalogue import vocab
+from catalogue.folding import fold
 from catalogue.manifest import ID_RE, DatasetSpec
 from loaders import http
 from loaders import settings as S
@@ -157,15 +157,10 @@ def html_to_markdown(value: str | None) -> str:
     return re.sub(r"<(?=[A-Za-z/!?])", "‹", html.unescape(text)).strip()
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def map_license(name: str | None, url: str | None = None) -> dict[str, str]:
     """udata licence id (+ title, url) from an ODS licence label and URL; unknown ones keep their own title."""
     label = (name or "").strip()
-    text = re.sub(r"[-_/\s.]+", " ", _fold(f"{label} {url or ''}"))
+    text = re.sub(r"[-_/\s.]+", " ", fold(f"{label} {url or ''}"))
     if not text.strip():
         lic = "notspecified"
     elif "odbl" in text or "open database" in text:
@@ -229,7 +224,7 @@ def map_themes(themes: list[str] | str | None) -> list[str]:
         themes = [themes]
     topics: list[str] = []
     for theme in themes or []:
-        for word in re.findall(r"[a-z]+", _fold(str(theme))):
+        for word in re.findall(r"[a-z]+", fold(str(theme))):
             topic = next((t for prefix, t in _THEME_WORDS if word.startswith(prefix)), None)
             if topic:
                 if topic not in topics:
@@ -240,7 +235,7 @@ def map_themes(themes: list[str] | str | None) -> list[str]:
 
 def make_id(dataset_id: str, prefix: str = "ods-") -> str:
     """Our manifest id for a remote dataset id: `ods-<id>`, folded to [a-z0-9-], at most 80 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", _fold(dataset_id)).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(dataset_id)).strip("-")
     ident = (prefix + slug)[:80].rstrip("-")
     if not ID_RE.match(ident):
         raise OdsError(f"Impossible de former un identifiant valide à partir de « {dataset_id} ».")
