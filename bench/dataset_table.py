@@ -29,25 +29,26 @@ def build_warehouse(data_dir: Path) -> None:
 def operations(dataset_id: str) -> list[tuple[str, Any]]:
     """(label, fn(i)) pairs: each call runs what the page runs for one interaction, with parameters varying by i."""
     import queries
-    from queries import dataset_view as dv
+    from catalogue.schema import Schema
+    from queries.dataset import sql, state
 
-    schema = dv.Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
-    base = dv.DatasetView(dataset_id, tab="tableau")
+    schema = Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
+    base = state.DatasetView(dataset_id, tab="tableau")
     rng = random.Random(24)
     rows = schema.rows
     pages = max(1, rows // base.size)
     text_cols = [c.name for c in schema.plain_columns if c.textual]
     num_cols = [c.name for c in schema.plain_columns if c.numeric]
-    facet_col = (dv.facet_columns(schema) or text_cols)[0]
-    facet_values = [str(r.value) for r in dv.run(dv.facet_query(base, schema, facet_col, 20)).itertuples()]
+    facet_col = (schema.facet_columns() or text_cols)[0]
+    facet_values = [str(r.value) for r in sql.run(sql.facet_query(base, schema, facet_col, 20)).itertuples()]
     time_col = schema.time_column or (num_cols[0] if num_cols else None)
     prof = schema.profile.get(time_col or "", {}) if time_col else {}
     lo, hi = prof.get("min"), prof.get("max")
     sort_cols = [c.name for c in schema.plain_columns]
 
-    def table(view: dv.DatasetView) -> None:
-        dv.run(dv.count_query(view, schema))
-        dv.run(dv.rows_query(view, schema))
+    def table(view: state.DatasetView) -> None:
+        sql.run(sql.count_query(view, schema))
+        sql.run(sql.rows_query(view, schema))
 
     def open_table(i: int) -> None:
         table(base)
@@ -59,11 +60,11 @@ def operations(dataset_id: str) -> list[tuple[str, Any]]:
         table(base.replace(sort=rng.choice(sort_cols), desc=bool(i % 2), page=rng.randint(1, pages)))
 
     def filter_sort(i: int) -> None:
-        flts = [dv.Filter(facet_col, "eq", v, v) for v in rng.sample(facet_values, min(2, len(facet_values)))]
+        flts = [state.Filter(facet_col, "eq", v, v) for v in rng.sample(facet_values, min(2, len(facet_values)))]
         if time_col and isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
             start = lo + (hi - lo) * rng.random() / 2
             value = int(start) if isinstance(lo, int) else float(start)
-            flts.append(dv.Filter(time_col, "gte", value, str(value)))
+            flts.append(state.Filter(time_col, "gte", value, str(value)))
         table(base.replace(filters=tuple(flts), sort=rng.choice(sort_cols), desc=True))
 
     def search(i: int) -> None:
@@ -71,15 +72,15 @@ def operations(dataset_id: str) -> list[tuple[str, Any]]:
         table(base.replace(q=words[i % len(words)]))
 
     def facet(i: int) -> None:
-        view = base.replace(filters=(dv.Filter(facet_col, "eq", facet_values[i % len(facet_values)],
+        view = base.replace(filters=(state.Filter(facet_col, "eq", facet_values[i % len(facet_values)],
                                                facet_values[i % len(facet_values)]),))
-        for name in dv.facet_columns(schema)[:3]:
-            dv.run(dv.facet_query(view, schema, name))
+        for name in schema.facet_columns()[:3]:
+            sql.run(sql.facet_query(view, schema, name))
 
     def chart(i: int) -> None:
-        spec = dv.suggest_chart(schema)
+        spec = state.suggest_chart(schema)
         assert spec is not None
-        dv.run(dv.chart_query(base, schema, spec).query)
+        sql.run(sql.chart_query(base, schema, spec).query)
 
     return [
         ("Open the table: count + first page of 50", open_table),
@@ -140,7 +141,7 @@ def main() -> int:
         "`python -m loaders build` from the embedded data in a temporary directory).",
         "",
         f"Dataset: `{dataset_id}`, {format(rows, ',').replace(',', ' ')} rows × {len(queries.dataset_meta(dataset_id).get('columns') or [])} "
-        "columns (the largest embedded dataset). Path measured: `queries.dataset_view` builds the SQL (identifiers "
+        "columns (the largest embedded dataset). Path measured: `queries.dataset.sql` builds the SQL (identifiers "
         "from the allow-list, values bound) → `queries.run_sql_text` → `Warehouse.execute` (DuckDB over the current "
         "Parquet version). No result cache in the way: each call is DuckDB work + the Arrow → pandas conversion. "
         f"Each operation: 1 warm-up then {args.runs} runs with varying parameters (pages, sort columns, filter "

@@ -37,22 +37,24 @@ MAP_VIEWS = (
 
 # -- the dataset page's queries ------------------------------------------------------------------------------------
 class PageQueries:
-    """What the dataset page runs, through the real code path: the view builder `queries.dataset_view` (count,
+    """What the dataset page runs, through the real code path: the view builder `queries.dataset.sql` (count,
     page, facet and chart SQL) executed by `queries.run_sql_text` → `Warehouse.execute`."""
 
     def __init__(self, dataset_id: str) -> None:
         import queries
-        from queries import dataset_view as dv
+        from catalogue.schema import Schema
+        from queries.dataset import sql, state
 
-        self.dv = dv
+        self.sql, self.state = sql, state
         self.dataset_id = dataset_id
-        self.schema = dv.Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
-        self.base = dv.DatasetView(dataset_id=dataset_id, tab="tableau", size=PAGE_SIZE)
-        self.path = "`queries.dataset_view` (count_query, rows_query, facet_query, chart_query) → `queries.run_sql_text`"
+        self.schema = Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
+        self.base = state.DatasetView(dataset_id=dataset_id, tab="tableau", size=PAGE_SIZE)
+        self.path = ("`queries.dataset.sql` (count_query, rows_query, facet_query, chart_query) → "
+                     "`queries.run_sql_text`")
 
     def view(self, filters: list[tuple[str, str, Any]], sort: str | None = None, desc: bool = False,
              q: str = "") -> Any:
-        flts = tuple(self.dv.Filter(column=c, op=op, value=v, raw=str(v)) for c, op, v in filters)
+        flts = tuple(self.state.Filter(column=c, op=op, value=v, raw=str(v)) for c, op, v in filters)
         return self.base.replace(filters=flts, sort=sort, desc=desc, q=q)
 
     def open_table(self) -> tuple[int, Any, dict[str, Any]]:
@@ -62,8 +64,8 @@ class PageQueries:
 
     def show(self, view: Any) -> tuple[int, Any]:
         """Count + one page of a view, as the table tab shows it."""
-        n = int(self.dv.run(self.dv.count_query(view, self.schema), max_rows=1).iloc[0, 0])
-        return n, self.dv.run(self.dv.rows_query(view, self.schema), max_rows=view.size)
+        n = int(self.sql.run(self.sql.count_query(view, self.schema), max_rows=1).iloc[0, 0])
+        return n, self.sql.run(self.sql.rows_query(view, self.schema), max_rows=view.size)
 
     def filter_sort(self, filters: list[tuple[str, str, Any]], sort: str | None, desc: bool) -> tuple[int, Any]:
         return self.show(self.view(filters, sort, desc))
@@ -73,17 +75,17 @@ class PageQueries:
         return self.show(self.view([], q=text))
 
     def facets(self, column: str, filters: list[tuple[str, str, Any]]) -> Any:
-        return self.dv.run(self.dv.facet_query(self.view(filters), self.schema, column), max_rows=1_000)
+        return self.sql.run(self.sql.facet_query(self.view(filters), self.schema, column), max_rows=1_000)
 
     def chart(self, x: str, y: str, agg: str, filters: list[tuple[str, str, Any]]) -> Any:
-        spec = self.dv.ChartSpec(kind="bar", x=x, y=y, agg=agg)
-        return self.dv.run(self.dv.chart_query(self.view(filters), self.schema, spec).query, max_rows=10_000)
+        spec = self.state.ChartSpec(kind="bar", x=x, y=y, agg=agg)
+        return self.sql.run(self.sql.chart_query(self.view(filters), self.schema, spec).query, max_rows=10_000)
 
     def grid(self, cell_deg: float = 0.02) -> Any:
-        """The dataset page's own map grid (`dataset_view.grid_query`, fixed cell) for point datasets."""
+        """The dataset page's own map grid (`binning.grid_query`, fixed cell) for point datasets."""
         from queries import binning
 
-        return self.dv.run(binning.grid_query(self.base, self.schema, cell_deg), max_rows=100_000)
+        return self.sql.run(binning.grid_query(self.base, self.schema, cell_deg), max_rows=100_000)
 
 
 # -- child processes: time to first view and peak memory, ours vs the common pandas approach -------------------------
@@ -438,7 +440,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"{fmt_ms(timings['page_map'].p95)} ms (caches warm, as for the next sessions: median "
         f"{fmt_ms(timings['page_map_warm'].median)} ms, p95 {fmt_ms(timings['page_map_warm'].p95)} ms); it sends one pydeck spec of **{page_map_bytes / 1e6:.3f} MB** "
         f"(layers, JSON bytes: {', '.join(f'{k} {v / 1e6:.3f} MB' for k, v in page_map_info.get('layers', {}).items())}). "
-        "The page bins above 5 000 points with `dataset_view.grid_query` (cells sized for the zoom of the URL viewport, restricted to the view, coarsened when dense; individual points when at most 5 000 are in view) "
+        "The page bins above 5 000 points with `binning.grid_query` (cells sized for the zoom of the URL viewport, restricted to the view, coarsened when dense; individual points when at most 5 000 are in view) "
         "and draws the commune outlines under it.",
         "",
         "Server-side grid binning in DuckDB (`queries/sql/points_binned.sql` via `queries.binning.map_data`): "
@@ -459,7 +461,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         md.append(f"| {view} | {len(t.runs_ms)} | {fmt_ms(t.median)} | {fmt_ms(t.p95)} | {s['kind']} | {s['rows']} | "
                   f"{s['bytes'] / 1e6:.3f} MB |")
     t, s = timings["map_page_grid"], map_sizes["page grid"]
-    md.append(f"| whole dataset, `dataset_view.grid_query` (fixed 0.02° cells) | {len(t.runs_ms)} | {fmt_ms(t.median)} "
+    md.append(f"| whole dataset, `binning.grid_query` (fixed 0.02° cells) | {len(t.runs_ms)} | {fmt_ms(t.median)} "
               f"| {fmt_ms(t.p95)} | bins | {s['rows']} | {s['bytes'] / 1e6:.3f} MB |")
     t = timings["map_cached"]
     md.append(f"| territory, from the result cache | {len(t.runs_ms)} | {fmt_ms(t.median)} | {fmt_ms(t.p95)} | bins | "

@@ -4,6 +4,7 @@ manifest's column labels. Pure functions: the catalogue's flags and the dataset 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -55,6 +56,35 @@ class Column:
     @property
     def rangeable(self) -> bool:
         return self.numeric or self.temporal
+
+    def parse(self, raw: str) -> Any:
+        """The Python value of `raw` (text from a link or a widget) for this column's type; ValueError if it does
+        not fit."""
+        text = raw.strip()
+        if self.type == "integer":
+            if not re.fullmatch(r"-?\d{1,18}", text):
+                raise ValueError(raw)
+            return int(text)
+        if self.type == "number":
+            if not re.fullmatch(r"-?\d{1,15}([.,]\d{1,12})?([eE][-+]?\d{1,3})?", text):
+                raise ValueError(raw)
+            value = float(text.replace(",", "."))
+            if not math.isfinite(value):
+                raise ValueError(raw)
+            return value
+        if self.type == "date":
+            return dt.date.fromisoformat(text[:10])
+        if self.type == "datetime":
+            return dt.datetime.fromisoformat(text)
+        if self.type == "boolean":
+            if text.lower() in ("true", "1", "oui", "vrai"):
+                return True
+            if text.lower() in ("false", "0", "non", "faux"):
+                return False
+            raise ValueError(raw)
+        if self.type == "geometry":
+            raise ValueError(raw)
+        return raw
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ import pyarrow.parquet as pq
 
 import queries
 from catalogue import vocab
+from catalogue.schema import Schema
 from config import get_settings
 from queries import QueryError
-from queries.dataset_view import DatasetView, Schema, export_query
+from queries.dataset.sql import export_query
+from queries.dataset.state import DatasetView
 
 BOM = b"\xef\xbb\xbf"
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row

@@ -10,7 +10,9 @@ import pandas as pd
 
 from queries import QueryError, dataset_meta, ident, render_sql, table_name, warehouse
 from queries.cache import cached
-from queries.dataset_view import _AGG_SQL, DatasetView, Query, Schema, _Binder, _select, _where
+from catalogue.schema import Schema
+from queries.dataset.sql import AGG_SQL, Binder, Query, ident, select_sql, view_table, where_clause
+from queries.dataset.state import DatasetView
 
 TILE_PX = 256  # web-mercator tile size: the world is TILE_PX * 2**zoom pixels wide
 CELL_PX = 8  # one bin per ~8×8 screen pixels: finer than the eye needs, coarse enough to stay small
@@ -161,7 +163,7 @@ def _and(where: str, *conds: str) -> str:
     return where
 
 
-def _bbox_clause(lon: str, lat: str, bbox: BBox | None, bind: _Binder) -> str:
+def _bbox_clause(lon: str, lat: str, bbox: BBox | None, bind: Binder) -> str:
     """Points inside a WGS84 box; the bounds are bound values."""
     if bbox is None:
         return ""
@@ -173,24 +175,24 @@ def points_query(view: DatasetView, schema: Schema, cap: int = POINTS_CAP, bbox:
     """Individual points with the fields a tooltip shows (call only when the filtered count is at most `cap`)."""
     lon_lat = schema.lon_lat
     assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    labels = [f"CAST({schema.col_ident(n)} AS VARCHAR) AS {schema.col_ident(n)}" for n in schema.label_columns]
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
+    bind = Binder()
+    lon, lat = ident(schema, lon_lat[0]), ident(schema, lon_lat[1])
+    labels = [f"CAST({ident(schema, n)} AS VARCHAR) AS {ident(schema, n)}" for n in schema.label_columns]
+    where = _and(where_clause(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
                  _bbox_clause(lon, lat, bbox, bind))
     cols = [f"CAST({lon} AS DOUBLE) AS lon", f"CAST({lat} AS DOUBLE) AS lat", *labels]
-    return Query(_select(cols, schema.table, where, f"LIMIT {bind(cap)}"), bind.params)
+    return Query(select_sql(cols, view_table(schema), where, f"LIMIT {bind(cap)}"), bind.params)
 
 
 def points_count_query(view: DatasetView, schema: Schema, bbox: BBox | None = None) -> Query:
     """How many located points the current filter has inside the map's view (decides points or grid)."""
     lon_lat = schema.lon_lat
     assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
+    bind = Binder()
+    lon, lat = ident(schema, lon_lat[0]), ident(schema, lon_lat[1])
+    where = _and(where_clause(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
                  _bbox_clause(lon, lat, bbox, bind))
-    return Query(_select(["count(*) AS n"], schema.table, where), bind.params)
+    return Query(select_sql(["count(*) AS n"], view_table(schema), where), bind.params)
 
 
 def grid_query(view: DatasetView, schema: Schema, cell_deg: float = 0.02, cell_lat_deg: float | None = None,
@@ -199,33 +201,33 @@ def grid_query(view: DatasetView, schema: Schema, cell_deg: float = 0.02, cell_l
     for the zoom, restricted to the view when one is known)."""
     lon_lat = schema.lon_lat
     assert lon_lat is not None
-    bind = _Binder()
-    lon, lat = schema.col_ident(lon_lat[0]), schema.col_ident(lon_lat[1])
-    where = _and(_where(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
+    bind = Binder()
+    lon, lat = ident(schema, lon_lat[0]), ident(schema, lon_lat[1])
+    where = _and(where_clause(view, schema, bind), f"{lon} IS NOT NULL AND {lat} IS NOT NULL",
                  _bbox_clause(lon, lat, bbox, bind))
     cell, cell_lat = bind(cell_deg), bind(cell_lat_deg if cell_lat_deg is not None else cell_deg)
     cols = [f"(floor(CAST({lon} AS DOUBLE) / {cell}) + 0.5) * {cell} AS lon",
             f"(floor(CAST({lat} AS DOUBLE) / {cell_lat}) + 0.5) * {cell_lat} AS lat", "count(*) AS n"]
-    return Query(_select(cols, schema.table, where, f"GROUP BY 1, 2\nORDER BY n DESC\nLIMIT {bind(max_cells)}"),
+    return Query(select_sql(cols, view_table(schema), where, f"GROUP BY 1, 2\nORDER BY n DESC\nLIMIT {bind(max_cells)}"),
                  bind.params)
 
 
 def polygons_query(view: DatasetView, schema: Schema, cap: int = POLYGONS_CAP) -> Query:
-    bind = _Binder()
-    geom = schema.col_ident(str(schema.geo.get("geometry") or "geometry"))
-    labels = [f"CAST({schema.col_ident(n)} AS VARCHAR) AS {schema.col_ident(n)}" for n in schema.label_columns]
-    where = _and(_where(view, schema, bind), f"{geom} IS NOT NULL")
-    return Query(_select([f"{geom} AS geometry", *labels], schema.table, where, f"LIMIT {bind(cap)}"), bind.params)
+    bind = Binder()
+    geom = ident(schema, schema.geometry_column)
+    labels = [f"CAST({ident(schema, n)} AS VARCHAR) AS {ident(schema, n)}" for n in schema.label_columns]
+    where = _and(where_clause(view, schema, bind), f"{geom} IS NOT NULL")
+    return Query(select_sql([f"{geom} AS geometry", *labels], view_table(schema), where, f"LIMIT {bind(cap)}"), bind.params)
 
 
 def choropleth_query(view: DatasetView, schema: Schema, code_column: str, measure: str | None, agg: str) -> Query:
     """One value per commune code (count or an aggregate of a numeric column), under the view's filters."""
-    bind = _Binder()
-    code = schema.col_ident(code_column)
+    bind = Binder()
+    code = ident(schema, code_column)
     if agg == "count" or not measure:
         value = "count(*)"
     else:
-        value = f"{_AGG_SQL[agg]}({schema.col_ident(measure)})"
-    where = _and(_where(view, schema, bind), f"{code} IS NOT NULL")
+        value = f"{AGG_SQL[agg]}({ident(schema, measure)})"
+    where = _and(where_clause(view, schema, bind), f"{code} IS NOT NULL")
     cols = [f"CAST({code} AS VARCHAR) AS code", f"{value} AS value", "count(*) AS n"]
-    return Query(_select(cols, schema.table, where, "GROUP BY 1"), bind.params)
+    return Query(select_sql(cols, view_table(schema), where, "GROUP BY 1"), bind.params)

@@ -92,16 +92,17 @@ def test_generated_data_is_marked_and_kept_out_of_the_real_catalogue(bench_env: 
 
 def test_table_view_queries_return_one_page_not_the_dataset(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The builder's count/page/facet/chart queries: DuckDB does the work, Python receives a page or an aggregate."""
-    from queries import dataset_view as dv
+    from catalogue.schema import Schema
+    from queries.dataset import sql, state
 
     spy = ExecuteSpy(monkeypatch)
-    schema = dv.Schema.from_meta(generate.TABLE_ID, queries.dataset_meta(generate.TABLE_ID))
-    view = dv.DatasetView(dataset_id=generate.TABLE_ID, tab="tableau", sort="pmun", desc=True, page=3,
-                          filters=(dv.Filter("millesime", "gte", 2019, "2019"),))
-    n = int(dv.run(dv.count_query(view, schema)).iloc[0, 0])
-    page = dv.run(dv.rows_query(view, schema))
-    dv.run(dv.facet_query(view, schema, "nom_origine"))
-    dv.run(dv.chart_query(view, schema, dv.ChartSpec(kind="bar", x="millesime", y="pmun", agg="sum")).query)
+    schema = Schema.from_meta(generate.TABLE_ID, queries.dataset_meta(generate.TABLE_ID))
+    view = state.DatasetView(dataset_id=generate.TABLE_ID, tab="tableau", sort="pmun", desc=True, page=3,
+                             filters=(state.Filter("millesime", "gte", 2019, "2019"),))
+    n = int(sql.run(sql.count_query(view, schema)).iloc[0, 0])
+    page = sql.run(sql.rows_query(view, schema))
+    sql.run(sql.facet_query(view, schema, "nom_origine"))
+    sql.run(sql.chart_query(view, schema, state.ChartSpec(kind="bar", x="millesime", y="pmun", agg="sum")).query)
     assert n > 10 * view.size and len(page) == view.size
     assert spy.calls and max(rows for _, rows, _ in spy.calls) <= 100  # facets: top 100; everything else smaller
     assert spy.streams == 0
@@ -110,9 +111,6 @@ def test_table_view_queries_return_one_page_not_the_dataset(bench_env: Path, mon
 def test_dataset_page_table_tab_materialises_at_most_a_page(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Open the real dataset page on the 200k-row dataset (table tab, then filtered and sorted): no result frame of
     the dataset's rows is larger than the page, and no frame at all comes near the dataset's size."""
-    page_file = ROOT / "pages" / "dataset.py"
-    if not page_file.exists() or "dataset_view" not in page_file.read_text(encoding="utf-8"):
-        pytest.skip("the dataset page does not use queries.dataset_view yet (its table tab is not written)")
     from streamlit.testing.v1 import AppTest
 
     import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
@@ -131,10 +129,10 @@ def test_dataset_page_table_tab_materialises_at_most_a_page(bench_env: Path, mon
         assert any(len(v) > 0 for v in shown), "the table tab shows no rows"
     assert spy.calls, "the page ran no query through the executor"
     page_sizes = [rows for _, rows, cols in spy.calls if columns <= set(cols)]
-    from queries import dataset_view as dv
+    from queries.dataset import state
 
-    assert dv.DEFAULT_PAGE_SIZE in page_sizes, f"no page of rows was fetched: {page_sizes}"
-    assert max(page_sizes) <= max(dv.PAGE_SIZES)
+    assert state.DEFAULT_PAGE_SIZE in page_sizes, f"no page of rows was fetched: {page_sizes}"
+    assert max(page_sizes) <= max(state.PAGE_SIZES)
     assert max(rows for _, rows, _ in spy.calls) <= 1_000 < TABLE_ROWS
     assert spy.streams == 0
 

@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 
 import exports
 import queries
-from queries import dataset_view as dv
+from catalogue.schema import Schema
+from queries.dataset import sql, state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,8 +62,8 @@ def empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.get_settings.cache_clear()
 
 
-def schema_of(dataset_id: str) -> dv.Schema:
-    return dv.Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
+def schema_of(dataset_id: str) -> Schema:
+    return Schema.from_meta(dataset_id, queries.dataset_meta(dataset_id))
 
 
 def count_rows(path: Path, fmt: str) -> int:
@@ -88,9 +89,9 @@ def test_every_format_whole_and_filtered_has_the_exact_row_count(portal: Path, d
     s = schema_of(dataset_id)
     params = {"f": ["secteur_public_prive_libe:eq:Public"]} if dataset_id == "colleges" else \
         {"f": ["sexe:eq:Femmes", "annee:gte:2010"], "q": ["dordogne"]}
-    view, notes = dv.parse_view(params, s)
+    view, notes = state.parse_view(params, s)
     assert notes == []
-    n_filtered = int(dv.run(dv.count_query(view, s)).iloc[0, 0])
+    n_filtered = int(sql.run(sql.count_query(view, s)).iloc[0, 0])
     assert 0 < n_filtered < s.rows
     formats = exports.formats_for(s)
     assert ("geojson" in formats) == (dataset_id == "colleges")
@@ -164,7 +165,7 @@ def test_formula_injection_is_defused(empty_warehouse: Path) -> None:
 
 def test_empty_result_still_writes_headers(portal: Path) -> None:
     s = schema_of("communes")
-    view, _ = dv.parse_view({"q": ["aucune commune ne s'appelle ainsi"]}, s)
+    view, _ = state.parse_view({"q": ["aucune commune ne s'appelle ainsi"]}, s)
     for fmt in exports.formats_for(s):
         result = exports.export_dataset(s, fmt, view)
         assert result.rows == 0 and count_rows(result.path, fmt) == 0, fmt
@@ -191,9 +192,10 @@ def test_download_handle_leaves_no_temp_file(portal: Path) -> None:
 MEMORY_PROBE = textwrap.dedent("""
     import json, resource, sys, time
     import config, queries, exports
-    from queries import dataset_view as dv
-    s = dv.Schema.from_meta("gros", queries.dataset_meta("gros"))
-    view, _ = dv.parse_view({"f": ["k:gte:0"]}, s)
+    from catalogue.schema import Schema
+    from queries.dataset import state
+    s = Schema.from_meta("gros", queries.dataset_meta("gros"))
+    view, _ = state.parse_view({"f": ["k:gte:0"]}, s)
     rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     list(queries.warehouse().stream("SELECT 1 AS x"))  # warm up DuckDB and pyarrow before the baseline
     base = rss()

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 import queries
 from catalogue.manifest import load_manifest
-from queries import dataset_view as dv
+from catalogue.schema import Schema
+from queries.dataset import sql, state
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -55,7 +56,7 @@ def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> N
     at = open_dataset({"id": dataset_id})
     assert at.title[0].value
     map_modes = None
-    for tab in dv.TABS:
+    for tab in state.TABS:
         at.query_params["tab"] = tab
         at.run()
         assert not at.exception, (tab, [e.value for e in at.exception])
@@ -66,13 +67,13 @@ def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> N
         elif tab == "tableau":
             table = at.dataframe[0].value
             shown, _ = counts(at)
-            assert len(table) == min(shown, dv.DEFAULT_PAGE_SIZE) and shown > 0
+            assert len(table) == min(shown, state.DEFAULT_PAGE_SIZE) and shown > 0
             assert "geometry" not in table.columns
         elif tab == "graphique":
             charts = at.get("plotly_chart")
             assert charts, "a chart is suggested for every dataset"
             spec = json.loads(charts[0].proto.spec)
-            assert spec["data"] and params(at)["chart"][0] in dv.CHART_TYPES
+            assert spec["data"] and params(at)["chart"][0] in state.CHART_TYPES
             assert any("alternative textuelle" in e.proto.label for e in at.expander)
         elif tab == "carte":
             decks = at.get("deck_gl_json_chart")
@@ -136,9 +137,9 @@ def test_widgets_write_the_view_back_to_the_url(portal: Path) -> None:
     at.text_input(key="dataset_q").input("95 ans").run()
     p = params(at)
     assert p["q"] == ["95 ans"] and "page" not in p  # a new filter starts again at page 1
-    s = dv.Schema.from_meta("estimations-population-age-sexe", queries.dataset_meta("estimations-population-age-sexe"))
-    expected, _ = dv.parse_view({"f": ["sexe:eq:Hommes"], "q": ["95 ans"]}, s)
-    assert counts(at) == (int(dv.run(dv.count_query(expected, s)).iloc[0, 0]), 8100) and counts(at)[0] > 0
+    s = Schema.from_meta("estimations-population-age-sexe", queries.dataset_meta("estimations-population-age-sexe"))
+    expected, _ = state.parse_view({"f": ["sexe:eq:Hommes"], "q": ["95 ans"]}, s)
+    assert counts(at) == (int(sql.run(sql.count_query(expected, s)).iloc[0, 0]), 8100) and counts(at)[0] > 0
     at.button(key="dataset_clear").click().run()
     assert "f" not in params(at) and "q" not in params(at)
 
@@ -283,3 +284,14 @@ def test_a_query_error_becomes_a_french_message(portal: Path) -> None:
     at.switch_page("pages/dataset.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("n'a pas pu être calculée" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("dataset_id", DATASETS)
+def test_catalogue_flags_match_what_the_page_offers(portal: Path, dataset_id: str) -> None:
+    """« Avec une carte » and « Série temporelle » in the catalogue come from the same schema analysis as the page."""
+    entry = queries.run("catalogue_export").set_index("id").loc[dataset_id]
+    at = open_dataset({"id": dataset_id, "tab": "graphique"})
+    offers_map = state.TABS["carte"] in at.segmented_control(key="dataset_tab").options
+    assert offers_map == bool(entry["has_map"]), dataset_id
+    # A time series opens on a line along its time axis; any other dataset on another chart.
+    assert (params(at)["chart"] == ["line"]) == bool(entry["has_time_series"]), dataset_id

@@ -11,9 +11,12 @@ import streamlit as st
 import queries
 import warehouse
 from catalogue.manifest import DatasetSpec, ManifestError, get_spec
+from catalogue.schema import Schema
 from config import get_settings
 from queries import QueryError
-from queries import dataset_view as dv
+from queries.dataset import lookups
+from queries.dataset.sql import Query, count_query, profile_query
+from queries.dataset.state import DatasetView
 
 _TTL = get_settings().cache_ttl_s
 
@@ -41,9 +44,9 @@ def meta(dataset_id: str) -> dict[str, Any]:
     return _meta(queries.data_version(), dataset_id)
 
 
-def schema(dataset_id: str) -> dv.Schema:
+def schema(dataset_id: str) -> Schema:
     entry = spec(dataset_id)
-    return dv.Schema.from_meta(dataset_id, meta(dataset_id), entry.columns if entry else {})
+    return Schema.from_meta(dataset_id, meta(dataset_id), entry.columns if entry else {})
 
 
 @st.cache_data(ttl=_TTL, max_entries=2_000, show_spinner=False)
@@ -51,20 +54,20 @@ def _frame(version: str, sql: str, params: tuple[tuple[str, Any], ...], max_rows
     return queries.run_sql_text(sql, dict(params), max_rows=max_rows)
 
 
-def frame(query: dv.Query, max_rows: int | None = None) -> pd.DataFrame:
+def frame(query: Query, max_rows: int | None = None) -> pd.DataFrame:
     """Rows of a built query (values bound), cached per warehouse version, SQL and parameters."""
     return _frame(queries.data_version(), query.sql, tuple(sorted(query.params.items())), max_rows)
 
 
-def count(view: dv.DatasetView, schema_: dv.Schema) -> int:
-    result = frame(dv.count_query(view, schema_))
+def count(view: DatasetView, schema_: Schema) -> int:
+    result = frame(count_query(view, schema_))
     return int(result.iloc[0, 0]) if not result.empty else 0
 
 
 @st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
 def _commune_names(version: str) -> dict[str, str]:
     try:
-        return dv.commune_names()
+        return lookups.commune_names()
     except QueryError:
         return {}
 
@@ -76,7 +79,7 @@ def commune_names() -> dict[str, str]:
 @st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
 def _epci_names(version: str) -> dict[str, str]:
     try:
-        return dv.epci_names()
+        return lookups.epci_names()
     except QueryError:
         return {}
 
@@ -94,8 +97,12 @@ def _round_coords(coords: Any) -> Any:
 
 @st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
 def _commune_features(version: str) -> list[dict[str, Any]]:
+    try:
+        shapes = lookups.commune_shapes()
+    except QueryError:  # a portal without the commune outlines referential: maps without the base layer
+        return []
     features = []
-    for code, (name, geometry) in sorted(dv.commune_shapes().items()):
+    for code, (name, geometry) in sorted(shapes.items()):
         try:
             geom = json.loads(geometry)
         except ValueError:
@@ -134,13 +141,13 @@ def versions(dataset_id: str) -> list[dict[str, Any]]:
     return _versions(queries.data_version(), dataset_id)
 
 
-def profile(schema_: dv.Schema) -> dict[str, dict[str, Any]]:
+def profile(schema_: Schema) -> dict[str, dict[str, Any]]:
     """The column profile of meta.json, completed by one DuckDB scan when the loader did not profile a column."""
     out = {name: dict(p) for name, p in schema_.profile.items()}
     missing = [c for c in schema_.plain_columns if c.name not in out]
     if missing:
         try:
-            row = frame(dv.profile_query(schema_)).iloc[0]
+            row = frame(profile_query(schema_)).iloc[0]
         except (QueryError, IndexError):
             return out
         for i, c in enumerate(schema_.plain_columns):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from catalogue.schema import Schema
 from queries import QueryError, binning
-from queries import dataset_view as dv
-from ui import dataset_data as data
+from queries.dataset.state import AGGS, MAP_MODES, DatasetView, MapSpec
 from ui import dataset_maps
 from ui import format as fmt
+from ui.dataset import data
 from ui.dataset.common import col_label, note, seed
 
 
-def choropleth_code_column(schema: dv.Schema) -> str:
+def choropleth_code_column(schema: Schema) -> str:
     cols = schema.commune_columns
     return next((c for c in cols if "cog" in c), cols[0])
 
@@ -20,7 +21,7 @@ def choropleth_code_column(schema: dv.Schema) -> str:
 GRID_CELLS = 5_000  # most grid cells sent for one map view (≈ 0.5 MB of pydeck JSON)
 
 
-def centre_picker(m: dv.MapSpec) -> dv.MapSpec:
+def centre_picker(m: MapSpec) -> MapSpec:
     """Centre the map on a commune (zoom 12) or on the whole territory; the choice goes into the URL viewport."""
     communes = data.commune_centres()
     if not communes:
@@ -33,16 +34,16 @@ def centre_picker(m: dv.MapSpec) -> dv.MapSpec:
     choice = st.selectbox("Centrer la carte sur", options, key="dataset_map_centre",
                           format_func=lambda c: communes[c][0] if c else "Tout le territoire")
     if not choice:
-        return dv.MapSpec(mode=m.mode, lat=None, lon=None, zoom=None) if current else m
+        return MapSpec(mode=m.mode, lat=None, lon=None, zoom=None) if current else m
     name, lon, lat = communes[choice]
-    return dv.MapSpec(mode=m.mode, lat=round(lat, 5), lon=round(lon, 5), zoom=12.0)
+    return MapSpec(mode=m.mode, lat=round(lat, 5), lon=round(lon, 5), zoom=12.0)
 
 
-def render(v: dv.DatasetView, schema: dv.Schema, n: int) -> dv.DatasetView:
+def render(v: DatasetView, schema: Schema, n: int) -> DatasetView:
     """The map tab for `n` filtered records; returns the view with the map settings chosen on screen."""
     modes = schema.map_modes
     seed("dataset_map_mode", v.map.mode if v.map.mode in modes else modes[0])
-    mode = st.radio("Représentation", modes, key="dataset_map_mode", horizontal=True, format_func=dv.MAP_MODES.get)
+    mode = st.radio("Représentation", modes, key="dataset_map_mode", horizontal=True, format_func=MAP_MODES.get)
     m = v.map
     outlines = data.commune_features()
     try:
@@ -79,7 +80,7 @@ def render(v: dv.DatasetView, schema: dv.Schema, n: int) -> dv.DatasetView:
             st.pydeck_chart(deck, width="stretch", height=560)
             with st.expander("Données de la carte (alternative textuelle)"):
                 st.dataframe(table, hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="points", lat=m.lat, lon=m.lon, zoom=m.zoom)
+            m = MapSpec(mode="points", lat=m.lat, lon=m.lon, zoom=m.zoom)
         elif mode == "polygons":
             polys = data.frame(binning.polygons_query(v, schema))
             if len(polys) >= binning.POLYGONS_CAP:
@@ -89,7 +90,7 @@ def render(v: dv.DatasetView, schema: dv.Schema, n: int) -> dv.DatasetView:
                 named = polys.drop(columns=["geometry"]).rename(
                     columns={c: col_label(schema, c) for c in schema.label_columns})
                 st.dataframe(named, hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
+            m = MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
         else:
             numeric = [c.name for c in schema.plain_columns if c.numeric and not schema.is_commune_code(c.name)]
             c1, c2 = st.columns(2)
@@ -98,15 +99,15 @@ def render(v: dv.DatasetView, schema: dv.Schema, n: int) -> dv.DatasetView:
                                   placeholder="Nombre d'enregistrements",
                                   format_func=lambda c: "Nombre d'enregistrements" if c is None
                                   else col_label(schema, c))
-            aggs = [a for a in dv.AGGS if a != "count"] if column else ["count"]
+            aggs = [a for a in AGGS if a != "count"] if column else ["count"]
             seed("dataset_map_agg", m.agg if m.agg in aggs else aggs[0])
             if st.session_state.get("dataset_map_agg") not in aggs:
                 st.session_state["dataset_map_agg"] = aggs[0]
-            agg = c2.selectbox("Agrégation", aggs, key="dataset_map_agg", format_func=dv.AGGS.get,
+            agg = c2.selectbox("Agrégation", aggs, key="dataset_map_agg", format_func=AGGS.get,
                                disabled=column is None)
             code_col = choropleth_code_column(schema)
             values = data.frame(binning.choropleth_query(v, schema, code_col, column, agg))
-            label = "Nombre d'enregistrements" if column is None else f"{dv.AGGS[agg]} de {col_label(schema, column)}"
+            label = "Nombre d'enregistrements" if column is None else f"{AGGS[agg]} de {col_label(schema, column)}"
             deck, legend = dataset_maps.choropleth_deck(values, m, outlines, label)
             st.pydeck_chart(deck, width="stretch", height=560)
             if legend:
@@ -124,7 +125,7 @@ def render(v: dv.DatasetView, schema: dv.Schema, n: int) -> dv.DatasetView:
                                                    "n": "Enregistrements"})[["Code commune", "Commune", label,
                                                                              "Enregistrements"]],
                              hide_index=True, width="stretch")
-            m = dv.MapSpec(mode="choropleth", column=column, agg=agg if column else "count", lat=m.lat, lon=m.lon,
+            m = MapSpec(mode="choropleth", column=column, agg=agg if column else "count", lat=m.lat, lon=m.lon,
                            zoom=m.zoom)
     except QueryError as exc:
         st.error(str(exc))

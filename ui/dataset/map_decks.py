@@ -10,7 +10,8 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from queries import dataset_view as dv
+from catalogue.schema import Schema
+from queries.dataset.state import MapSpec
 from ui import format as fmt
 
 # Dordogne: centre and a zoom that shows the whole département.
@@ -27,7 +28,7 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
-def view_state(spec: dv.MapSpec) -> pdk.ViewState:
+def view_state(spec: MapSpec) -> pdk.ViewState:
     return pdk.ViewState(latitude=spec.lat if spec.lat is not None else CENTER_LAT,
                          longitude=spec.lon if spec.lon is not None else CENTER_LON,
                          zoom=spec.zoom if spec.zoom is not None else ZOOM)
@@ -39,7 +40,7 @@ def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
                      line_width_min_pixels=0.5, pickable=False)
 
 
-def deck(layers: list[pdk.Layer], spec: dv.MapSpec, tooltip: dict[str, Any] | bool) -> pdk.Deck:
+def deck(layers: list[pdk.Layer], spec: MapSpec, tooltip: dict[str, Any] | bool) -> pdk.Deck:
     # map_provider=None: no basemap request at all (the portal works offline); the outlines stand in for it.
     # map_style stays pydeck's placeholder: with map_style=None the key vanishes from the JSON and Streamlit's
     # frontend then fetches a Carto style for its theme.
@@ -47,7 +48,7 @@ def deck(layers: list[pdk.Layer], spec: dv.MapSpec, tooltip: dict[str, Any] | bo
                        height=560)
 
 
-def _tooltip_text(schema: dv.Schema, names: list[str], prefix: str = "") -> str:
+def _tooltip_text(schema: Schema, names: list[str], prefix: str = "") -> str:
     lines = []
     for n in names:
         col = schema.get(n)
@@ -55,7 +56,7 @@ def _tooltip_text(schema: dv.Schema, names: list[str], prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-def points_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec, outlines: list[dict[str, Any]]) -> pdk.Deck:
+def points_deck(data: pd.DataFrame, schema: Schema, spec: MapSpec, outlines: list[dict[str, Any]]) -> pdk.Deck:
     records = data.astype(object).where(data.notna(), "–").to_dict("records")
     layer = pdk.Layer("ScatterplotLayer", data=records, id="points", get_position=["lon", "lat"],
                       get_fill_color=[0, 99, 203, 200], get_line_color=[255, 255, 255], stroked=True,
@@ -66,7 +67,7 @@ def points_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec, outline
     return deck([outline_layer(outlines), layer], spec, tooltip)
 
 
-def grid_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]],
+def grid_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, Any]],
               cell_km: float = 2.0) -> pdk.Deck:
     biggest = float(data["n"].max()) if not data.empty else 1.0
     # Circles scale with the cell (metres) so that neighbouring cells do not swallow each other when zoomed in.
@@ -78,7 +79,7 @@ def grid_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any
     return deck([outline_layer(outlines), layer], spec, {"text": "{n_fr} enregistrements dans cette maille"})
 
 
-def polygons_deck(data: pd.DataFrame, schema: dv.Schema, spec: dv.MapSpec,
+def polygons_deck(data: pd.DataFrame, schema: Schema, spec: MapSpec,
                   outlines: list[dict[str, Any]]) -> pdk.Deck:
     features = []
     labels = schema.label_columns
@@ -105,7 +106,7 @@ def classes(values: pd.Series, k: int = 5) -> list[float]:
     return bounds
 
 
-def choropleth_deck(data: pd.DataFrame, spec: dv.MapSpec, outlines: list[dict[str, Any]],
+def choropleth_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, Any]],
                     value_label: str) -> tuple[pdk.Deck, list[tuple[str, list[int]]]]:
     """Communes coloured by class of their value; returns the deck and the legend (label, colour)."""
     values = {str(r.code): r.value for r in data.itertuples()}

@@ -1,0 +1,60 @@
+"""The dataset page's « Export » tab: the whole dataset or exactly the filtered rows, streamed, licence alongside."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import exports
+from catalogue.stats import record_download
+from queries.dataset.state import DatasetView
+from ui import format as fmt
+from ui.dataset.common import Dataset, count_line, note, seed
+
+
+def render(ds: Dataset, v: DatasetView) -> None:
+    schema, dataset_id = ds.schema, ds.id
+    n_filtered = count_line(v, schema)
+    options = exports.formats_for(schema)
+    c1, c2 = st.columns(2)
+    seed("dataset_export_fmt", "csv")
+    fmt_key = c1.radio("Format", options, key="dataset_export_fmt", format_func=lambda k: exports.FORMATS[k].label)
+    scopes = ["filtre", "tout"] if v.is_filtered else ["tout"]
+    if st.session_state.get("dataset_export_scope") not in scopes:
+        st.session_state["dataset_export_scope"] = scopes[0]
+    scope = c2.radio("Enregistrements", scopes, key="dataset_export_scope", format_func=lambda s: (
+        f"La sélection actuelle ({fmt.number(n_filtered)} enregistrements)" if s == "filtre"
+        else f"Le jeu de données complet ({fmt.number(schema.rows)} enregistrements)"))
+    bom = True
+    if fmt_key in ("csv", "csv-comma"):
+        bom = c1.checkbox("Avec BOM UTF-8 (pour Excel)", value=True, key="dataset_export_bom")
+    export_view = v if scope == "filtre" else None
+    rows = n_filtered if scope == "filtre" else schema.rows
+    name = exports.file_name(dataset_id, fmt_key, scope == "filtre")
+    too_big = fmt_key == "xlsx" and rows > exports.XLSX_MAX_ROWS
+    if too_big:
+        st.warning("Trop d'enregistrements pour Excel (1 048 575 au plus) : choisissez CSV ou Parquet, ou filtrez.")
+    elif fmt_key in ("xlsx", "json", "geojson") and rows > 200_000:
+        st.info("Fichier volumineux : sa préparation peut prendre plusieurs minutes. CSV et Parquet sont plus "
+                "rapides pour de gros volumes.")
+
+    def produce() -> Any:
+        # Runs when the button is clicked (Streamlit's deferred download), on its own thread.
+        result = exports.export_dataset(schema, fmt_key, export_view, bom=bom)
+        return exports.open_for_download(result)
+
+    st.download_button(f"Télécharger {name}", data=produce, file_name=name, mime=exports.FORMATS[fmt_key].mime,
+                       key="dataset_export_download", on_click=record_download, args=(dataset_id, fmt_key), type="primary",
+                       icon=":material/download:", disabled=too_big)
+    note(f"{fmt.number(rows)} enregistrements, toutes les colonnes, dans l'ordre de la vue. Le fichier est "
+         "produit au moment du clic.")
+    info = exports.licence_info(dataset_id, export_view, rows)
+    st.markdown(f"**Licence** : {info['licence']} — {info['licence_resume']}")
+    note("Attribution à reprendre :")
+    st.code(info["attribution"], language=None, wrap_lines=True)
+    note("La licence et l'attribution accompagnent chaque fichier : métadonnées du JSON, du GeoJSON et du "
+         "Parquet, feuille « Licence » du fichier Excel, et ce fichier texte pour les CSV.")
+    st.download_button("Télécharger LISEZMOI.txt (licence et provenance)", data=exports.readme_text(info).encode(),
+                       file_name=f"{dataset_id}_LISEZMOI.txt", mime="text/plain", key="dataset_export_readme",
+                       on_click="ignore")
