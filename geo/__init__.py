@@ -1,22 +1,28 @@
-"""Small geographic helpers: haversine distance, quantile classes and their colours for choropleth maps."""
+"""Geographic helpers of every map: haversine distance, the one classifier (quantiles, pandas `qcut`), the one
+palette (viridis, sequential and colour-blind safe) and the legend drawn from it (an SVG image, no emoji)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), the same constant as the SQL files
+import pandas as pd
 
-# Five sequential classes whose colours match the coloured-square emoji, so a text legend can show them without HTML.
-CLASS_COLORS: tuple[tuple[str, str, tuple[int, int, int]], ...] = (
-    ("🟨", "jaune", (253, 216, 53)),
-    ("🟧", "orange", (245, 124, 0)),
-    ("🟥", "rouge", (229, 57, 53)),
-    ("🟪", "violet", (142, 36, 170)),
-    ("🟫", "brun", (109, 76, 65)),
+from queries.binning import EARTH_RADIUS_KM
+
+# Viridis in five classes, light (low values) → dark (high values): sequential, readable with every common colour
+# vision deficiency and in grey. Each colour has a French name for the legend's text alternative.
+PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("jaune", (253, 231, 37)),
+    ("vert", (94, 201, 98)),
+    ("bleu-vert", (33, 145, 140)),
+    ("bleu", (59, 82, 139)),
+    ("violet foncé", (68, 1, 84)),
 )
-NO_DATA = ("⬜", "gris clair", (224, 224, 224))
+NO_DATA: tuple[str, tuple[int, int, int]] = ("gris clair", (224, 224, 224))
+CLASSES = len(PALETTE)
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -27,25 +33,19 @@ def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
-def quantile_edges(values: Sequence[float], classes: int = 5) -> list[float]:
-    """Class edges at the quantiles of the values (min … max), duplicates removed: fewer classes when values tie."""
-    data = sorted(v for v in values if v is not None and not math.isnan(v))
-    if not data:
+def quantile_edges(values: Sequence[float | None] | pd.Series, classes: int = CLASSES) -> list[float]:
+    """Class edges at the quantiles of the values (min … max), from pandas `qcut`; tied quantiles are merged, so
+    there are fewer classes when values tie (one value: one class [v, v]); no value: no edge."""
+    clean = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype(float).dropna()
+    if clean.empty:
         return []
-    edges = [data[0]]
-    for i in range(1, classes):
-        pos = i * (len(data) - 1) / classes
-        low, frac = int(pos), pos - int(pos)
-        q = data[low] + (data[min(low + 1, len(data) - 1)] - data[low]) * frac
-        if q > edges[-1]:
-            edges.append(q)
-    if data[-1] > edges[-1] or len(edges) == 1:
-        edges.append(data[-1])
-    return edges
+    _, edges = pd.qcut(clean, classes, retbins=True, duplicates="drop")
+    edges = [float(e) for e in edges]
+    return edges if len(edges) > 1 else [edges[0], edges[0]]
 
 
 def classify(value: float | None, edges: Sequence[float]) -> int | None:
-    """Index of the class holding the value: the first class is [e0, e1], the next ones (e_i, e_i+1]."""
+    """Index of the class holding the value, as `qcut` assigns it: the first class is [e0, e1], the next (e_i, e_i+1]."""
     if value is None or math.isnan(value) or len(edges) < 2:
         return None
     for i in range(1, len(edges)):
@@ -55,16 +55,42 @@ def classify(value: float | None, edges: Sequence[float]) -> int | None:
 
 
 def class_color(index: int | None, alpha: int = 200) -> list[int]:
-    rgb = NO_DATA[2] if index is None else CLASS_COLORS[min(index, len(CLASS_COLORS) - 1)][2]
+    """RGBA of a class (None: no data) for pydeck."""
+    rgb = NO_DATA[1] if index is None else PALETTE[min(index, CLASSES - 1)][1]
     return [*rgb, alpha]
 
 
 @dataclass(frozen=True)
 class LegendRow:
-    """One line of the legend table."""
+    """One class of a legend: its colour (name, RGB), bounds (None for « no data ») and how many areas it holds."""
 
-    swatch: str
     colour: str
+    rgb: tuple[int, int, int]
     low: float | None
     high: float | None
     count: int
+
+
+def legend_rows(edges: Sequence[float], counts: Sequence[int], missing: int = 0) -> list[LegendRow]:
+    """The legend of `quantile_edges` classes: one row per class, then « no data » when some areas have none."""
+    rows = [LegendRow(PALETTE[i][0], PALETTE[i][1], edges[i], edges[i + 1], counts[i])
+            for i in range(min(len(edges) - 1, CLASSES))]
+    if missing:
+        rows.append(LegendRow(NO_DATA[0], NO_DATA[1], None, None, missing))
+    return rows
+
+
+def legend_svg(items: Sequence[tuple[tuple[int, int, int], str]]) -> str:
+    """A legend drawn as an SVG image (for `st.image`): a colour swatch and a text per item. Texts are escaped:
+    the image shows them as text, never as markup."""
+    row_h, swatch = 24, 18
+    width = 34 + 8 * max((len(text) for _, text in items), default=10)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(items) + 4}" '
+             'role="img" font-family="sans-serif" font-size="14">']
+    for i, ((r, g, b), text) in enumerate(items):
+        y = 2 + i * row_h
+        parts.append(f'<rect x="1" y="{y}" width="{swatch}" height="{swatch}" fill="rgb({r},{g},{b})" '
+                     'stroke="#666" stroke-width="1"/>')
+        parts.append(f'<text x="{swatch + 10}" y="{y + 14}" fill="#161616">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -12,7 +11,7 @@ import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 from config import get_settings
-from geo import CLASS_COLORS, NO_DATA, LegendRow, class_color, classify, quantile_edges
+from geo import LegendRow, class_color, classify, legend_rows, quantile_edges
 from indicators.data import cache_key, frame
 
 # Kind → (French label, dataset role, colour). The role's configured dataset is what the panel links to.
@@ -64,15 +63,7 @@ def choropleth(values: pd.DataFrame, level: str, value_text: Any, classes: int =
         text = f"{name} : {value_text(value)}" if value is not None else f"{name} : pas de valeur"
         features.append({"type": "Feature", "geometry": geom,
                          "properties": {"code": code, "tooltip": text, "fill": class_color(idx)}})
-    legend = [LegendRow(swatch, colour, edges[i], edges[i + 1], counts[i])
-              for i, (swatch, colour, _) in enumerate(_palette(len(counts)))]
-    if missing:
-        legend.append(LegendRow(NO_DATA[0], NO_DATA[1], None, None, missing))
-    return {"type": "FeatureCollection", "features": features}, legend
-
-
-def _palette(n: int) -> Sequence[tuple[str, str, tuple[int, int, int]]]:
-    return CLASS_COLORS[:n]
+    return {"type": "FeatureCollection", "features": features}, legend_rows(edges, counts, missing)
 
 
 def outline_layer() -> pdk.Layer:

@@ -5,6 +5,7 @@ import streamlit as st
 import indicators
 from config import get_settings
 from geo import deck as maps
+from geo import legend_svg
 from indicators import board, territory
 from indicators.data import dataset_info, frame, indicator_frame
 from indicators.state import MAP_LAYERS, MapState, default_view, map_levels
@@ -127,11 +128,11 @@ with map_col:
                "panneau. L'adresse de la page garde l'indicateur, les couches, la commune et le cadrage.")
     st.markdown(f"**{indicator.label}** — {indicator.unit}, {indicator.year_label.lower()} {period} "
                 f"(classes par quantiles)")
+    spans = [("pas de valeur" if row.low is None else
+              f"{cards.value_text(indicator, row.low)} à {cards.value_text(indicator, row.high)}") for row in legend]
+    st.image(legend_svg([(row.rgb, f"{span} ({row.count})") for row, span in zip(legend, spans, strict=True)]))
     table = ["| Couleur | Classe | " + unit_word.capitalize() + " |", "|---|---|---:|"]
-    for row in legend:
-        span = ("pas de valeur" if row.low is None else
-                f"{cards.value_text(indicator, row.low)} à {cards.value_text(indicator, row.high)}")
-        table.append(f"| {row.swatch} {row.colour} | {span} | {row.count} |")
+    table += [f"| {row.colour} | {span} | {row.count} |" for row, span in zip(legend, spans, strict=True)]
     st.markdown("\n".join(table))
     if error:
         st.warning(f"Indicateur indisponible : {error}")

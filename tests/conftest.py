@@ -82,6 +82,16 @@ def open_page(page_file: str, params: dict[str, str], timeout: int = 90) -> obje
     return at
 
 
+def legend_svg_of(at: object) -> str:
+    """The SVG text of the map legend a page drew with st.image (geo.legend_svg, sent as a base64 data URL)."""
+    import base64
+
+    urls = [url for image in at.get("image") for url in image.value]  # type: ignore[attr-defined]
+    svgs = [base64.b64decode(u.split(",", 1)[1]).decode() for u in urls if u.startswith("data:image/svg+xml")]
+    assert len(svgs) == 1, urls
+    return svgs[0]
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
     """st.cache_data is shared by every AppTest in the process: isolate tests from each other."""

@@ -17,6 +17,18 @@ from queries.dataset import sql, state
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 DATASETS = [s.id for s in load_manifest()]
+# The map each embedded dataset gets (ui/dataset/map.py): points from longitude/latitude columns, polygons from a
+# geometry column, communes coloured by value from a commune-code column; none offers no « Carte » tab.
+MAP_MODES = {
+    "aide-sociale-departementale": (), "cantons-2018": ("polygons",), "colleges-valeur-ajoutee": (),
+    "colleges": ("points", "choropleth"), "communes": ("choropleth",), "contours-communes": ("polygons", "choropleth"),
+    "contours-epci": ("polygons",), "epci-communes": ("choropleth",), "epci": (),
+    "estimations-population-age-sexe": (), "etablissements-sante": ("points",),
+    "france-services": ("points", "choropleth"), "ips-colleges": ("choropleth",), "ips-ecoles": ("choropleth",),
+    "ips-lycees": ("choropleth",), "mouvements-communes": ("choropleth",), "musees-de-france": ("points",),
+    "musees-frequentation": (), "population-communes": ("choropleth",),
+    "populations-legales-historique": ("choropleth",),
+}
 NNBSP = "\u202f"
 
 
@@ -55,7 +67,8 @@ def params(at: AppTest) -> dict[str, list[str]]:
 def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> None:
     at = open_dataset({"id": dataset_id})
     assert at.title[0].value
-    map_modes = None
+    modes = MAP_MODES[dataset_id]
+    assert (state.TABS["carte"] in at.segmented_control(key="dataset_tab").options) == bool(modes)
     for tab in state.TABS:
         at.query_params["tab"] = tab
         at.run()
@@ -77,8 +90,9 @@ def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> N
             assert any("alternative textuelle" in e.proto.label for e in at.expander)
         elif tab == "carte":
             decks = at.get("deck_gl_json_chart")
-            map_modes = bool(decks)
-            if decks:
+            assert bool(decks) == bool(modes)
+            if modes:
+                assert at.radio(key="dataset_map_mode").options == [state.MAP_MODES[m] for m in modes]
                 raw = decks[0].proto.json
                 deck = json.loads(raw)
                 # Offline: no provider, pydeck's placeholder style (the browser test checks no request leaves).
@@ -92,7 +106,6 @@ def test_every_tab_renders_for_every_dataset(portal: Path, dataset_id: str) -> N
             assert any("Télécharger" in b.proto.label for b in at.get("download_button"))
         elif tab == "api":
             assert any("SELECT" in c.value and "$p" not in c.value for c in at.code)
-    assert map_modes is not None
 
 
 def test_deep_link_restores_filters_sort_and_page(portal: Path) -> None:

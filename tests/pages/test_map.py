@@ -7,7 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from geo import PALETTE
+from tests.conftest import legend_svg_of, open_page
 
 NNBSP = "\u202f"
 
@@ -38,11 +39,14 @@ def test_default_map_is_offline_with_a_quantile_legend(read_only_portal: Path) -
     assert set(features[0]["properties"]) == {"code", "tooltip", "fill"}  # only what the map needs
     assert len(raw) < 1_200_000  # compact JSON, not pydeck's indented one
     legend = markdown(at)
-    assert "| 🟨 jaune |" in legend and "| 🟫 brun |" in legend and "hab." in legend
-    counts = [int(line.rsplit("|", 2)[1]) for line in legend.splitlines() if line.startswith("| 🟨")
-              or line.startswith("| 🟧") or line.startswith("| 🟥") or line.startswith("| 🟪")
-              or line.startswith("| 🟫")]
+    names = [name for name, _ in PALETTE]
+    assert "| jaune |" in legend and "| violet foncé |" in legend and "hab." in legend
+    counts = [int(line.rsplit("|", 2)[1]) for line in legend.splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip() in names]
     assert sum(counts) == 503
+    # The drawn legend: an SVG image with a swatch in each class colour of the one palette (no emoji).
+    svg = legend_svg_of(at)
+    assert all(f"rgb({r},{g},{b})" in svg for _, (r, g, b) in PALETTE) and "hab." in svg
     assert dict(at.query_params)["indicateur"] == "population"
 
 

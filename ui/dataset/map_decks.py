@@ -1,4 +1,4 @@
-"""pydeck maps of the dataset page, fully offline: no basemap, the commune outlines drawn as the base layer."""
+"""pydeck decks of the dataset page's map tab, fully offline: no basemap, the commune outlines drawn as the base layer."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+import geo
 from catalogue.schema import Schema
 from queries.dataset.state import MapSpec
 from ui import format as fmt
 
 # Dordogne: centre and a zoom that shows the whole département.
 CENTER_LAT, CENTER_LON, ZOOM = 45.15, 0.72, 7.6
-# Sequential, colour-blind safe classes (light → dark blue), and grey for communes without a value.
-CLASS_COLOURS = [[222, 235, 247], [158, 202, 225], [107, 174, 214], [49, 130, 189], [8, 81, 156]]
-NO_DATA = [235, 235, 235]
 
 
 class CompactDeck(pdk.Deck):
@@ -97,40 +95,30 @@ def polygons_deck(data: pd.DataFrame, schema: Schema, spec: MapSpec,
     return deck([outline_layer(outlines), layer], spec, tooltip)
 
 
-def classes(values: pd.Series, k: int = 5) -> list[float]:
-    """Upper bounds of k quantile classes (deduplicated) of the communes' values."""
-    clean = values.dropna().astype(float)
-    if clean.empty:
-        return []
-    bounds = sorted({float(clean.quantile(i / k)) for i in range(1, k + 1)})
-    return bounds
-
-
 def choropleth_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, Any]],
-                    value_label: str) -> tuple[pdk.Deck, list[tuple[str, list[int]]]]:
-    """Communes coloured by class of their value; returns the deck and the legend (label, colour)."""
+                    value_label: str) -> tuple[pdk.Deck, list[geo.LegendRow]]:
+    """Communes coloured by quantile class of their value (geo's classifier and palette, as on /carte); returns
+    the deck and the legend rows."""
     values = {str(r.code): r.value for r in data.itertuples()}
-    bounds = classes(data["value"]) if not data.empty else []
-    colours = CLASS_COLOURS[-len(bounds):] if bounds else []
+    edges = geo.quantile_edges(data["value"])
+    counts = [0] * max(len(edges) - 1, 0)
     features = []
+    missing = 0
     for feat in outlines:
         code = feat["properties"]["code"]
         value = values.get(code)
-        if value is None or (isinstance(value, float) and value != value):
-            colour, text = NO_DATA, "pas de donnée"
+        value = None if value is None or pd.isna(value) else float(value)
+        idx = geo.classify(value, edges)
+        if idx is None:
+            missing += 1
+            text = "pas de donnée"
         else:
-            idx = next((i for i, b in enumerate(bounds) if float(value) <= b), len(bounds) - 1)
-            colour, text = colours[idx], fmt.number(value, 0 if float(value).is_integer() else 2)
+            counts[idx] += 1
+            text = fmt.number(value, 0 if value.is_integer() else 2)
         features.append({"type": "Feature", "geometry": feat["geometry"],
-                         "properties": {**feat["properties"], "valeur": text, "fill": colour}})
+                         "properties": {**feat["properties"], "valeur": text, "fill": geo.class_color(idx)}})
     layer = pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="choropleth",
                       stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[120, 120, 120],
                       line_width_min_pixels=0.5, pickable=True)
-    legend = []
-    lower = float(data["value"].min()) if not data.empty else 0.0
-    decimals = 0 if all(float(b).is_integer() for b in [lower, *bounds]) else 2
-    for b, c in zip(bounds, colours, strict=True):
-        legend.append((f"{fmt.number(lower, decimals)} – {fmt.number(b, decimals)}", c))
-        lower = b
     tooltip = {"text": "{nom} ({code})\n" + value_label + " : {valeur}"}
-    return deck([layer], spec, tooltip), legend
+    return deck([layer], spec, tooltip), geo.legend_rows(edges, counts, missing)
