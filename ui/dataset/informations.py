@@ -30,7 +30,15 @@ def field_table(rows: list[tuple[str, str]]) -> None:
 
 
 def render(ds: Dataset) -> None:
-    spec, meta, schema, dataset_id = ds.spec, ds.meta, ds.schema, ds.id
+    _description_and_licence(ds)
+    _metadata(ds)
+    _provenance(ds)
+    _versions(ds)
+    _schema_and_profile(ds)
+
+
+def _description_and_licence(ds: Dataset) -> None:
+    spec = ds.spec
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Description")
@@ -43,8 +51,12 @@ def render(ds: Dataset) -> None:
         st.markdown(f"[{lic_title}]({lic_url})" if lic_url else lic_title)
         st.info(vocab.license_summary(lic_id))
         note("Attribution à reprendre dans vos réutilisations :")
-        st.code((spec.attribution if spec and spec.attribution else (spec.publisher if spec else dataset_id)),
+        st.code((spec.attribution if spec and spec.attribution else (spec.publisher if spec else ds.id)),
                 language=None, wrap_lines=True)
+
+
+def _metadata(ds: Dataset) -> None:
+    spec, schema = ds.spec, ds.schema
     st.subheader("Métadonnées")
     rows: list[tuple[str, str]] = []
     if spec:
@@ -61,17 +73,20 @@ def render(ds: Dataset) -> None:
             ("Créé le", fmt.date_fr(spec.created)), ("Modifié le", fmt.date_fr(spec.modified)),
         ]
     else:
-        rows.append(("Identifiant", dataset_id))
+        rows.append(("Identifiant", ds.id))
     rows += [("Enregistrements", fmt.number(schema.rows)), ("Colonnes", fmt.number(len(schema.columns)))]
     field_table(rows)
 
-    warnings = meta.get("warnings") or []
+    warnings = ds.meta.get("warnings") or []
     if warnings:
         st.subheader("Avertissements du chargement")
         st.warning(f"{len(warnings)} avertissement(s) lors du chargement de la source :\n\n"
                    + "\n".join(f"- {w}" for w in warnings[:50])
                    + ("\n- …" if len(warnings) > 50 else ""))
 
+
+def _provenance(ds: Dataset) -> None:
+    spec, meta = ds.spec, ds.meta
     st.subheader("Provenance")
     src = meta.get("source") or {}
     prov = [
@@ -88,7 +103,10 @@ def render(ds: Dataset) -> None:
     if spec and spec.provenance:
         with st.expander("Détail de la provenance"):
             st.text(spec.provenance)
-    versions = data.versions(dataset_id)
+
+
+def _versions(ds: Dataset) -> None:
+    versions = data.versions(ds.id)
     if versions:
         note("Historique des versions publiées")
         hist = []
@@ -105,10 +123,13 @@ def render(ds: Dataset) -> None:
                 change.append("colonnes retirées : " + ", ".join(ch["columns_removed"]))
             hist.append({"Version": ver.get("version"), "Chargée le": ver.get("loaded_at"),
                          "Enregistrements": ver.get("rows"), "Changements": "; ".join(change) or "–",
-                         "En service": "oui" if ver.get("current") or ver.get("version") == meta.get("version")
+                         "En service": "oui" if ver.get("current") or ver.get("version") == ds.meta.get("version")
                          else ""})
         st.dataframe(pd.DataFrame(hist), hide_index=True, width="stretch")
 
+
+def _schema_and_profile(ds: Dataset) -> None:
+    schema = ds.schema
     st.subheader("Schéma")
     profile = data.profile(schema)
     schema_rows = []
