@@ -1,4 +1,4 @@
-"""Real browser on /catalogue: search, facet, state in the URL, the shared link reproduces the view; axe-core audit."""
+"""Real browser on /catalogue: search, facet, state in the URL, the shared link reproduces the view (axe-core: test_accessibility.py)."""
 
 from __future__ import annotations
 
@@ -76,37 +76,3 @@ def test_search_facet_and_shared_link_reproduce_the_view(live_server, page, brow
         assert "contenu=carte" in fresh.url
     finally:
         context.close()
-
-
-# Streamlit's own markup that we cannot change, filtered node by node (never a whole rule): the sidebar navigation
-# that st.navigation draws. Seen once on a loaded machine: axe flagged `list`/`listitem` on its section lists
-# (`ul.e1o1t1hb12 > li`) while the navigation was still being drawn; a settled page passes. Our content is
-# audited in full.
-STREAMLIT_OWN = {"list": '[data-testid="stSidebarNav"]', "listitem": '[data-testid="stSidebarNav"]'}
-
-
-def _inside(page, target: list[str], container: str) -> bool:  # noqa: ANN001
-    selector = target[-1] if target else ""
-    return bool(page.evaluate(
-        "([sel, box]) => { const el = document.querySelector(sel); return !!(el && el.closest(box)); }",
-        [selector, container],
-    ))
-
-
-def test_catalogue_has_no_serious_accessibility_violation(live_server, page) -> None:  # noqa: ANN001
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.goto(f"{live_server.url}/catalogue?q=coll%C3%A8ges")
-    settle(page)
-    page.locator('[data-testid="stSidebarNavItems"]').first.wait_for()
-    page.wait_for_timeout(500)
-    results = Axe().run(page)
-    serious = []
-    for v in results.response["violations"]:
-        if v["impact"] not in ("serious", "critical"):
-            continue
-        nodes = [n for n in v["nodes"]
-                 if not (v["id"] in STREAMLIT_OWN and _inside(page, n["target"], STREAMLIT_OWN[v["id"]]))]
-        if nodes:
-            serious.append((v["id"], v["impact"], [(n["target"], n["html"][:160]) for n in nodes[:3]]))
-    assert serious == [], serious

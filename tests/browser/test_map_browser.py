@@ -1,4 +1,4 @@
-"""Real browser: the map draws offline, a commune search updates the panel, its link reproduces the view; axe-core."""
+"""Real browser: the map draws offline, a commune search updates the panel, its link reproduces the view."""
 
 from __future__ import annotations
 
@@ -11,33 +11,6 @@ from tests.conftest import LiveServer, wait_for_app
 pytestmark = pytest.mark.browser
 
 DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
-# Streamlit 1.67's sidebar navigation (st.navigation with sections) renders `<ul data-testid="stSidebarNavItems">`
-# whose children are section <div>s holding the <li> links: axe reports `list` on that <ul> and `listitem` on each
-# <li>. That markup belongs to Streamlit and no page can change it, so these two rule ids are ignored *only* for
-# nodes inside [data-testid="stSidebarNav"]; the same rules anywhere else still fail the test.
-STREAMLIT_NAV_RULES = {"list", "listitem"}
-IN_NAV = "t => { const e = document.querySelector(t); return !!(e && e.closest('[data-testid=\"stSidebarNav\"]')); }"
-
-
-def serious(page: object) -> list[dict]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = []
-    for violation in Axe().run(page).response["violations"]:
-        if violation["impact"] not in ("serious", "critical"):
-            continue
-        if violation["id"] in STREAMLIT_NAV_RULES:
-            violation["nodes"] = [n for n in violation["nodes"]
-                                  if not page.evaluate(IN_NAV, n["target"][0])]  # type: ignore[attr-defined]
-            if not violation["nodes"]:
-                continue
-        found.append(violation)
-    return found
-
-
-def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-                     for v in violations)
 
 
 def test_map_renders_search_updates_panel_and_link_reproduces_view(live_server: LiveServer, page: object,
@@ -85,16 +58,3 @@ def test_board_link_opens_the_same_commune(live_server: LiveServer, page: object
     plot.scroll_into_view_if_needed(timeout=30_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=30_000)  # type: ignore[attr-defined]
     assert "code=24534" in page.url  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("path", ["/indicateurs?niveau=commune&code=24322", "/carte?commune=24322&couches=sante"])
-def test_no_serious_accessibility_violation(live_server: LiveServer, page: object, path: str) -> None:
-    page.goto(f"{live_server.url}{path}")  # type: ignore[attr-defined]
-    wait_for_app(page)
-    if path.startswith("/carte"):
-        page.wait_for_selector(DECK_CANVAS, timeout=30_000)  # type: ignore[attr-defined]
-    else:
-        page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed(timeout=30_000)  # type: ignore[attr-defined]
-        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=30_000)  # type: ignore[attr-defined]
-    found = serious(page)
-    assert not found, describe(found)

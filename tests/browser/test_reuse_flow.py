@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +10,7 @@ from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+DATASET = "colleges"  # a dataset of the embedded manifest
 SECRET = "secret-de-test-navigateur"  # the one tests/conftest.py's live_server starts the app with
 TITLE = "Carte des collèges du Périgord"
 XSS_TITLE = "Piège <img src=x onerror=window.__xss=1> titre"
@@ -19,28 +18,15 @@ XSS_DESCRIPTION = ("Description <script>window.__xss=1</script> avec un [lien pi
                    "et un [vrai lien](https://exemple.fr/doc).")
 
 
-def dataset_id() -> str:
-    from catalogue.manifest import load_manifest
-
-    specs = load_manifest(ROOT / "catalogue" / "datasets")
-    return next((s.id for s in specs if s.id == "colleges"), specs[0].id)
-
-
 def main(page):  # noqa: ANN001, ANN201 - the page body, not the sidebar navigation (which has the same labels)
     return page.locator('[data-testid="stMain"]')
 
 
 def goto(page, url: str) -> None:  # noqa: ANN001
-    """Open a URL and wait for the script to finish. On a cold server the first deep link can briefly show
-    Streamlit's « Page not found » dialog (the legacy pages/ listing races st.navigation) over the right page:
-    close it, it is not what this test is about."""
+    """Open a URL and wait for the script to finish (a cold server's first run takes several seconds)."""
     page.goto(url)
     wait_for_app(page)
-    main(page).locator("h1").first.wait_for(timeout=60_000)  # a cold server's first run takes several seconds
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
+    main(page).locator("h1").first.wait_for(timeout=60_000)
 
 
 def key(name: str) -> str:
@@ -58,13 +44,10 @@ def choose(page, widget_key: str, option: str) -> None:  # noqa: ANN001
 
 
 def submit_reuse(page, base: str, ds: str, title: str, description: str, url: str) -> None:  # noqa: ANN001
-    """Open the form the way a visitor does (from the dataset page when it exists) and send a proposal."""
-    if (ROOT / "pages" / "dataset.py").exists():
-        goto(page, f"{base}/jeu-de-donnees?id={ds}&tab=reutilisations")  # the dataset page's « Réutilisations » view
-        main(page).get_by_role("link", name=re.compile("Proposer une réutilisation")).first.click()
-        page.wait_for_url(re.compile(r"/proposer-une-reutilisation\?dataset="))
-    else:  # the dataset page is not written yet: start where its link leads
-        goto(page, f"{base}/proposer-une-reutilisation?dataset={ds}")
+    """Open the form the way a visitor does, from the dataset page's « Réutilisations » view, and send a proposal."""
+    goto(page, f"{base}/jeu-de-donnees?id={ds}&tab=reutilisations")
+    main(page).get_by_role("link", name=re.compile("Proposer une réutilisation")).first.click()
+    page.wait_for_url(re.compile(r"/proposer-une-reutilisation\?dataset="))
     assert f"dataset={ds}" in page.url
     # the dataset is pre-selected from ?dataset=
     page.locator(f"{key('reuse_submit_datasets')} [data-tag]").first.wait_for()
@@ -95,7 +78,7 @@ def open_moderation(page, base: str) -> None:  # noqa: ANN001
 
 def test_propose_moderate_and_see_a_reuse(live_server, page) -> None:  # noqa: ANN001
     base = live_server.url
-    ds = dataset_id()
+    ds = DATASET
     submit_reuse(page, base, ds, TITLE, "Une carte interactive de tous les collèges, avec leurs effectifs.",
                  "https://exemple.fr/carte-colleges")
 
@@ -124,19 +107,16 @@ def test_propose_moderate_and_see_a_reuse(live_server, page) -> None:  # noqa: A
         "https://exemple.fr/carte-colleges"
 
     # the dataset's « Réutilisations » tab
-    if (ROOT / "pages" / "dataset.py").exists():
-        goto(page, f"{base}/jeu-de-donnees?id={ds}")
-        main(page).get_by_role("radio", name="Réutilisations").or_(
-            main(page).get_by_role("button", name="Réutilisations")).or_(
-            main(page).get_by_role("tab", name="Réutilisations")).first.click()  # the view switcher
-        main(page).get_by_role("link", name=TITLE).wait_for()
-    else:
-        pytest.skip("pages/dataset.py is not there yet: the dataset tab part of the flow was not exercised")
+    goto(page, f"{base}/jeu-de-donnees?id={ds}")
+    main(page).get_by_role("radio", name="Réutilisations").or_(
+        main(page).get_by_role("button", name="Réutilisations")).or_(
+        main(page).get_by_role("tab", name="Réutilisations")).first.click()  # the view switcher
+    main(page).get_by_role("link", name=TITLE).wait_for()
 
 
 def test_xss_payloads_stay_inert_in_a_real_browser(live_server, page) -> None:  # noqa: ANN001
     base = live_server.url
-    ds = dataset_id()
+    ds = DATASET
     submit_reuse(page, base, ds, XSS_TITLE, XSS_DESCRIPTION, "https://exemple.fr/piege")
     open_moderation(page, base)
     page.get_by_role("button", name="Publier").first.click()
