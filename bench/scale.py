@@ -25,8 +25,8 @@ PAGE_SIZE = 50
 CHILD_REPEATS = 3  # fresh processes per approach for time-to-first-view and peak memory
 TEXT_COLUMN = "nom_origine"  # ~530 distinct commune names: the facet and the filter column
 SORT_COLUMNS = ("pmun", "ptot", "pcap", "nom_origine")
-TERRITORY_VIEWPORT = (1200, 700)  # px: the map's size on a laptop screen, used to pick the territory zoom
-# Zoomed-in views (a viewport of TERRITORY_VIEWPORT pixels centred there): dense town and countryside.
+# Zoomed-in views (the page's map viewport, binning.VIEW_PX, centred there as a URL's lat/lon/zoom would):
+# dense town and countryside.
 MAP_VIEWS = (
     ("map_z10", "zoom 10, Périgueux", (0.7120, 45.1917), 10),
     ("map_z12", "zoom 12, Périgueux", (0.7120, 45.1917), 12),
@@ -81,11 +81,13 @@ class PageQueries:
         spec = self.state.ChartSpec(kind="bar", x=x, y=y, agg=agg)
         return self.sql.run(self.sql.chart_query(self.view(filters), self.schema, spec).query, max_rows=10_000)
 
-    def grid(self, cell_deg: float = 0.02) -> Any:
-        """The dataset page's own map grid (`binning.grid_query`, fixed cell) for point datasets."""
+    def point_map(self, zoom: float, lat: float, lon: float | None = None) -> Any:
+        """The map tab's points layer for a view, as `ui/dataset/map.py` gets it: the filtered count, then
+        `binning.point_map` (points in view, or DuckDB's grid of counts)."""
         from queries import binning
 
-        return self.sql.run(binning.grid_query(self.base, self.schema, cell_deg), max_rows=100_000)
+        total = int(self.sql.run(self.sql.count_query(self.base, self.schema), max_rows=1).iloc[0, 0])
+        return binning.point_map(self.base, self.schema, self.sql.run, total=total, zoom=zoom, lat=lat, lon=lon)
 
 
 # -- child processes: time to first view and peak memory, ours vs the common pandas approach -------------------------
@@ -144,19 +146,17 @@ def run_child(kind: str, dataset_id: str, data_dir: Path) -> dict[str, Any]:
 
 
 # -- map -----------------------------------------------------------------------------------------------------------
-def deck_payload(frame: Any, kind: str) -> bytes:
-    """The pydeck spec that Streamlit sends to the browser for this map data (what travels over the websocket)."""
-    import pydeck as pdk
+def deck_payload(layer: Any, schema: Any) -> bytes:
+    """The pydeck spec the dataset page sends for this points layer (`ui/dataset/map_decks`, the page's own deck
+    builders), without the commune outlines drawn under it (the whole-page figure includes them)."""
+    from queries.dataset.state import MapSpec
+    from ui.dataset import map_decks
 
-    if kind == "bins":
-        layer = pdk.Layer("ScatterplotLayer", data=frame, get_position=["lon", "lat"], get_radius="n",
-                          radius_scale=20, radius_min_pixels=2, radius_max_pixels=30, get_fill_color=[180, 60, 20, 160],
-                          pickable=True)
+    spec = MapSpec(mode="points")
+    if layer.kind == "grid":
+        deck = map_decks.grid_deck(layer.frame, spec, [], cell_km=layer.cell_km or 0.0)
     else:
-        layer = pdk.Layer("ScatterplotLayer", data=frame, get_position=["lon", "lat"], get_radius=8,
-                          radius_min_pixels=2, get_fill_color=[180, 60, 20, 200], pickable=True)
-    deck = pdk.Deck(layers=[layer], map_provider=None, initial_view_state=pdk.ViewState(latitude=45.1, longitude=0.7,
-                                                                                         zoom=8))
+        deck = map_decks.points_deck(layer.frame, schema, spec, [])
     return deck.to_json().encode("utf-8")
 
 
@@ -169,14 +169,12 @@ def page_runs(params: dict[str, str], runs: int, cold: bool = True) -> tuple[Tim
     from streamlit.testing.v1 import AppTest
 
     import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
-    from queries.cache import CACHE
 
     info: dict[str, Any] = {}
     timing = Timing("page " + "&".join(f"{k}={v}" for k, v in params.items()))
     for i in range(runs + 1):
         if cold or i == 0:
             st.cache_data.clear()
-            CACHE.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         for key, value in params.items():
             at.query_params[key] = value
@@ -218,6 +216,10 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+def fmt_int(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
 def _nth(values: list[Any], i: int) -> Any:
     return values[i % len(values)]
 
@@ -227,7 +229,8 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     generate.point_env(data_dir)
     import queries
     from queries import binning
-    from queries.cache import CACHE, cached
+    from ui.dataset import data as page_data
+    from ui.dataset import map_decks
 
     load_before = uptime_line()
     ds = generate.TABLE_ID
@@ -235,43 +238,37 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     meta = queries.dataset_meta(ds)
     names = [str(v) for v in pq.facets(TEXT_COLUMN, [])["value"]][:40]  # setup, not measured
 
-    def no_cache(fn: Callable[[int], Any]) -> Callable[[int], Any]:
-        # Measure the query itself: our result cache would otherwise answer every repeat in ~0.1 ms.
-        def wrapped(i: int) -> Any:
-            CACHE.clear()
-            return fn(i)
-        return wrapped
-
     timings: dict[str, Timing] = {}
-    timings["open"] = time_runs("open_table", no_cache(lambda i: pq.open_table()), runs)
+    timings["open"] = time_runs("open_table", lambda i: pq.open_table(), runs)
     timings["filter"] = time_runs(
         "filter_sort",
-        no_cache(lambda i: pq.filter_sort(
+        lambda i: pq.filter_sort(
             [(TEXT_COLUMN, "eq", _nth(names, i))] if i % 2 == 0 else [(TEXT_COLUMN, "contains", _nth(names, i)[:4]),
                                                                         ("millesime", "gte", 2020)],
-            _nth(list(SORT_COLUMNS), i), i % 3 != 0)),
+            _nth(list(SORT_COLUMNS), i), i % 3 != 0),
         runs)
     # The same, split by kind, to show where the time goes.
-    timings["filter_eq"] = time_runs("filter_eq_sort", no_cache(lambda i: pq.filter_sort(
-        [(TEXT_COLUMN, "eq", _nth(names, i))], _nth(list(SORT_COLUMNS), i), i % 2 == 0)), runs)
-    timings["filter_contains"] = time_runs("filter_contains_sort", no_cache(lambda i: pq.filter_sort(
+    timings["filter_eq"] = time_runs("filter_eq_sort", lambda i: pq.filter_sort(
+        [(TEXT_COLUMN, "eq", _nth(names, i))], _nth(list(SORT_COLUMNS), i), i % 2 == 0), runs)
+    timings["filter_contains"] = time_runs("filter_contains_sort", lambda i: pq.filter_sort(
         [(TEXT_COLUMN, "contains", _nth(names, i)[:4]), ("millesime", "gte", 2020)], _nth(list(SORT_COLUMNS), i),
-        i % 2 == 0)), runs)
-    timings["sort_only"] = time_runs("sort_only", no_cache(lambda i: pq.filter_sort(
-        [], _nth(list(SORT_COLUMNS), i), i % 2 == 0)), runs)
-    timings["search"] = time_runs("search", no_cache(lambda i: pq.search(_nth(names, i)[:5].lower())), runs)
-    timings["facets"] = time_runs("facets", no_cache(lambda i: pq.facets(TEXT_COLUMN, [])), runs)
+        i % 2 == 0), runs)
+    timings["sort_only"] = time_runs("sort_only", lambda i: pq.filter_sort(
+        [], _nth(list(SORT_COLUMNS), i), i % 2 == 0), runs)
+    timings["search"] = time_runs("search", lambda i: pq.search(_nth(names, i)[:5].lower()), runs)
+    timings["facets"] = time_runs("facets", lambda i: pq.facets(TEXT_COLUMN, []), runs)
     timings["facets_filtered"] = time_runs(
-        "facets_filtered", no_cache(lambda i: pq.facets(TEXT_COLUMN, [("millesime", "gte", 2016 + i % 7)])), runs)
-    timings["chart"] = time_runs("chart", no_cache(lambda i: pq.chart("millesime", _nth(["pmun", "ptot", "pcap"], i),
-                                                                      "sum", [])), runs)
-    timings["chart_commune"] = time_runs("chart_commune", no_cache(
-        lambda i: pq.chart("code_insee_cog2026", "pmun", "mean", [("millesime", "gte", 2016 + i % 7)])), runs)
+        "facets_filtered", lambda i: pq.facets(TEXT_COLUMN, [("millesime", "gte", 2016 + i % 7)]), runs)
+    timings["chart"] = time_runs("chart", lambda i: pq.chart("millesime", _nth(["pmun", "ptot", "pcap"], i),
+                                                                      "sum", []), runs)
+    timings["chart_commune"] = time_runs("chart_commune",
+        lambda i: pq.chart("code_insee_cog2026", "pmun", "mean", [("millesime", "gte", 2016 + i % 7)]), runs)
 
-    # The same query again, answered by the process-wide cache (what the 2nd..5th session opening the page get).
-    cached_facets = cached(lambda: pq.facets(TEXT_COLUMN, []))
-    cached_facets()
-    timings["facets_cached"] = time_runs("facets_cached", lambda i: cached_facets(), runs, warmup=0)
+    # The same query again, answered by the page's cache (`ui.dataset.data.frame`, st.cache_data keyed by the
+    # warehouse version: what the 2nd..5th session opening the page get).
+    facet_query = pq.sql.facet_query(pq.view([]), pq.schema, TEXT_COLUMN)
+    page_data.frame(facet_query)
+    timings["facets_cached"] = time_runs("facets_cached", lambda i: page_data.frame(facet_query), runs, warmup=0)
 
     # Five sessions at once (2 cores): each runs a filter+sort; how long does one wait?
     conc: list[float] = []
@@ -291,41 +288,27 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     timings["page_filter"], _ = page_runs({"id": ds, "tab": "tableau", "f": "millesime:gte:2020", "sort": "-pmun"},
                                           runs)
 
-    # Map: the territory view of the 1M-point dataset, then a zoomed-in view.
+    # Map: what the map tab runs (binning.point_map and the page's pydeck layer) for the opening view of the
+    # 1M-point dataset, then for zoomed-in views; then the whole page script.
     pts = generate.POINTS_ID
+    page_pts = PageQueries(pts)
     map_sizes: dict[str, Any] = {}
 
-    def map_view(zoom: float | None, bbox: binning.BBox | None, key: str) -> Callable[[int], Any]:
+    def map_view(key: str, zoom: float, lat: float, lon: float | None = None) -> Callable[[int], Any]:
         def fn(i: int) -> Any:
-            CACHE.clear()
-            data = binning.map_data(pts, zoom, bbox)
-            payload = deck_payload(data.frame, data.kind)
-            map_sizes[key] = {"kind": data.kind, "rows": len(data.frame), "bytes": len(payload),
-                              "zoom": data.zoom, "points_covered": data.points_in_view}
+            layer = page_pts.point_map(zoom, lat, lon)
+            payload = deck_payload(layer, page_pts.schema)
+            map_sizes[key] = {"kind": layer.kind, "rows": len(layer.frame), "bytes": len(payload), "zoom": zoom,
+                              "points_covered": layer.in_view, "cell_km": layer.cell_km}
             return payload
         return fn
 
-    timings["map_territory"] = time_runs("map_territory", map_view(None, None, "territory"), runs)
+    timings["map_territory"] = time_runs("map_territory", map_view("territory", map_decks.ZOOM,
+                                                                   map_decks.CENTER_LAT), runs)
     for key, label, (cx, cy), z in MAP_VIEWS:
-        half_w = TERRITORY_VIEWPORT[0] / 2 * 360 / (256 * 2**z)
-        half_h = TERRITORY_VIEWPORT[1] / 2 * 360 / (256 * 2**z) * math.cos(math.radians(cy))
-        bbox = binning.BBox(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-        timings[key] = time_runs(key, map_view(z, bbox, label), runs)
-    page_pts = PageQueries(pts)
-
-    def page_grid(i: int) -> Any:
-        frame = page_pts.grid()
-        payload = deck_payload(frame, "bins")
-        map_sizes["page grid"] = {"kind": "bins", "rows": len(frame), "bytes": len(payload), "zoom": "-",
-                                  "points_covered": int(frame["n"].sum())}
-        return payload
-
-    timings["map_page_grid"] = time_runs("map_page_grid", page_grid, runs)
+        timings[key] = time_runs(key, map_view(label, z, cy, cx), runs)
     timings["page_map"], page_map_info = page_runs({"id": pts, "tab": "carte"}, runs)
     timings["page_map_warm"], _ = page_runs({"id": pts, "tab": "carte"}, runs, cold=False)
-    binning.map_data(pts)  # fill the cache
-    timings["map_cached"] = time_runs("map_territory_cached",
-                                      lambda i: deck_payload(binning.map_data(pts).frame, "bins"), runs, warmup=0)
 
     # DuckDB limits from config, read back from the engine the app uses.
     settings_row = queries.warehouse().execute(
@@ -373,10 +356,10 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
                note="AppTest, caches cleared; includes count, commune outlines, grid, pydeck spec"),
         Metric(f"Map, dataset page tab=carte ({points_label}): payload", page_map_bytes / 1e6, "MB", "≤ 2 MB",
                page_map_bytes <= 2_000_000, note="deck_gl_json_chart spec: commune outlines + grid"),
-        Metric(f"Map, queries.binning territory zoom ({points_label}): server time", timings["map_territory"].median,
+        Metric(f"Map, binning.point_map opening view ({points_label}): server time", timings["map_territory"].median,
                "ms", "p95 ≤ 1000 ms", timings["map_territory"].p95 <= 1000, timings["map_territory"].p95),
-        Metric(f"Map, queries.binning territory zoom ({points_label}): payload", terr["bytes"] / 1e6, "MB", "≤ 2 MB",
-               terr["bytes"] <= 2_000_000, note=f"{terr['rows']} bins at zoom {terr['zoom']}"),
+        Metric(f"Map, binning.point_map opening view ({points_label}): payload", terr["bytes"] / 1e6, "MB", "≤ 2 MB",
+               terr["bytes"] <= 2_000_000, note=f"{terr['rows']} {terr['kind']} rows at zoom {terr['zoom']}"),
     ]
 
     def row(t: Timing, label: str) -> str:
@@ -391,8 +374,8 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"Data dir: `{_rel(data_dir)}` (not committed).",
         f"Query path measured: **{pq.path}**, through `queries.Warehouse.execute` (the app's one executor, "
         f"DuckDB memory_limit `{settings_row['memory_limit']}`, threads `{settings_row['threads']}`). "
-        f"Each operation: 1 warm-up, then {runs} runs with different parameters; the result cache is cleared before "
-        "every run so the figures are the DuckDB work, not cache hits. p95 = nearest rank "
+        f"Each operation: 1 warm-up, then {runs} runs with different parameters, run uncached (the page's "
+        "st.cache_data is not in the path) so the figures are the DuckDB work, not cache hits. p95 = nearest rank "
         f"({math.ceil(0.95 * runs)}th of {runs}).",
         "",
         f"Machine load before: `{load_before}`; after: `{load_after}`.",
@@ -413,7 +396,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         row(timings["page_table"], "Whole dataset page script run (AppTest), `tab=tableau`, caches cleared"),
         row(timings["page_filter"], "Whole dataset page script run, `tab=tableau&f=millesime:gte:2020&sort=-pmun`"),
     ]
-    md.append(row(timings["facets_cached"], "Facet counts again, from the result cache"))
+    md.append(row(timings["facets_cached"], "Facet counts again, from the page's cache (st.cache_data)"))
     md += [
         "",
         "### Fresh process: time to first view and peak memory (same Parquet file)",
@@ -433,23 +416,24 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"(target ≤ 0.20); memory above the imports: {net_ratio:.3f} of pandas. The pandas figure is for one "
         "session: the common pattern loads (or copies out of `st.cache_data`) one DataFrame per session.",
         "",
-        "### Map: 1 million points",
+        f"### Map: {points_label}",
         "",
         f"**The dataset page as shipped** (`/jeu-de-donnees?id={pts}&tab=carte`, whole script run in AppTest, "
         f"caches cleared, {runs} runs): median {fmt_ms(timings['page_map'].median)} ms, p95 "
         f"{fmt_ms(timings['page_map'].p95)} ms (caches warm, as for the next sessions: median "
         f"{fmt_ms(timings['page_map_warm'].median)} ms, p95 {fmt_ms(timings['page_map_warm'].p95)} ms); it sends one pydeck spec of **{page_map_bytes / 1e6:.3f} MB** "
         f"(layers, JSON bytes: {', '.join(f'{k} {v / 1e6:.3f} MB' for k, v in page_map_info.get('layers', {}).items())}). "
-        "The page bins above 5 000 points with `binning.grid_query` (cells sized for the zoom of the URL viewport, restricted to the view, coarsened when dense; individual points when at most 5 000 are in view) "
-        "and draws the commune outlines under it.",
+        f"The map tab (`ui/dataset/map.py`) calls `queries.binning.point_map`: individual points when at most "
+        f"{fmt_int(binning.MAX_POINTS)} are in view, else DuckDB's grid of counts (`binning.grid_query`); it draws "
+        "the commune outlines under it.",
         "",
-        "Server-side grid binning in DuckDB (`queries/sql/points_binned.sql` via `queries.binning.map_data`): "
-        f"one cell per ~{binning.CELL_PX}×{binning.CELL_PX} screen pixels at the zoom level; from zoom "
-        f"{binning.POINT_ZOOM:g} the individual points of the view when there are at most "
-        f"{binning.MAX_POINTS} "
-        "(`points_in_view.sql`: bounding box + LIMIT), else finer bins. Time = cache cleared, query, building the "
-        "pydeck spec; size = that spec (`Deck.to_json()`, what `st.pydeck_chart` sends to the browser). "
-        f"Viewport {TERRITORY_VIEWPORT[0]}×{TERRITORY_VIEWPORT[1]} px.",
+        "The same path, view by view (`binning.point_map` then the page's pydeck layer from `ui/dataset/map_decks`, "
+        "outlines excluded; no cache): the URL viewport's box is counted, then either its points (LIMIT "
+        f"{fmt_int(binning.MAX_POINTS)}) or a grid of cells of ~{binning.CELL_PX}×{binning.CELL_PX} screen pixels "
+        "at the zoom, square on the ground (a degree of longitude is 111.195 km × cos(latitude)), doubled while "
+        f"{fmt_int(binning.MAX_CELLS)} cells or more are filled. Time = count + query + building the layer; size = "
+        "that spec (`Deck.to_json()`, what `st.pydeck_chart` sends to the browser). "
+        f"Viewport {binning.VIEW_PX[0]}×{binning.VIEW_PX[1]} px.",
         "",
         "| View | runs | median ms | p95 ms | sent | rows | payload |",
         "|---|---:|---:|---:|---|---:|---:|",
@@ -457,15 +441,10 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     for key, label in (("map_territory", "territory"), *((k, lab) for k, lab, _, _ in MAP_VIEWS)):
         s = map_sizes[label]
         t = timings[key]
-        view = f"{label} (zoom {s['zoom']})" if label == "territory" else label
-        md.append(f"| {view} | {len(t.runs_ms)} | {fmt_ms(t.median)} | {fmt_ms(t.p95)} | {s['kind']} | {s['rows']} | "
+        view = f"opening view (zoom {s['zoom']})" if label == "territory" else label
+        sent = f"grid, {s['cell_km']:.2f} km cells" if s["kind"] == "grid" else "points"
+        md.append(f"| {view} | {len(t.runs_ms)} | {fmt_ms(t.median)} | {fmt_ms(t.p95)} | {sent} | {s['rows']} | "
                   f"{s['bytes'] / 1e6:.3f} MB |")
-    t, s = timings["map_page_grid"], map_sizes["page grid"]
-    md.append(f"| whole dataset, `binning.grid_query` (fixed 0.02° cells) | {len(t.runs_ms)} | {fmt_ms(t.median)} "
-              f"| {fmt_ms(t.p95)} | bins | {s['rows']} | {s['bytes'] / 1e6:.3f} MB |")
-    t = timings["map_cached"]
-    md.append(f"| territory, from the result cache | {len(t.runs_ms)} | {fmt_ms(t.median)} | {fmt_ms(t.p95)} | bins | "
-              f"{terr['rows']} | {terr['bytes'] / 1e6:.3f} MB |")
     md += [
         "",
         "### DuckDB settings applied (read back with `current_setting`)",

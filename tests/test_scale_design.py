@@ -37,9 +37,9 @@ def bench_env(bench_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key, value in generate.bench_env(bench_data).items():
         monkeypatch.setenv(key, value)
     config.get_settings.cache_clear()
-    from queries.cache import CACHE
+    import streamlit as st
 
-    CACHE.clear()
+    st.cache_data.clear()  # the page's one result cache (ui.dataset.data)
     return bench_data
 
 
@@ -137,50 +137,77 @@ def test_dataset_page_table_tab_materialises_at_most_a_page(bench_env: Path, mon
     assert spy.streams == 0
 
 
-def test_map_payload_at_territory_zoom_is_small_for_a_million_points(bench_env: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.scale import deck_payload
+def test_map_path_sends_bounded_payloads_for_a_million_points(bench_env: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """binning.point_map, as the map tab calls it: a grid of counts at the opening view (every point counted,
+    nothing dropped), individual points when zoomed on the countryside, a finer grid on the densest town."""
+    from bench.scale import PageQueries, deck_payload
+    from queries import binning
+    from ui.dataset import map_decks
+
+    spy = ExecuteSpy(monkeypatch)
+    page = PageQueries(generate.POINTS_ID)
+    opening = page.point_map(map_decks.ZOOM, map_decks.CENTER_LAT)
+    assert opening.kind == "grid" and opening.in_view == POINTS
+    assert int(opening.frame["n"].sum()) == POINTS and len(opening.frame) < binning.MAX_CELLS
+    assert len(deck_payload(opening, page.schema)) <= 2_000_000
+    assert max(rows for _, rows, _ in spy.calls) <= max(binning.MAX_CELLS, binning.MAX_POINTS)
+    rural = page.point_map(14, 45.5026, 0.7486)  # zoomed on the countryside: individual points
+    assert rural.kind == "points" and 0 < len(rural.frame) == rural.in_view <= binning.MAX_POINTS
+    town = page.point_map(12, 45.1917, 0.712)  # the densest town: too many points, a grid of the view
+    assert town.kind == "grid" and 0 < int(town.frame["n"].sum()) == town.in_view < POINTS
+    assert len(deck_payload(town, page.schema)) <= 2_000_000
+    assert max(rows for _, rows, _ in spy.calls) <= max(binning.MAX_CELLS, binning.MAX_POINTS)
+
+
+def test_dataset_page_map_tab_stays_under_the_caps(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real page, tab=carte on a million points: what it sends is a bounded grid, never the points."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
     from queries import binning
 
     spy = ExecuteSpy(monkeypatch)
-    data = binning.map_data(generate.POINTS_ID)
-    assert data.kind == "bins"
-    assert data.points_in_view == POINTS  # every point is counted in some cell: nothing dropped
-    payload = deck_payload(data.frame, data.kind)
-    assert len(payload) <= 2_000_000
-    assert max(rows for _, rows, _ in spy.calls) <= binning.MAX_BINS
-    # Zoomed in on the countryside: individual points, bounded by LIMIT.
-    z = 14
-    half = 600 * 360 / (256 * 2**z)
-    rural = binning.BBox(0.7486 - half, 45.5026 - half / 2, 0.7486 + half, 45.5026 + half / 2)
-    near = binning.map_data(generate.POINTS_ID, z, rural)
-    assert near.kind == "points" and 0 < len(near.frame) <= binning.MAX_POINTS
-    # Zoomed in on the densest town: too many points for the browser, so finer bins, still small.
-    town = binning.BBox(0.712 - half, 45.1917 - half / 2, 0.712 + half, 45.1917 + half / 2)
-    dense = binning.map_data(generate.POINTS_ID, z, town)
-    assert len(deck_payload(dense.frame, dense.kind)) <= 2_000_000
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.query_params["id"], at.query_params["tab"] = generate.POINTS_ID, "carte"
+    at.switch_page("pages/dataset.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1 and len(decks[0].proto.json.encode()) <= 2_000_000
+    layers = {layer["id"]: layer["data"] for layer in json.loads(decks[0].proto.json)["layers"]}
+    assert "points" not in layers and 0 < len(layers["grid"]) < binning.MAX_CELLS
+    assert sum(cell["n"] for cell in layers["grid"]) == POINTS
+    assert max(rows for _, rows, _ in spy.calls) <= max(binning.MAX_CELLS, binning.MAX_POINTS)
 
 
-def test_results_are_cached_per_data_version(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_results_are_cached_per_data_version(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's one cache (ui.dataset.data.frame, st.cache_data with bounded entries) answers a repeated map
+    query, hands out copies, and is bypassed when the warehouse version changes."""
+    from bench.scale import PageQueries
     from queries import binning
-    from queries.cache import CACHE
+    from ui.dataset import data, map_decks
 
     spy = ExecuteSpy(monkeypatch)
-    first = binning.map_data(generate.POINTS_ID)
+    page = PageQueries(generate.POINTS_ID)
+
+    def opening() -> Any:
+        return binning.point_map(page.base, page.schema, data.frame, total=POINTS, zoom=map_decks.ZOOM,
+                                 lat=map_decks.CENTER_LAT)
+
+    first = opening()
     ran = len(spy.calls)
-    again = binning.map_data(generate.POINTS_ID)
-    assert len(spy.calls) == ran, "the second identical call must be answered by the cache"
+    again = opening()
+    assert len(spy.calls) == ran, "the second identical view must be answered by the cache"
     assert again.frame.equals(first.frame)
     again.frame.loc[0, "n"] = -1  # a caller changing its copy does not change the cached result
-    assert binning.map_data(generate.POINTS_ID).frame.loc[0, "n"] != -1
+    assert opening().frame.loc[0, "n"] != -1
     # A new version of any dataset changes data_version(): the cache is bypassed.
     registry = bench_env / "warehouse" / "registry.json"
-    data = json.loads(registry.read_text())
-    data["updated_at"] = "touched"
-    registry.write_text(json.dumps(data))
-    binning.map_data(generate.POINTS_ID)
+    payload = json.loads(registry.read_text())
+    payload["updated_at"] = "touched"
+    registry.write_text(json.dumps(payload))
+    opening()
     assert len(spy.calls) > ran
-    assert CACHE.stats()["bytes"] <= 64_000_000
 
 
 def test_duckdb_limits_come_from_configuration(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
