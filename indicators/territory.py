@@ -3,11 +3,11 @@ old commune codes follow their mergers."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 
+from catalogue.folding import fold
 from config import get_settings
 from indicators import board_levels
 from indicators.data import frame
@@ -154,5 +154,5 @@ def search_communes(text: str, limit: int = 20) -> pd.DataFrame:
 
 
 def _fold(text: str) -> str:
-    flat = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return " ".join(flat.replace("-", " ").replace("'", " ").split())
+    """Folded name with hyphens and apostrophes as spaces: « Saint-Front-d'Alemps » matches « saint front d alemps »."""
+    return " ".join(fold(str(text)).replace("-", " ").replace("'", " ").split())

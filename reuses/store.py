@@ -6,7 +6,6 @@ import hashlib
 import re
 import secrets
 import threading
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from catalogue.folding import fold
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from reuses import schema
 from reuses.sanitize import plain_text, url_key
@@ -168,8 +168,7 @@ def _hash(value: str) -> str:
 
 def new_id(title: str) -> str:
     """A readable, unguessable id: slug of the title + 8 random hex digits."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:50].strip("-") or "reutilisation"
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:50].strip("-") or "reutilisation"
     return f"{slug}-{secrets.token_hex(4)}"
 
 
@@ -210,12 +209,8 @@ def _select(include_private: bool = False) -> Any:
     return select(*cols)
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-
-
 def _matches(reuse: Reuse, terms: list[str]) -> bool:
-    haystack = _fold(" ".join([reuse.title, reuse.description, reuse.author_name, reuse.type_label,
+    haystack = fold(" ".join([reuse.title, reuse.description, reuse.author_name, reuse.type_label,
                                reuse.topic_label, *reuse.datasets]))
     return all(t in haystack for t in terms)
 
@@ -241,7 +236,7 @@ def list_published(dataset_id: str | None = None, *, type: str | None = None, to
         query = query.order_by(func.lower(_T.c.title), _T.c.id)
     else:
         query = query.order_by(_T.c.published_at.desc(), _T.c.id)
-    terms = _fold(q or "").split()
+    terms = fold(q or "").split()
     if limit is not None and not terms:
         query = query.limit(limit)
     with _read() as conn:

@@ -11,10 +11,7 @@ WITH units AS (
                                           WHERE level = $territory_level AND code = $territory_code))
        OR (level = 'departement' AND code = $dep_code)
 ), towns AS (
-    SELECT CAST(k.code_insee AS VARCHAR) AS commune, CAST(k.centroid_lon AS DOUBLE) AS lon, CAST(k.centroid_lat AS DOUBLE) AS lat,
-           regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(k.nom)), '[^A-Z0-9]+', ' ', 'g')),
-                          '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM {role:commune_contours} AS k
+    SELECT commune, lon, lat, town_key FROM commune_town_keys
 ), museums AS (
     SELECT CAST(ref AS VARCHAR) AS ref, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat,
            regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(CAST(ville_m AS VARCHAR))), '[^A-Z0-9]+', ' ', 'g')),
