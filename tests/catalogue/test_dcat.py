@@ -8,11 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-import queries
 from catalogue import dcat
-from catalogue.manifest import load_manifest
 from exports import catalogue as exports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,23 +80,34 @@ def test_every_udata_frequency_is_mapped() -> None:
     assert set(vocab.FREQUENCIES) <= set(dcat.FREQUENCIES)
 
 
+def manifest_files() -> dict[str, dict]:
+    """The manifest as written: one TOML file per dataset, read without the project's loader."""
+    return {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "catalogue" / "datasets").glob("*.toml")}
+
+
+LOV2 = {"@id": "https://www.etalab.gouv.fr/licence-ouverte-open-licence"}
+
+
 def test_catalogue_files_cover_the_whole_catalogue(portal: Path) -> None:
-    published = set(queries.published_ids())
-    ids = {s.id for s in load_manifest() if s.id in published}
+    ids = set(manifest_files())  # the embedded warehouse publishes every manifest entry
     files = exports.catalogue_files()
 
     assert files["csv"].startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(files["csv"].decode("utf-8-sig")), delimiter=";"))
-    assert {r["id"] for r in rows} == ids
+    assert {r["id"] for r in rows} == ids and len(rows) == len(ids)
     assert all(r["landing_page"].endswith(f"/jeu-de-donnees?id={r['id']}") for r in rows)
     assert "search_text" not in rows[0]
 
     entries = json.loads(files["json"])
-    assert {e["id"] for e in entries} == ids and isinstance(entries[0]["keywords"], list)
+    assert {e["id"] for e in entries} == ids and len(entries) == len(ids)
+    colleges = next(e for e in entries if e["id"] == "colleges")
+    assert colleges["keywords"] == manifest_files()["colleges"]["keywords"]
 
     cat = json.loads(files["jsonld"])
-    assert {d["dct:identifier"] for d in cat["dcat:dataset"]} == ids
-    assert all(d["ods:recordsCount"] > 0 for d in cat["dcat:dataset"])
+    assert sorted(d["dct:identifier"] for d in cat["dcat:dataset"]) == sorted(ids)
+    counts = {d["dct:identifier"]: d["ods:recordsCount"] for d in cat["dcat:dataset"]}
+    # Row counts stated by the manifests' own descriptions: 52 collèges, the 503 communes of the COG 2026.
+    assert counts["colleges"] == 52 and counts["contours-communes"] == 503 and counts["epci-communes"] == 503
 
 
 def test_python_m_catalogue_dcat_prints_the_catalogue(portal: Path) -> None:
@@ -106,5 +116,33 @@ def test_python_m_catalogue_dcat_prints_the_catalogue(portal: Path) -> None:
                           timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     cat = json.loads(proc.stdout)
-    assert cat["@type"] == "dcat:Catalog" and cat["dcat:dataset"]
-    assert cat["dcat:dataset"][0]["dcat:landingPage"]["@id"].startswith(BASE + "/jeu-de-donnees?id=")
+    assert cat["@id"] == f"{BASE}/catalogue" and cat["@type"] == "dcat:Catalog"
+    assert cat["foaf:homepage"] == {"@id": f"{BASE}/"}
+    assert sorted(d["dct:identifier"] for d in cat["dcat:dataset"]) == sorted(manifest_files())
+
+    # One dataset in full, expected values written by hand or read from its TOML file.
+    toml = manifest_files()["colleges"]
+    ds = next(d for d in cat["dcat:dataset"] if d["dct:identifier"] == "colleges")
+    landing = f"{BASE}/jeu-de-donnees?id=colleges"
+    assert ds["@id"] == landing and ds["dcat:landingPage"] == {"@id": landing}
+    assert ds["@type"] == "dcat:Dataset"
+    assert ds["dct:title"] == toml["title"] == "Collèges de la Dordogne : adresses et géolocalisation"
+    assert ds["dct:description"].strip() == toml["description"].strip()
+    assert ds["dcat:keyword"] == toml["keywords"]
+    assert ds["dcat:theme"] == [{"@type": "skos:Concept", "skos:notation": "education_and_research",
+                                 "skos:prefLabel": "Éducation et recherche"}]
+    assert ds["dct:publisher"] == {"@type": "foaf:Agent", "foaf:name": "Ministère de l'Éducation nationale (DEPP)",
+                                   "foaf:homepage": {"@id": "https://data.education.gouv.fr"}}
+    assert ds["dct:license"] == LOV2
+    assert ds["dct:issued"] == ds["dct:modified"] == {"@value": "2024-11-20", "@type": "xsd:date"}
+    assert ds["dct:temporal"] == {"@type": "dct:PeriodOfTime", "dcat:startDate": {"@value": "2024", "@type": "xsd:gYear"},
+                                  "dcat:endDate": {"@value": "2024", "@type": "xsd:gYear"}}
+    assert ds["dct:accrualPeriodicity"] == {"@id": "http://publications.europa.eu/resource/authority/frequency/IRREG"}
+    assert ds["ods:recordsCount"] == 52
+    assert [(d["@id"], d["dct:format"], d["dcat:mediaType"]) for d in ds["dcat:distribution"]] == [
+        (f"{landing}#distribution-csv", "CSV", "text/csv"),
+        (f"{landing}#distribution-parquet", "Parquet", "application/vnd.apache.parquet"),
+        (f"{landing}#distribution-geojson", "GeoJSON", "application/geo+json"),  # the collèges are points
+    ]
+    assert all(d["dcat:accessURL"] == {"@id": f"{landing}&tab=export"} and d["dct:license"] == LOV2
+               for d in ds["dcat:distribution"])
