@@ -153,8 +153,6 @@ def test_harvest_portal_end_to_end(portal_srv: tuple[FakeServer, dict[str, Any]]
 
 
 def test_dataset_page_shows_harvested_dataset(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
-    if not (ROOT / "pages" / "dataset.py").exists():
-        pytest.skip("pages/dataset.py n'existe pas encore (page jeu de données construite par une autre équipe)")
     from streamlit.testing.v1 import AppTest
 
     srv, _ = portal_srv
