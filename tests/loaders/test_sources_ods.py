@@ -14,6 +14,7 @@ import pytest
 import warehouse
 from loaders.sources import ods, state
 from loaders.sources.refresh import harvest_ods, refresh_all
+from tests.conftest import open_page
 from tests.loaders.server import (
     FIXTURES,
     ODS_API,
@@ -153,14 +154,9 @@ def test_harvest_portal_end_to_end(portal_srv: tuple[FakeServer, dict[str, Any]]
 
 
 def test_dataset_page_shows_harvested_dataset(portal_srv: tuple[FakeServer, dict[str, Any]]) -> None:
-    from streamlit.testing.v1 import AppTest
-
     srv, _ = portal_srv
     harvest_ods(srv.base_url, ["communes-dordogne"])
-    at = AppTest.from_file(str(ROOT / "pages" / "dataset.py"), default_timeout=60)
-    at.query_params["id"] = "ods-communes-dordogne"
-    at.run()
-    assert not at.exception
+    at = open_page("pages/dataset.py", {"id": "ods-communes-dordogne"})  # through the router, as a visitor
     shown = " ".join(str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption")
                      for e in getattr(at, kind))
     assert "Communes de la Dordogne" in shown
