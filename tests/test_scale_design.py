@@ -141,13 +141,12 @@ def test_map_path_sends_bounded_payloads_for_a_million_points(bench_env: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """binning.point_map, as the map tab calls it: a grid of counts at the opening view (every point counted,
     nothing dropped), individual points when zoomed on the countryside, a finer grid on the densest town."""
-    from bench.scale import PageQueries, deck_payload
+    from bench.scale import OPENING_VIEW, PageQueries, deck_payload
     from queries import binning
-    from ui.dataset import map_decks
 
     spy = ExecuteSpy(monkeypatch)
     page = PageQueries(generate.POINTS_ID)
-    opening = page.point_map(map_decks.ZOOM, map_decks.CENTER_LAT)
+    opening = page.point_map(OPENING_VIEW[2], OPENING_VIEW[1])
     assert opening.kind == "grid" and opening.in_view == POINTS
     assert int(opening.frame["n"].sum()) == POINTS and len(opening.frame) < binning.MAX_CELLS
     assert len(deck_payload(opening, page.schema)) <= 2_000_000
@@ -183,16 +182,16 @@ def test_dataset_page_map_tab_stays_under_the_caps(bench_env: Path, monkeypatch:
 def test_page_results_are_cached_per_data_version(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's one cache (ui.dataset.data.frame, st.cache_data with bounded entries) answers a repeated map
     query, hands out copies, and is bypassed when the warehouse version changes."""
-    from bench.scale import PageQueries
+    from bench.scale import OPENING_VIEW, PageQueries
     from queries import binning
-    from ui.dataset import data, map_decks
+    from ui.dataset import data
 
     spy = ExecuteSpy(monkeypatch)
     page = PageQueries(generate.POINTS_ID)
 
     def opening() -> Any:
-        return binning.point_map(page.base, page.schema, data.frame, total=POINTS, zoom=map_decks.ZOOM,
-                                 lat=map_decks.CENTER_LAT)
+        return binning.point_map(page.base, page.schema, data.frame, total=POINTS, zoom=OPENING_VIEW[2],
+                                 lat=OPENING_VIEW[1])
 
     first = opening()
     ran = len(spy.calls)

@@ -41,7 +41,10 @@ def test_map_tab_never_sends_more_points_than_the_cap(read_only_portal: Path,
     assert 0 < len(cells) <= binning.MAX_CELLS and sum(c["n"] for c in cells) == 37
     text = " ".join(m.value for m in grid_at.markdown).replace(NNBSP, " ")
     km = float(re.search(r"mailles d'environ ([\d,]+) km", text).group(1).replace(",", "."))
-    expected = binning.cell_km(binning.cell_size(7.6, 45.15)[0], 45.15)  # the page's opening zoom and latitude
+    view = json.loads(grid_at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert (view["zoom"], view["latitude"]) == pytest.approx((7.6, 45.15), abs=0.1)  # the territory, as on /carte
+    # The cell width said in km is the one at the view's latitude (cos(latitude)), not a fixed 78 km per degree.
+    expected = binning.cell_km(binning.cell_size(view["zoom"], view["latitude"])[0], view["latitude"])
     assert km == pytest.approx(expected, abs=0.05)
     # Centred on a commune: at most the cap, and only the points in view.
     zoomed = open_page("pages/dataset.py", {"id": "france-services", "tab": "carte", "lat": "45.18431",
@@ -67,6 +70,11 @@ def test_dataset_choropleth_and_carte_share_classifier_palette_and_legend(read_o
     assert all(f"rgb({r},{g},{b})" in svg for _, (r, g, b) in geo.PALETTE)
 
     carte = open_page("pages/map.py", {})
+    # Both maps open on the territory framed the same way (indicators.state.default_view).
+    opening = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    carte_opening = json.loads(carte.get("deck_gl_json_chart")[0].proto.json)["initialViewState"]
+    assert [opening[k] for k in ("latitude", "longitude", "zoom")] == pytest.approx(
+        [carte_opening[k] for k in ("latitude", "longitude", "zoom")], abs=0.02)
     carte_svg = legend_svg_of(carte)
     carte_fills = {tuple(f["properties"]["fill"]) for f in layer(carte, "choropleth-commune")["features"]}
     assert carte_fills <= palette

@@ -3,10 +3,13 @@ coloured by value (geo's classes, palette and legend, as on /carte)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 import geo
 from catalogue.schema import Schema
+from indicators.state import default_view
 from queries import QueryError, binning
 from queries.dataset.state import AGGS, MAP_MODES, DatasetView, MapSpec
 from ui import format as fmt
@@ -35,6 +38,15 @@ def centre_picker(m: MapSpec) -> MapSpec:
         return MapSpec(mode=m.mode, lat=None, lon=None, zoom=None) if current else m
     name, lon, lat = communes[choice]
     return MapSpec(mode=m.mode, lat=round(lat, 5), lon=round(lon, 5), zoom=12.0)
+
+
+def on_screen(m: MapSpec) -> MapSpec:
+    """The view the map opens on: the URL's viewport, else the whole territory framed from its communes' centres
+    (indicators.state.default_view, as /carte opens)."""
+    centres = data.commune_centres().values()
+    lat, lon, zoom = default_view([c[1] for c in centres], [c[2] for c in centres])
+    return replace(m, lat=lat if m.lat is None else m.lat, lon=lon if m.lon is None else m.lon,
+                   zoom=zoom if m.zoom is None else m.zoom)
 
 
 def render(v: DatasetView, schema: Schema, n: int) -> DatasetView:
@@ -66,9 +78,10 @@ def points_map(v: DatasetView, schema: Schema, n: int, outlines: list[dict]) -> 
     m = centre_picker(v.map)
     # Streamlit sends no pan/zoom events: the view is the one in the URL (set by the picker or a link).
     zoomed = m.zoom is not None and m.lat is not None and m.lon is not None
-    layer = binning.point_map(v, schema, data.frame, total=n,
-                              zoom=m.zoom if m.zoom is not None else map_decks.ZOOM,
-                              lat=m.lat if m.lat is not None else map_decks.CENTER_LAT, lon=m.lon if zoomed else None)
+    shown = on_screen(m)
+    assert shown.zoom is not None and shown.lat is not None
+    layer = binning.point_map(v, schema, data.frame, total=n, zoom=shown.zoom, lat=shown.lat,
+                              lon=m.lon if zoomed else None)
     table = layer.frame
     if layer.kind == "grid":
         cell_km = layer.cell_km or 0.0
@@ -76,11 +89,11 @@ def points_map(v: DatasetView, schema: Schema, n: int, outlines: list[dict]) -> 
              f"{fmt.number(cell_km, 1)} km (taille du cercle = nombre d'enregistrements). "
              + ("Trop de points dans cette vue pour les montrer un par un." if zoomed else
                 "Centrez la carte sur une commune pour voir les points un par un."))
-        deck = map_decks.grid_deck(table, m, outlines, cell_km=cell_km)
+        deck = map_decks.grid_deck(table, shown, outlines, cell_km=cell_km)
         table = table.rename(columns={"lon": "Longitude du centre", "lat": "Latitude du centre",
                                       "n": "Enregistrements"})
     else:
-        deck = map_decks.points_deck(table, schema, m, outlines)
+        deck = map_decks.points_deck(table, schema, shown, outlines)
         if not zoomed and len(table) < n:
             note(f"{fmt.number(n - len(table))} enregistrement(s) sans coordonnées ne sont pas placés.")
         table = table.rename(columns={"lon": "Longitude", "lat": "Latitude",
@@ -95,7 +108,7 @@ def polygons_map(v: DatasetView, schema: Schema, outlines: list[dict]) -> MapSpe
     polys = data.frame(binning.polygons_query(v, schema))
     if len(polys) >= binning.MAX_POLYGONS:
         note(f"Seuls les {fmt.number(binning.MAX_POLYGONS)} premiers contours sont dessinés.")
-    st.pydeck_chart(map_decks.polygons_deck(polys, schema, m, outlines), width="stretch", height=560)
+    st.pydeck_chart(map_decks.polygons_deck(polys, schema, on_screen(m), outlines), width="stretch", height=560)
     text_alternative(polys.drop(columns=["geometry"]).rename(
         columns={c: col_label(schema, c) for c in schema.label_columns}))
     return MapSpec(mode="polygons", lat=m.lat, lon=m.lon, zoom=m.zoom)
@@ -116,7 +129,7 @@ def choropleth_map(v: DatasetView, schema: Schema, outlines: list[dict]) -> MapS
     agg = c2.selectbox("Agrégation", aggs, key="dataset_map_agg", format_func=AGGS.get, disabled=column is None)
     values = data.frame(binning.choropleth_query(v, schema, choropleth_code_column(schema), column, agg))
     label = "Nombre d'enregistrements" if column is None else f"{AGGS[agg]} de {col_label(schema, column)}"
-    deck, legend = map_decks.choropleth_deck(values, m, outlines, label)
+    deck, legend = map_decks.choropleth_deck(values, on_screen(m), outlines, label)
     st.pydeck_chart(deck, width="stretch", height=560)
     if legend:
         legend_block(label, legend)

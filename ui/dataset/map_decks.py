@@ -15,9 +15,6 @@ from catalogue.schema import Schema
 from queries.dataset.state import MapSpec
 from ui import format as fmt
 
-# Dordogne: centre and a zoom that shows the whole département.
-CENTER_LAT, CENTER_LON, ZOOM = 45.15, 0.72, 7.6
-
 
 class CompactDeck(pdk.Deck):
     """A Deck serialised without indentation: pydeck indents every coordinate, five times the polygons' weight."""
@@ -27,9 +24,8 @@ class CompactDeck(pdk.Deck):
 
 
 def view_state(spec: MapSpec) -> pdk.ViewState:
-    return pdk.ViewState(latitude=spec.lat if spec.lat is not None else CENTER_LAT,
-                         longitude=spec.lon if spec.lon is not None else CENTER_LON,
-                         zoom=spec.zoom if spec.zoom is not None else ZOOM)
+    """The view the map opens on: `spec` has every viewport field set (ui.dataset.map.on_screen)."""
+    return pdk.ViewState(latitude=spec.lat, longitude=spec.lon, zoom=spec.zoom)
 
 
 def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
