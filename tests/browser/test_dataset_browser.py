@@ -112,40 +112,6 @@ def test_map_tab_draws_offline(live_server, page) -> None:  # noqa: ANN001
     assert outside == [], outside  # no basemap, no tile, no style request
 
 
-# Streamlit's own markup that we cannot change. Each entry says which element and why; nothing of our content.
-# The sidebar navigation (st.navigation with sections) is a <ul data-testid="stSidebarNavItems"> whose children
-# are section <div>s holding the <li> links: axe flags the <ul> (« list ») and each <li> (« listitem »). These two
-# rules are ignored only when every flagged node belongs to that navigation (checked by `only_streamlit_nav`).
-STREAMLIT_OWN: dict[str, str] = {
-    "list": "Streamlit's sidebar navigation <ul> has section <div> children",
-    "listitem": "Streamlit's sidebar navigation <li> sit inside those section <div>s",
-}
-
-
-# The shared footer (ui/layout.py, not this page) writes its sources and licence line with st.caption, whose grey
-# is 3.9:1 on white. It is reported to the layout's owner; only those footer nodes are left out here.
-FOOTER_TEXTS = ("Sources :", "données ouvertes ; chaque jeu de données")
-
-
-def footer_only(page, violation: dict) -> bool:  # noqa: ANN001
-    if violation["id"] != "color-contrast":
-        return False
-    for node in violation["nodes"]:
-        text = page.locator(node["target"][0]).first.inner_text()
-        if not any(t in text for t in FOOTER_TEXTS):
-            return False
-    return True
-
-
-def only_streamlit_nav(page, violation: dict) -> bool:  # noqa: ANN001
-    nodes = violation["nodes"]
-    if violation["id"] == "list":
-        return all('data-testid="stSidebarNavItems"' in n["html"] for n in nodes)
-    if violation["id"] == "listitem":
-        return len(nodes) <= page.locator('[data-testid="stSidebarNavItems"] li').count()
-    return False
-
-
 @pytest.mark.parametrize("tab", ["informations", "tableau"])
 def test_dataset_page_has_no_serious_accessibility_violation(live_server, page, tab: str) -> None:  # noqa: ANN001
     from axe_playwright_python.sync_playwright import Axe
@@ -159,7 +125,6 @@ def test_dataset_page_has_no_serious_accessibility_violation(live_server, page, 
     serious = [
         (v["id"], v["impact"], [n["html"][:160] for n in v["nodes"]][:3])
         for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical") and not (v["id"] in STREAMLIT_OWN and only_streamlit_nav(page, v))
-        and not footer_only(page, v)
+        if v["impact"] in ("serious", "critical")  # nothing filtered out (every page: test_accessibility.py)
     ]
     assert serious == [], serious
