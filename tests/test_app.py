@@ -64,7 +64,7 @@ def test_app_renders_home_with_catalogue_figures(portal: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "Territoire" in at.title[0].value
     labels = {m.label: m.value for m in at.metric}
-    assert int(labels["Jeux de données"].replace("\u202f", "")) >= 12
+    assert int(labels["Jeux de données"].replace("\u202f", "")) == len(list((ROOT / "catalogue" / "datasets").glob("*.toml")))
     assert int(labels["Enregistrements"].replace("\u202f", "")) > 10_000
     footer = next(m.value for m in at.markdown if m.value.startswith(":small[Sources : "))
     assert "Licence Ouverte" in footer and "INSEE" in footer

@@ -14,12 +14,9 @@ from ui.cards import escape_markdown
 def is_embedded() -> bool:
     """`?embed=true` (Streamlit's own embed mode) also hides our header, navigation and footer.
 
-    Streamlit keeps `embed` out of st.query_params, so ask its context instead.
+    Streamlit keeps `embed` out of st.query_params, so ask its context instead (None outside a browser session).
     """
-    try:
-        return bool(st.context.is_embedded)
-    except Exception:  # noqa: BLE001 - no browser context (bare mode, AppTest)
-        return False
+    return bool(st.context.is_embedded)
 
 
 def header(sections: Mapping[str, Sequence[st.Page]]) -> None:
