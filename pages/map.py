@@ -130,7 +130,9 @@ with map_col:
                 f"(classes par quantiles)")
     spans = [("pas de valeur" if row.low is None else
               f"{cards.value_text(indicator, row.low)} à {cards.value_text(indicator, row.high)}") for row in legend]
-    st.image(legend_svg([(row.rgb, f"{span} ({row.count})") for row, span in zip(legend, spans, strict=True)]))
+    legend_text = " ; ".join(f"{row.colour} : {span}" for row, span in zip(legend, spans, strict=True))
+    st.image(legend_svg([(row.rgb, f"{span} ({row.count})") for row, span in zip(legend, spans, strict=True)]),
+             alt=f"Légende : {indicator.label} — {legend_text}")
     table = ["| Couleur | Classe | " + unit_word.capitalize() + " |", "|---|---|---:|"]
     table += [f"| {row.colour} | {span} | {row.count} |" for row, span in zip(legend, spans, strict=True)]
     st.markdown("\n".join(table))

@@ -68,6 +68,9 @@ def test_dataset_choropleth_and_carte_share_classifier_palette_and_legend(read_o
     shown = [int(n) for n in re.findall(r"\((\d+) communes\)", svg)]
     assert shown == expected.tolist()
     assert all(f"rgb({r},{g},{b})" in svg for _, (r, g, b) in geo.PALETTE)
+    # The image has a text alternative naming each class's colour and bounds.
+    alts = [img.alt for image in at.get("image") for img in image.proto.imgs]
+    assert len(alts) == 1 and alts[0].startswith("Légende : Somme de") and "violet foncé : " in alts[0]
 
     carte = open_page("pages/map.py", {})
     # Both maps open on the territory framed the same way (indicators.state.default_view).
@@ -76,6 +79,7 @@ def test_dataset_choropleth_and_carte_share_classifier_palette_and_legend(read_o
     assert [opening[k] for k in ("latitude", "longitude", "zoom")] == pytest.approx(
         [carte_opening[k] for k in ("latitude", "longitude", "zoom")], abs=0.02)
     carte_svg = legend_svg_of(carte)
+    assert [img.alt for image in carte.get("image") for img in image.proto.imgs][0].startswith("Légende : ")
     carte_fills = {tuple(f["properties"]["fill"]) for f in layer(carte, "choropleth-commune")["features"]}
     assert carte_fills <= palette
     # One palette, drawn the same way: the same swatches in the same order on both pages.

@@ -157,6 +157,8 @@ def legend_block(label: str, legend: list[geo.LegendRow]) -> None:
             return "pas de donnée"
         return f"{fmt.number(row.low, decimals)} – {fmt.number(row.high, decimals)}"
 
+    text = " · ".join(f"{row.colour} : {span(row)}" for row in legend)
     note(label + " — classes (quantiles)")
-    st.image(geo.legend_svg([(row.rgb, f"{span(row)} ({row.count} communes)") for row in legend]))
-    note(" · ".join(f"{row.colour} : {span(row)}" for row in legend))
+    st.image(geo.legend_svg([(row.rgb, f"{span(row)} ({row.count} communes)") for row in legend]),
+             alt=f"Légende : {label} — {text}")
+    note(text)
