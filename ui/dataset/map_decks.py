@@ -8,19 +8,12 @@ from typing import Any
 
 import pandas as pd
 import pydeck as pdk
-from pydeck.bindings.json_tools import default_serialize
 
 import geo
 from catalogue.schema import Schema
+from geo.deck import CompactDeck
 from queries.dataset.state import MapSpec
 from ui import format as fmt
-
-
-class CompactDeck(pdk.Deck):
-    """A Deck serialised without indentation: pydeck indents every coordinate, five times the polygons' weight."""
-
-    def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 def view_state(spec: MapSpec) -> pdk.ViewState:
