@@ -21,6 +21,7 @@ from tests.test_app import URL_PATHS
 pytestmark = pytest.mark.browser
 
 REUSE_TITLE = "Carte des collèges pour l'audit d'accessibilité"
+SECRET = "secret-de-test-accessibilite"
 DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 PLOTLY_SVG = ".js-plotly-plot .main-svg"
 
@@ -70,7 +71,7 @@ def audited_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory
     data_dir = tmp_path_factory.mktemp("a11y-data")
     shutil.copytree(warehouse_dir, data_dir, dirs_exist_ok=True)
     reuse_id = publish_reuse(data_dir)
-    server = LiveServer(data_dir, {"TERRITOIRE_ADMIN_SECRET": "secret-de-test-accessibilite"})
+    server = LiveServer(data_dir, {"TERRITOIRE_ADMIN_SECRET": SECRET})
     yield server, reuse_id
     server.stop()
 
@@ -99,3 +100,12 @@ def test_page_has_no_serious_accessibility_violation(audited_server: tuple[LiveS
     assert page.locator('[data-testid="stException"]').count() == 0, url_path  # type: ignore[attr-defined]
     found = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert not found, describe(found)
+    if url_path == "admin":  # the moderation screen too, behind the login form just audited
+        page.locator(".st-key-admin_password input").fill(SECRET)  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Se connecter").click()  # type: ignore[attr-defined]
+        main.locator(".st-key-admin_moderator input").wait_for()
+        main.get_by_role("heading", name="Journal de modération").wait_for()
+        wait_for_app(page)
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+        found = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not found, describe(found)
