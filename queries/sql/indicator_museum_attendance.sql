@@ -10,24 +10,8 @@ WITH units AS (
     WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
                                           WHERE level = $territory_level AND code = $territory_code))
        OR (level = 'departement' AND code = $dep_code)
-), towns AS (
-    SELECT commune, lon, lat, town_key FROM commune_town_keys
-), museums AS (
-    SELECT CAST(ref AS VARCHAR) AS ref, CAST(longitude AS DOUBLE) AS lon, CAST(latitude AS DOUBLE) AS lat,
-           regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(CAST(ville_m AS VARCHAR))), '[^A-Z0-9]+', ' ', 'g')),
-                          '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM {role:museums}
-), by_name AS (
-    SELECT m.ref, any_value(t.commune) AS commune
-    FROM museums AS m JOIN towns AS t ON t.town_key = m.town_key
-    GROUP BY m.ref
-    HAVING count(*) = 1
-), by_nearest AS (
-    SELECT m.ref, arg_min(t.commune, pow(t.lon - m.lon, 2) + pow(t.lat - m.lat, 2)) AS commune
-    FROM museums AS m CROSS JOIN towns AS t
-    GROUP BY m.ref
 ), museum_commune AS (
-    SELECT nr.ref, coalesce(bn.commune, nr.commune) AS commune FROM by_nearest AS nr LEFT JOIN by_name AS bn USING (ref)
+    SELECT record_id AS ref, commune FROM named_site_communes WHERE kind = 'musees'
 ), ids AS (
     -- id_museofile is only filled from 2019: the stable ref_musee carries it to the earlier years.
     SELECT CAST(ref_musee AS VARCHAR) AS ref_musee, any_value(CAST(id_museofile AS VARCHAR)) AS ref

@@ -11,39 +11,16 @@ WITH units AS (
     WHERE (level = $level AND commune IN (SELECT commune FROM territory_members
                                           WHERE level = $territory_level AND code = $territory_code))
        OR (level = 'departement' AND code = $dep_code)
-), towns AS (
-    SELECT commune, lon, lat, town_key FROM commune_town_keys
 ), coded AS (
     SELECT 'france_services' AS kind, CAST(insee_com AS VARCHAR) AS code FROM {role:france_services}
     UNION ALL
     SELECT 'colleges', CAST(code_commune AS VARCHAR) FROM {role:colleges}
-), named AS (
-    SELECT 'sante' AS kind, CAST(id AS VARCHAR) AS record_id, CAST(city AS VARCHAR) AS town,
-           CAST(lon AS DOUBLE) AS lon, CAST(lat AS DOUBLE) AS lat
-    FROM {role:health}
-    UNION ALL
-    SELECT 'musees', CAST(ref AS VARCHAR), CAST(ville_m AS VARCHAR), CAST(longitude AS DOUBLE), CAST(latitude AS DOUBLE)
-    FROM {role:museums}
-), named_keyed AS (
-    SELECT *, regexp_replace(regexp_replace(trim(regexp_replace(upper(strip_accents(town)), '[^A-Z0-9]+', ' ', 'g')),
-                             '\bSTE\b', 'SAINTE', 'g'), '\bST\b', 'SAINT', 'g') AS town_key
-    FROM named
-    WHERE kind = $kind
-), by_name AS (
-    SELECT n.record_id, any_value(t.commune) AS commune
-    FROM named_keyed AS n JOIN towns AS t ON t.town_key = n.town_key
-    GROUP BY n.record_id
-    HAVING count(*) = 1
-), by_nearest AS (
-    SELECT n.record_id, arg_min(t.commune, pow(t.lon - n.lon, 2) + pow(t.lat - n.lat, 2)) AS commune
-    FROM named_keyed AS n CROSS JOIN towns AS t
-    GROUP BY n.record_id
 ), sites AS (
     SELECT coalesce(cw.commune, c.code) AS commune FROM coded AS c
     LEFT JOIN commune_crosswalk AS cw ON cw.old_code = c.code
     WHERE c.kind = $kind
     UNION ALL
-    SELECT coalesce(bn.commune, nr.commune) FROM by_nearest AS nr LEFT JOIN by_name AS bn USING (record_id)
+    SELECT commune FROM named_site_communes WHERE kind = $kind
 ), per_commune AS (
     SELECT commune, count(*) AS sites FROM sites GROUP BY commune
 )
