@@ -1,4 +1,5 @@
-"""axe-core on every page of the navigation: no serious or critical violation, nothing filtered out.
+"""Every page of the navigation: axe-core finds no serious or critical violation (nothing filtered out), no
+exception, nothing fetched off the machine.
 
 One server for the module (its reuse gallery holds one published reuse, so that the reuse page shows a real one),
 one browser page per url_path, each opened on a state that shows its content (a dataset, a commune, a search).
@@ -24,6 +25,7 @@ REUSE_TITLE = "Carte des collèges pour l'audit d'accessibilité"
 SECRET = "secret-de-test-accessibilite"
 DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 PLOTLY_SVG = ".js-plotly-plot .main-svg"
+LOCAL = ("http://127.0.0.1", "data:", "blob:")
 
 # url_path -> (query string, text of the page's <h1>, selector of content drawn last, to wait for before the audit).
 # `{reuse}` is the id of the published reuse.
@@ -88,6 +90,8 @@ def test_page_has_no_serious_accessibility_violation(audited_server: tuple[LiveS
 
     server, reuse_id = audited_server
     query, heading, last = VISITS[url_path]
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)  # type: ignore[attr-defined]
     page.goto(f"{server.url}/{url_path}{query.format(reuse=reuse_id)}")  # type: ignore[attr-defined]
     wait_for_app(page)
     main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
@@ -98,6 +102,8 @@ def test_page_has_no_serious_accessibility_violation(audited_server: tuple[LiveS
     wait_for_app(page)
     page.wait_for_timeout(500)  # type: ignore[attr-defined]  # let the last elements paint
     assert page.locator('[data-testid="stException"]').count() == 0, url_path  # type: ignore[attr-defined]
+    assert page.get_by_text("Page not found").count() == 0, url_path  # type: ignore[attr-defined]
+    assert outside == [], f"requests left the machine: {sorted(set(outside))}"  # the portal works offline
     found = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert not found, describe(found)
     if url_path == "admin":  # the moderation screen too, behind the login form just audited

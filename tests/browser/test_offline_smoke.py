@@ -1,5 +1,5 @@
-"""Real browser: the home page renders, a fresh server's first request can be a deep link, every page opens
-without an exception, nothing is fetched off the machine."""
+"""Real browser: the home page renders; a fresh server's first request can be a deep link. (Every page opening
+offline without an exception: test_accessibility.py, which visits each one.)"""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, LiveServer, wait_for_app
-from tests.test_app import URL_PATHS
 
 pytestmark = pytest.mark.browser
-
-LOCAL = ("http://127.0.0.1", "data:", "blob:")
 
 
 def test_home_page_renders_with_catalogue_figures(live_server, page) -> None:
@@ -47,15 +44,3 @@ def test_first_request_of_a_fresh_server_is_a_deep_link(warehouse_dir: Path, tmp
         assert page.locator('[data-testid="stMetricLabel"]:has-text("Jeux de données")').count() == 0  # not home
     finally:
         server.stop()
-
-
-def test_every_page_opens_offline_without_exception(live_server, page) -> None:
-    external: list[str] = []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(LOCAL) else None)
-    for url_path in URL_PATHS.values():
-        page.goto(f"{live_server.url}/{url_path}")
-        wait_for_app(page)
-        page.wait_for_timeout(1500)  # let maps, charts and fonts request what they would
-        assert page.locator('[data-testid="stException"]').count() == 0, url_path
-        assert page.get_by_text("Page not found").count() == 0, url_path
-    assert external == [], f"requests left the machine: {sorted(set(external))}"
