@@ -158,7 +158,7 @@ def _unsafe_spots(text: str) -> dict[int, str] | None:
             else:  # safe, or a reference link (its definition is defused above)
                 continue
             pos = _source_position(block.content, block.map[0], where, lines, line_starts)
-            if pos is None or text[pos] != src[where]:
+            if pos is None or pos >= len(text) or text[pos] != src[where]:
                 return None
             edits[pos] = action
     return edits
