@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -263,6 +264,28 @@ def publish(spec_dict: dict[str, Any], data_dir: Path, force: bool = False) -> d
     return {"version": getattr(result, "version", None), "rows": getattr(result, "rows", None)}
 
 
+# The referential datasets a deployment always has (the dataset map draws commune outlines from them): published in the
+# bench warehouse too, so that the page measured is the page that ships.
+REFERENTIAL_ROLES = ("communes", "epci", "epci_communes", "commune_contours", "epci_contours")
+
+
+def publish_referentials(data_dir: Path) -> None:
+    """Copy the embedded manifest entries of the referential roles into the bench catalogue and load them."""
+    point_env(data_dir)
+    from catalogue.manifest import get_spec
+    from config import ROOT, get_settings
+    from loaders.pipeline import load_dataset
+
+    catalogue_dir = bench_catalogue_dir(data_dir)
+    catalogue_dir.mkdir(parents=True, exist_ok=True)
+    for role in REFERENTIAL_ROLES:
+        dataset_id = get_settings().dataset(role)
+        shutil.copyfile(ROOT / "catalogue" / "datasets" / f"{dataset_id}.toml", catalogue_dir / f"{dataset_id}.toml")
+        spec = get_spec(dataset_id, catalogue_dir)
+        assert spec is not None
+        load_dataset(spec)
+
+
 def build(rows: int, points: int, data_dir: Path, force: bool = False, publish_data: bool = True,
           table_id: str = TABLE_ID, points_id: str = POINTS_ID) -> dict[str, Any]:
     """Generate both datasets (skipped when the Parquet of the same size exists) and publish them; returns timings."""
@@ -286,6 +309,7 @@ def build(rows: int, points: int, data_dir: Path, force: bool = False, publish_d
         report["points_parquet_mb"] = round(target.stat().st_size / 1e6, 1)
         specs.append(points_spec(target, points, points_id))
     if publish_data:
+        publish_referentials(data_dir)
         for spec in specs:
             t0 = time.perf_counter()
             publish(spec, data_dir, force=force)
