@@ -210,6 +210,12 @@ def ensure_data(rows: int, points: int, data_dir: Path) -> dict[str, Any]:
     todo_rows = 0 if has(generate.TABLE_ID, rows) else rows
     todo_points = 0 if has(generate.POINTS_ID, points) else points
     if not todo_rows and not todo_points:
+        # A bench dir from before the referentials were part of it: add them (the page draws outlines from them).
+        from config import get_settings
+
+        generate.point_env(data_dir)
+        if any(get_settings().dataset(role) not in published for role in generate.REFERENTIAL_ROLES):
+            generate.publish_referentials(data_dir)
         return {"reused": True}
     return generate.build(todo_rows, todo_points, data_dir, force=False)
 
