@@ -76,7 +76,11 @@ def test_generated_data_is_marked_and_kept_out_of_the_real_catalogue(bench_env: 
         assert "[Généré pour les tests de performance]" in text
     from catalogue.manifest import load_manifest
 
-    assert load_manifest(catalogue_dir) == []  # generated entries are never listed unless asked for
+    # Generated entries are never listed unless asked for; the referential copies (outlines, lists) are.
+    from config import get_settings
+
+    listed = {spec.id for spec in load_manifest(catalogue_dir)}
+    assert listed == {get_settings().dataset(role) for role in generate.REFERENTIAL_ROLES}
     meta = queries.dataset_meta(generate.TABLE_ID)
     assert meta["rows"] == TABLE_ROWS
     # Same columns as the real dataset, codes still valid INSEE commune codes of the Dordogne.
