@@ -285,18 +285,24 @@ class Warehouse:
             cur.close()
 
 
-_WAREHOUSE: Warehouse | None = None
-_WAREHOUSE_LOCK = threading.Lock()
+_ENGINES: dict[str, Warehouse] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine(name: str, memory_limit: str | None = None, threads: int | None = None) -> Warehouse:
+    """The process-wide Warehouse called `name` ("app", "sandbox"), rebuilt when the settings (data directory)
+    change, e.g. between tests."""
+    settings = get_settings()
+    with _ENGINES_LOCK:
+        current = _ENGINES.get(name)
+        if current is None or current.settings != settings:
+            current = _ENGINES[name] = Warehouse(settings, memory_limit=memory_limit, threads=threads)
+        return current
 
 
 def warehouse() -> Warehouse:
-    """The process-wide Warehouse, rebuilt when the settings (data directory) change, e.g. between tests."""
-    global _WAREHOUSE
-    settings = get_settings()
-    with _WAREHOUSE_LOCK:
-        if _WAREHOUSE is None or _WAREHOUSE.settings != settings:
-            _WAREHOUSE = Warehouse(settings)
-        return _WAREHOUSE
+    """The app's Warehouse (the settings' memory limit and threads)."""
+    return engine("app")
 
 
 def load_sql(name: str) -> str:

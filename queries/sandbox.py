@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 
 from config import get_settings
-from queries import QueryError, Warehouse
-
-_SANDBOX: Warehouse | None = None
-_SANDBOX_LOCK = threading.Lock()
+from queries import QueryError, Warehouse, engine
 
 
 def sandbox() -> Warehouse:
     """A second, smaller database for analysts' own SQL: 1 thread, its own memory limit, same read-only views."""
-    global _SANDBOX
-    settings = get_settings()
-    with _SANDBOX_LOCK:
-        if _SANDBOX is None or _SANDBOX.settings != settings:
-            _SANDBOX = Warehouse(settings, memory_limit=settings.sql_memory_limit, threads=1)
-        return _SANDBOX
+    return engine("sandbox", memory_limit=get_settings().sql_memory_limit, threads=1)
 
 
 def run_user_sql(sql: str) -> pd.DataFrame:
