@@ -290,8 +290,7 @@ _ENGINES_LOCK = threading.Lock()
 
 
 def engine(name: str, memory_limit: str | None = None, threads: int | None = None) -> Warehouse:
-    """The process-wide Warehouse called `name` ("app", "sandbox"), rebuilt when the settings (data directory)
-    change, e.g. between tests."""
+    """The process-wide Warehouse `name` ("app", "sandbox"), rebuilt when the settings change (e.g. in tests)."""
     settings = get_settings()
     with _ENGINES_LOCK:
         current = _ENGINES.get(name)
