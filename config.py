@@ -38,6 +38,13 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
+def database_url() -> str:
+    """The portal's shared database (reuse gallery, usage statistics), a SQLAlchemy URL: TERRITOIRE_REUSES_DB_URL
+    (PostgreSQL when several instances serve the portal) or SQLite `<private_dir>/reuses.sqlite`."""
+    url = _env("TERRITOIRE_REUSES_DB_URL", "")
+    return url or f"sqlite:///{get_settings().private_dir / 'reuses.sqlite'}"
+
+
 def _admin_secret() -> str | None:
     """The moderation secret: environment first, then Streamlit secrets. Never stored in the repo."""
     secret = os.environ.get("TERRITOIRE_ADMIN_SECRET", "").strip()
@@ -175,6 +182,9 @@ class Settings:
     sql_max_rows: int
     keep_versions: int
     cache_ttl_s: int
+    cache_max_bytes: int  # the one result cache (queries.cache), bounded in bytes
+    export_timeout_s: float
+    export_max_concurrent: int
     basemap_url: str | None
 
     @property
@@ -243,5 +253,8 @@ def get_settings() -> Settings:
         sql_max_rows=int(_env("TERRITOIRE_SQL_MAX_ROWS", "5000")),
         keep_versions=int(_env("TERRITOIRE_KEEP_VERSIONS", "5")),
         cache_ttl_s=int(_env("TERRITOIRE_CACHE_TTL", "600")),
+        cache_max_bytes=int(_env("TERRITOIRE_CACHE_MAX_BYTES", str(256 * 1024 * 1024))),
+        export_timeout_s=float(_env("TERRITOIRE_EXPORT_TIMEOUT", "120")),
+        export_max_concurrent=max(1, int(_env("TERRITOIRE_EXPORT_MAX_CONCURRENT", "2"))),
         basemap_url=os.environ.get("TERRITOIRE_BASEMAP_URL", "").strip() or None,
     )
