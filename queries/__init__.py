@@ -101,8 +101,8 @@ def _version_file(dataset_id: str, entry: Mapping[str, Any], name: str) -> Path 
         return None
 
 
-def _connection_config(settings: Settings, memory_limit: str, threads: int) -> dict[str, Any]:
-    tmp = settings.data_dir / "tmp"
+def _connection_config(settings: Settings, memory_limit: str, threads: int, temp_dir: Path | None) -> dict[str, Any]:
+    tmp = temp_dir or settings.data_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     return {
         "memory_limit": memory_limit,
@@ -114,10 +114,11 @@ def _connection_config(settings: Settings, memory_limit: str, threads: int) -> d
     }
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> None:
-    """Only the warehouse directory stays readable; nothing can be written or loaded; settings are frozen."""
-    allowed = str(warehouse_dir.resolve()) + "/"
-    con.execute(f"SET allowed_directories=['{allowed.replace(chr(39), chr(39) * 2)}']")
+def _lock_down(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, files: list[Path] | None) -> None:
+    """Only the warehouse directory (or exactly `files`) stays readable; nothing can be written or loaded; settings
+    are frozen. Paths come from the settings and the registry (checked ids and versions), never from input."""
+    setting, paths = ("allowed_paths", files) if files is not None else ("allowed_directories", [f"{warehouse_dir.resolve()}/"])
+    con.execute(f"SET {setting}=[{', '.join(chr(39) + str(p).replace(chr(39), chr(39) * 2) + chr(39) for p in paths)}]")
     con.execute("SET enable_external_access=false")
     con.execute("SET lock_configuration=true")
 
@@ -135,15 +136,14 @@ def _require_select(sql: str) -> None:
 class Warehouse:
     """One in-memory DuckDB database per process, with a view per published dataset and a `catalogue` table."""
 
-    def __init__(self, settings: Settings, memory_limit: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, settings: Settings, memory_limit: str | None = None, threads: int | None = None,
+                 allowed_files: list[Path] | None = None, temp_dir: Path | None = None) -> None:
+        """`allowed_files` (the SQL sandbox): only these files are readable; `temp_dir`: DuckDB's spill directory."""
         self.settings = settings
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(
-            ":memory:",
-            config=_connection_config(settings, memory_limit or settings.duckdb_memory_limit,
-                                      threads or settings.duckdb_threads),
-        )
-        _lock_down(self.con, settings.warehouse_dir)
+        self.con = duckdb.connect(":memory:", config=_connection_config(
+            settings, memory_limit or settings.duckdb_memory_limit, threads or settings.duckdb_threads, temp_dir))
+        _lock_down(self.con, settings.warehouse_dir, allowed_files)
         self._lock = threading.Lock()
         self._token: tuple[Any, ...] | None = None
         self._scanned_at = 0.0
