@@ -180,6 +180,9 @@ class Settings:
     sql_timeout_s: float
     sql_memory_limit: str
     sql_max_rows: int
+    sql_max_memory: int  # address space (bytes) of the worker process running one analyst's query (RLIMIT_AS)
+    sql_max_result_bytes: int
+    sql_max_concurrent: int  # per app process
     keep_versions: int
     cache_ttl_s: int
     cache_max_bytes: int  # the one result cache (queries.cache), bounded in bytes
@@ -251,6 +254,9 @@ def get_settings() -> Settings:
         sql_timeout_s=float(_env("TERRITOIRE_SQL_TIMEOUT", "5")),
         sql_memory_limit=_env("TERRITOIRE_SQL_MEMORY", "256MB"),
         sql_max_rows=int(_env("TERRITOIRE_SQL_MAX_ROWS", "5000")),
+        sql_max_memory=env_int("TERRITOIRE_SQL_MAX_MEMORY", 1536 * 1024**2),
+        sql_max_result_bytes=env_int("TERRITOIRE_SQL_MAX_RESULT_BYTES", 4 * 1024**2),
+        sql_max_concurrent=max(1, env_int("TERRITOIRE_SQL_MAX_CONCURRENT", 2)),
         keep_versions=int(_env("TERRITOIRE_KEEP_VERSIONS", "5")),
         cache_ttl_s=int(_env("TERRITOIRE_CACHE_TTL", "600")),
         cache_max_bytes=int(_env("TERRITOIRE_CACHE_MAX_BYTES", str(256 * 1024 * 1024))),
