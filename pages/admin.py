@@ -1,6 +1,6 @@
 """Administration: reuse moderation (behind the admin secret) with its audit log, and harvest sources status."""
 
-import time
+import math
 
 import pandas as pd
 import streamlit as st
@@ -10,45 +10,41 @@ from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
 from loaders.sources.state import sources_status
 from reuses import images, sanitize, service, store
+from reuses.settings import limits
 from reuses.store import STATUSES
 from reuses.validation import ReuseInput, ValidationError, validate
 from ui import reuses as ui
 
-MAX_FAILURES = 5
-LOCKOUT_S = 300
 ACTION_LABELS = {"publish": "Publication", "reject": "Rejet", "edit": "Modification", "feature": "Mise à la une",
-                 "unfeature": "Retrait de la une", "delete": "Suppression"}
+                 "unfeature": "Retrait de la une", "delete": "Suppression", store.LOGIN_FAILED: "Échec de connexion"}
 
 st.title("Administration")
 secret = get_settings().admin_secret
 
-if not secret:
-    st.warning("La modération est indisponible : aucun secret d'administration n'est configuré sur ce serveur "
-               "(variable d'environnement TERRITOIRE_ADMIN_SECRET ou `admin_secret` dans les secrets Streamlit).")
+problem = service.secret_problem(secret)  # no secret, or one shorter than 16 characters: no /admin at all
+if problem:
+    st.warning(problem)
     st.stop()
 
 if st.session_state.get("admin_auth") != service.secret_fingerprint(secret):
     st.subheader("Connexion")
-    locked_until = st.session_state.get("admin_locked_until", 0.0)
-    if time.time() < locked_until:
-        st.error("Trop de tentatives infructueuses. Réessayez dans quelques minutes.")
+    # Failures are counted in the database per address and for everyone: a new tab, a reload or another
+    # instance of the portal does not reset them. A database failure refuses the login (fails closed).
+    client = ui.client_address()
+    waiting = ui.safely(service.login_wait_message, client, default=None)
+    if waiting:
+        st.error(waiting)
         st.stop()
     with st.form("admin_login"):
         password = st.text_input("Mot de passe d'administration", type="password", key="admin_password")
         login = st.form_submit_button("Se connecter", type="primary")
     if login:
-        if service.secret_matches(password or "", secret):
+        outcome = ui.safely(service.login, password or "", secret, client,
+                            default=service.LoginOutcome(False, ui.UNAVAILABLE))
+        if outcome.ok:
             st.session_state["admin_auth"] = service.secret_fingerprint(secret)
-            st.session_state.pop("admin_failures", None)
             st.rerun()
-        failures = st.session_state.get("admin_failures", 0) + 1
-        st.session_state["admin_failures"] = failures
-        if failures >= MAX_FAILURES:
-            st.session_state["admin_locked_until"] = time.time() + LOCKOUT_S
-            st.session_state["admin_failures"] = 0
-            st.error("Mot de passe incorrect. Trop de tentatives infructueuses : réessayez dans quelques minutes.")
-        else:
-            st.error("Mot de passe incorrect.")
+        st.error(outcome.message)
     st.stop()
 
 flash = st.session_state.pop("admin_flash", None)
@@ -86,9 +82,18 @@ with moderation:
     status = st.radio("Afficher", list(STATUSES), horizontal=True, key="admin_status",
                       format_func=lambda s: f"{STATUSES[s]} ({counts.get(s, 0)})")
     titles = ui.dataset_titles()
-    items = ui.safely(store.list_by_status, status, default=[])
+    # One page of the list at a time: a flood of submissions cannot make this screen unusable.
+    page_size = limits().moderation_page_size
+    pages = max(1, math.ceil(counts.get(status, 0) / page_size))
+    page_key = f"admin_page_{status}"
+    if not 1 <= st.session_state.get(page_key, 1) <= pages:
+        st.session_state[page_key] = min(max(1, st.session_state.get(page_key, 1)), pages)
+    page = st.number_input(f"Page (sur {pages})", min_value=1, max_value=pages, step=1, key=page_key) if pages > 1 else 1
+    items = ui.safely(store.list_by_status, status, offset=(int(page) - 1) * page_size, limit=page_size, default=[])
     if not items:
         st.info("Aucune réutilisation dans cette liste.")
+    elif pages > 1:
+        st.caption(f"Page {int(page)} sur {pages} · {page_size} réutilisations par page")
     for reuse in items:
         head = f"{reuse.title} — {reuse.type_label} — {ui.fmt.date_fr(reuse.created_at[:10])}"
         with st.expander(sanitize.md_escape(head), expanded=status == "pending" and len(items) <= 3):
@@ -96,8 +101,10 @@ with moderation:
                        f"{sanitize.md_escape(reuse.topic_label)} · Auteur : {sanitize.md_escape(reuse.author_name)}")
             st.text(f"Courriel (privé, visible des seuls modérateurs) : {reuse.email or '—'}")
             st.text(f"Adresse : {reuse.url}")
-            st.markdown(sanitize.safe_markdown(reuse.description))
+            ui.render_markdown(reuse.description)
             ui.render_image(reuse, width=240)
+            if reuse.image_url:
+                st.text(f"Image copiée depuis : {reuse.image_url}")
             st.caption("Jeux de données : " + ", ".join(sanitize.md_escape(titles.get(d, d)) for d in reuse.datasets))
             if reuse.permalink:
                 st.text(f"Lien vers le portail : {reuse.permalink}")
@@ -150,6 +157,8 @@ with moderation:
                                                     url=e_url, image_url=e_image_url, author_name=e_author,
                                                     email=reuse.email, datasets=e_datasets, permalink=e_permalink),
                                          set(options), require_email=False, image=image)
+                        if draft.image_url != reuse.image_url or not reuse.has_image:  # a new address: copy it
+                            draft = service.with_fetched_image(draft)
                     except images.ImageError as exc:
                         st.error(str(exc))
                     except ValidationError as exc:

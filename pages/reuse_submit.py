@@ -1,7 +1,5 @@
 """Submission form for a reuse (opened from a dataset page with ?dataset=<id>); published after moderation."""
 
-import secrets
-
 import streamlit as st
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
@@ -17,15 +15,12 @@ st.write("Vous avez créé une application, une carte, un article ou une visuali
 st.caption("Les champs marqués d'un astérisque (*) sont obligatoires. Votre courriel sert uniquement à vous "
            "contacter au sujet de votre proposition : il n'est jamais affiché ni publié.")
 
-# A random token per browser session: the rate limit counts submissions per session and per e-mail.
-session_key = st.session_state.setdefault("reuse_submit_session", secrets.token_hex(16))
-
 done = st.session_state.get("reuse_submit_done")
 if done:
     st.success("Merci ! Votre proposition a bien été enregistrée. Elle sera publiée après relecture par l'équipe "
                "du portail.")
     if st.button("Proposer une autre réutilisation", key="reuse_submit_again"):
-        for key in [k for k in st.session_state if str(k).startswith("reuse_submit_") and k != "reuse_submit_session"]:
+        for key in [k for k in st.session_state if str(k).startswith("reuse_submit_")]:
             del st.session_state[key]
         st.rerun()
     ui.page_link(ui.GALLERY, "Voir les réutilisations publiées", icon=":material/lightbulb:")
@@ -56,7 +51,8 @@ with st.form("reuse_submit_form"):
                              type=["png", "jpg", "jpeg", "webp"], key="reuse_submit_image",
                              max_upload_size=max(1, lim.image_max_bytes // (1024 * 1024)))
     image_url = st.text_input("… ou adresse d'une image en ligne (URL)", key="reuse_submit_image_url",
-                              placeholder="https://…", max_chars=lim.url_max)
+                              placeholder="https://…", max_chars=lim.url_max,
+                              help="Le portail récupère l'image une fois et en garde une copie réduite.")
     permalink = st.text_input(
         "Lien vers une vue filtrée de ce portail (facultatif)", key="reuse_submit_permalink",
         placeholder="/jeu-de-donnees?id=…", max_chars=lim.url_max,
@@ -71,10 +67,12 @@ with st.form("reuse_submit_form"):
     submitted = st.form_submit_button("Envoyer la proposition", type="primary")
 
 if submitted:
+    # The rate limit is keyed on the visitor's address (kept in the database: a new tab or a reload does not
+    # reset it) and checked before the uploaded image is decoded or an image address fetched.
     outcome = ui.safely(
         service.submit_form, ReuseInput(title=title, description=description, type=type_ or "", topic=topic or "", url=url,
                    image_url=image_url, author_name=author, email=email, datasets=datasets, permalink=permalink),
-        session_key, upload=image.getvalue() if image is not None else None, honeypot=honeypot or "",
+        ui.client_address(), upload=image.getvalue() if image is not None else None, honeypot=honeypot or "",
         known_datasets=titles, default=service.SubmitOutcome(errors={"form": ui.UNAVAILABLE}),
     )
     if outcome.ok:

@@ -1,4 +1,5 @@
-"""Make user text inert: strip HTML with nh3, allow only http(s) links, escape Markdown, defuse CSV formulas."""
+"""Make user text inert: strip HTML with nh3, allow only http(s) links, render Markdown as inert HTML, escape
+Markdown, defuse CSV formulas."""
 
 from __future__ import annotations
 
@@ -189,6 +190,28 @@ def markdown_text(text: str) -> str:
 def safe_markdown(text: str) -> str:
     """Render-time pass (idempotent): re-applies the stored-text rules to whatever comes from the database."""
     return markdown_text(text)
+
+
+# What a description may look like once rendered: text structure and http(s) links, no image, no raw HTML.
+_HTML_TAGS = {"p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+              "h1", "h2", "h3", "h4", "h5", "h6"}
+LINK_REL = "nofollow noopener"
+_RENDERER = MarkdownIt("commonmark", {"html": False})
+
+
+def render_html(text: str) -> str:
+    """Markdown from outside (a reuse, a harvested dataset description) as inert HTML for `st.html`.
+
+    The stored-text rules run first (no HTML, http(s) links only, images turned into links), markdown-it renders
+    with raw HTML disabled, and nh3 keeps only the tags above: no `<img>` (no remote image is ever loaded by a
+    reader's browser), no attribute but `href` on links, and every link gets `rel="nofollow noopener"`.
+    Returns "" for an empty text (st.html refuses empty bodies).
+    """
+    source = markdown_text(text)
+    if not source:
+        return ""
+    return nh3.clean(_RENDERER.render(source), tags=_HTML_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https"}, link_rel=LINK_REL, strip_comments=True).strip()
 
 
 def md_escape(text: str) -> str:

@@ -83,8 +83,16 @@ submission_events = Table(
     "submission_events", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", String(40), nullable=False, index=True),
-    Column("session_key", String(64), nullable=False, index=True),
+    Column("client_key", String(64), nullable=False, index=True),  # v4: was session_key (a per-tab token)
     Column("email_key", String(64), nullable=False, index=True),
+)
+
+# v4
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False, index=True),
+    Column("client_key", String(64), nullable=False, index=True),
 )
 
 
@@ -166,10 +174,25 @@ def _v3_images_and_rate_limit(conn: Connection) -> None:
     _create_all(conn, shape)
 
 
+def _v4_client_keys_and_login_failures(conn: Connection) -> None:
+    """Rate limits keyed on the client address (not a per-tab token, which a reload renews) and failed /admin
+    logins counted in the database, so both hold across tabs, reloads and instances."""
+    conn.execute(text("ALTER TABLE submission_events RENAME COLUMN session_key TO client_key"))
+    shape = MetaData()
+    Table(
+        "login_failures", shape,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", String(40), nullable=False, index=True),
+        Column("client_key", String(64), nullable=False, index=True),
+    )
+    _create_all(conn, shape)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_moderation),
     (3, _v3_images_and_rate_limit),
+    (4, _v4_client_keys_and_login_failures),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from catalogue.folding import fold
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from reuses import schema
+from reuses.guard import login_wait_s
 from reuses.sanitize import plain_text, url_key
-from reuses.settings import database_url, limits
+from reuses.settings import database_url, limits, login_limits
 from reuses.validation import ReuseDraft, ValidationError
 
 STATUSES = {"pending": "En attente", "published": "Publiée", "rejected": "Rejetée"}
@@ -38,7 +39,11 @@ class NotFound(LookupError):
 
 
 class RateLimited(RuntimeError):
-    """Too many submissions from this session or e-mail address in the configured window."""
+    """Too many submissions from this client address or e-mail address in the configured window."""
+
+
+class QueueFull(RuntimeError):
+    """The moderation queue holds the configured maximum of pending submissions."""
 
 
 @dataclass(frozen=True)
@@ -279,11 +284,15 @@ def get_image(reuse_id: str) -> tuple[bytes, str] | None:
     return bytes(row.image_data), row.image_mime or "image/webp"
 
 
-def list_by_status(status: str) -> list[Reuse]:
-    """Reuses of one status for moderators (with e-mail), oldest first for the pending queue."""
+def list_by_status(status: str, *, offset: int = 0, limit: int | None = None) -> list[Reuse]:
+    """Reuses of one status for moderators (with e-mail), oldest first for the pending queue; one page of them
+    when `limit` is given (the queue can hold thousands: the page never loads them all)."""
     order = _T.c.created_at.asc() if status == "pending" else _T.c.updated_at.desc()
+    query = _select(True).where(_T.c.status == status).order_by(order, _T.c.id).offset(max(0, offset))
+    if limit is not None:
+        query = query.limit(max(0, limit))
     with _read() as conn:
-        rows = conn.execute(_select(True).where(_T.c.status == status).order_by(order, _T.c.id)).all()
+        rows = conn.execute(query).all()
         return _rows_to_reuses(conn, rows, True)
 
 
@@ -305,12 +314,34 @@ def audit_entries(limit: int = 200) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def submission_count(conn: Connection, session_key: str, email: str, since: str) -> tuple[int, int]:
-    """(submissions from this session, submissions with this e-mail) since the ISO instant `since`."""
+def submission_count(conn: Connection, client_key: str, email: str, since: str) -> tuple[int, int]:
+    """(submissions from this client address, submissions with this e-mail) since the ISO instant `since`."""
     ev = schema.submission_events
-    by_session = conn.execute(select(func.count()).where(ev.c.at >= since, ev.c.session_key == _hash(session_key)))
+    by_client = conn.execute(select(func.count()).where(ev.c.at >= since, ev.c.client_key == _hash(client_key)))
     by_email = conn.execute(select(func.count()).where(ev.c.at >= since, ev.c.email_key == _hash(email)))
-    return int(by_session.scalar_one()), int(by_email.scalar_one())
+    return int(by_client.scalar_one()), int(by_email.scalar_one())
+
+
+def _check_submission(conn: Connection, client_key: str, email: str, moment: datetime) -> None:
+    """Raise RateLimited or QueueFull when this submission must be refused (read-only, cheap)."""
+    lim = limits()
+    since = (moment - timedelta(seconds=lim.rate_window_s)).isoformat(timespec="microseconds")
+    by_client, by_email = submission_count(conn, client_key, email, since)
+    if by_client >= lim.rate_limit or by_email >= lim.rate_limit:
+        minutes = max(1, lim.rate_window_s // 60)
+        raise RateLimited(f"Trop de propositions depuis cette connexion ou avec ce courriel : {lim.rate_limit} au "
+                          f"plus en {minutes} minutes. Merci de réessayer plus tard.")
+    pending = conn.execute(select(func.count()).where(_T.c.status == "pending")).scalar_one()
+    if int(pending) >= lim.max_pending:
+        raise QueueFull("La file de modération est pleine : l'équipe du portail relit les propositions déjà "
+                        "reçues. Merci de réessayer dans quelques jours.")
+
+
+def check_submission(client_key: str, email: str, now: datetime | None = None) -> None:
+    """The rate limit (per client address and per e-mail) and the pending cap, checked before any costly work
+    (decoding an image, fetching one). `submit` checks them again inside its write transaction."""
+    with _read() as conn:
+        _check_submission(conn, client_key, email, now or datetime.now(UTC))
 
 
 def _insert_links(conn: Connection, reuse_id: str, datasets: Sequence[str]) -> None:
@@ -318,25 +349,20 @@ def _insert_links(conn: Connection, reuse_id: str, datasets: Sequence[str]) -> N
         conn.execute(insert(schema.reuse_datasets), [{"reuse_id": reuse_id, "dataset_id": d} for d in datasets])
 
 
-def submit(draft: ReuseDraft, session_key: str, now: datetime | None = None) -> str:
+def submit(draft: ReuseDraft, client_key: str, now: datetime | None = None) -> str:
     """Store a validated submission as *pending*, in one transaction with its datasets and rate-limit event.
 
-    Raises RateLimited when the session or the e-mail already sent `rate_limit` submissions in the window,
-    ValidationError (field `url`) when a reuse with the same URL exists. Returns the new id.
+    `client_key` is the client's address (`reuses.guard.client_address`). Raises RateLimited when that address
+    or the e-mail already sent `rate_limit` submissions in the window, QueueFull when `max_pending` reuses await
+    moderation, ValidationError (field `url`) when a reuse with the same URL exists. Returns the new id.
     """
-    lim = limits()
     moment = now or datetime.now(UTC)
     stamp = moment.isoformat(timespec="microseconds")
-    since = (moment - timedelta(seconds=lim.rate_window_s)).isoformat(timespec="microseconds")
     key = url_key(draft.url)
     reuse_id = new_id(draft.title)
     try:
         with _write() as conn:
-            by_session, by_email = submission_count(conn, session_key, draft.email, since)
-            if by_session >= lim.rate_limit or by_email >= lim.rate_limit:
-                minutes = max(1, lim.rate_window_s // 60)
-                raise RateLimited(f"Vous avez déjà proposé {lim.rate_limit} réutilisations au cours des "
-                                  f"{minutes} dernières minutes. Merci de réessayer plus tard.")
+            _check_submission(conn, client_key, draft.email, moment)
             if conn.execute(select(_T.c.id).where(_T.c.url_key == key)).first() is not None:
                 raise ValidationError({"url": "Cette réutilisation a déjà été proposée (même adresse)."})
             conn.execute(insert(_T).values(
@@ -344,11 +370,11 @@ def submit(draft: ReuseDraft, session_key: str, now: datetime | None = None) -> 
                 url=draft.url, url_key=key, image_url=draft.image_url, author_name=draft.author_name,
                 email=draft.email, permalink=draft.permalink, status="pending", created_at=stamp, updated_at=stamp,
                 published_at=None, featured=False, reject_reason="", views=0, image_data=draft.image_data,
-                image_mime=draft.image_mime, submitter_key=_hash(session_key),
+                image_mime=draft.image_mime, submitter_key=_hash(client_key),
             ))
             _insert_links(conn, reuse_id, draft.datasets)
             conn.execute(insert(schema.submission_events).values(
-                at=stamp, session_key=_hash(session_key), email_key=_hash(draft.email)))
+                at=stamp, client_key=_hash(client_key), email_key=_hash(draft.email)))
     except IntegrityError as exc:  # a concurrent submission with the same URL won the race
         if "url_key" in str(exc.orig) or "unique" in str(exc.orig).lower():
             raise ValidationError({"url": "Cette réutilisation a déjà été proposée (même adresse)."}) from None
@@ -428,7 +454,8 @@ def edit(reuse_id: str, moderator: str, draft: ReuseDraft, *, remove_image: bool
                                           topic=draft.topic, url=draft.url, url_key=key, image_url=draft.image_url,
                                           author_name=draft.author_name, permalink=draft.permalink)
             if draft.image_data is not None:
-                values.update(image_data=draft.image_data, image_mime=draft.image_mime, image_url="")
+                # an upload comes with image_url "" (validate); a fetched image keeps its address as a record
+                values.update(image_data=draft.image_data, image_mime=draft.image_mime)
             elif remove_image:
                 values.update(image_data=None, image_mime="")
             changed = sorted(k for k, v in values.items() if k != "url_key" and before[k] != v)
@@ -451,6 +478,48 @@ def delete_reuse(reuse_id: str, moderator: str) -> None:
         conn.execute(delete(schema.reuse_datasets).where(schema.reuse_datasets.c.reuse_id == reuse_id))
         conn.execute(delete(_T).where(_T.c.id == reuse_id))
         _log(conn, who, "delete", reuse_id, f"« {row.title} » ({row.status}) supprimée")
+
+
+# ---------------------------------------------------------------------------------------------- admin login
+
+LOGIN_FAILED = "login_failed"
+
+
+def login_wait(client: str, now: datetime | None = None) -> int:
+    """Seconds this client address must wait before its next /admin login attempt (0: it may try now)."""
+    lim = login_limits()
+    moment = now or datetime.now(UTC)
+    since = (moment - timedelta(seconds=lim.window_s)).isoformat(timespec="microseconds")
+    f = schema.login_failures
+    with _read() as conn:
+        mine = conn.execute(select(f.c.at).where(f.c.at >= since, f.c.client_key == _hash(client))
+                            .order_by(f.c.at.desc()).limit(lim.max_failures + 32)).scalars().all()
+        everyone = conn.execute(select(f.c.at).where(f.c.at >= since).order_by(f.c.at.desc())
+                                .limit(lim.global_max_failures)).scalars().all()
+    return login_wait_s([datetime.fromisoformat(t) for t in mine], [datetime.fromisoformat(t) for t in everyone],
+                        moment, lim)
+
+
+def record_login_failure(client: str, now: datetime | None = None) -> None:
+    """Count one failed /admin login from this address and write it to the audit log, in one transaction.
+    Failures older than the window are deleted here, so the table stays small."""
+    lim = login_limits()
+    moment = now or datetime.now(UTC)
+    stamp = moment.isoformat(timespec="microseconds")
+    f = schema.login_failures
+    with _write() as conn:
+        old = (moment - timedelta(seconds=lim.window_s)).isoformat(timespec="microseconds")
+        conn.execute(delete(f).where(f.c.at < old))
+        conn.execute(insert(f).values(at=stamp, client_key=_hash(client)))
+        conn.execute(insert(schema.audit_log).values(at=stamp, moderator="—", action=LOGIN_FAILED, reuse_id="",
+                                                     details=f"adresse {client[:64]}"))
+
+
+def clear_login_failures(client: str) -> None:
+    """A successful login from this address forgets its failures (the global count keeps them)."""
+    f = schema.login_failures
+    with _write() as conn:
+        conn.execute(update(f).where(f.c.client_key == _hash(client)).values(client_key=""))
 
 
 # ---------------------------------------------------------------------------------------------- backup
@@ -512,7 +581,8 @@ def import_backup(data: dict[str, Any], *, replace: bool = False) -> dict[str, i
             added["reuse_datasets"] = len(links)
         for name in ("audit_log", "submission_events"):
             table = schema.metadata.tables[name]
-            rows = [{k: v for k, v in r.items() if k != "id" or replace} for r in data.get(name, [])]
+            renamed = {"session_key": "client_key"}  # backups made before schema version 4
+            rows = [{renamed.get(k, k): v for k, v in r.items() if k != "id" or replace} for r in data.get(name, [])]
             if not replace:  # merge: keep only entries that are not already there
                 known = {tuple(r) for r in conn.execute(select(*[c for c in table.c if c.name != "id"]))}
                 rows = [r for r in rows if tuple(r[c.name] for c in table.c if c.name != "id") not in known]
@@ -523,8 +593,9 @@ def import_backup(data: dict[str, Any], *, replace: bool = False) -> dict[str, i
 
 
 __all__ = [
-    "NotFound", "RateLimited", "Reuse", "SORTS", "STATUSES", "audit_entries", "counts_by_status",
-    "create_engine_for", "delete_reuse", "dispose_engines", "edit", "export_backup", "get", "get_engine", "get_image",
-    "get_published", "import_backup", "list_by_status", "list_latest", "list_published", "migrate", "publish",
+    "LOGIN_FAILED", "NotFound", "QueueFull", "RateLimited", "Reuse", "SORTS", "STATUSES", "audit_entries",
+    "check_submission", "clear_login_failures", "counts_by_status", "create_engine_for", "delete_reuse",
+    "dispose_engines", "edit", "export_backup", "get", "get_engine", "get_image", "get_published", "import_backup",
+    "list_by_status", "list_latest", "list_published", "login_wait", "migrate", "publish", "record_login_failure",
     "record_view", "reject", "set_featured", "submit",
 ]

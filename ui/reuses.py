@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
-from reuses import service, store
-from reuses.sanitize import md_escape, md_url, safe_http_url, safe_markdown
+from reuses import guard, service, store
+from reuses.sanitize import md_escape, md_url, render_html, safe_http_url
+from reuses.settings import proxy_settings
 from reuses.store import SORTS, Reuse
 from ui import format as fmt
 
@@ -37,6 +38,24 @@ def safely(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
         log.exception("reuse store unavailable")
         st.error(UNAVAILABLE)
         return default
+
+
+def client_address() -> str:
+    """The visitor's address, the key of the login and submission limits: the socket's address, or the one our
+    trusted reverse proxies put in TERRITOIRE_TRUSTED_PROXY_HEADER (see `reuses.guard.client_address`)."""
+    proxy = proxy_settings()
+    values = st.context.headers.get_all(proxy.header) if proxy.header else []
+    return guard.client_address(st.context.ip_address, values, proxy)
+
+
+def render_markdown(text: str, empty: str = "") -> None:
+    """Markdown from outside (a reuse, a harvested description) as sanitised HTML: no remote image, no raw HTML,
+    links marked rel="nofollow noopener" (`reuses.sanitize.render_html`). `empty` (Markdown) when nothing is left."""
+    body = render_html(text)
+    if body:
+        st.html(body)
+    elif empty:
+        st.markdown(empty)
 
 
 def page_link(target: tuple[str, str], label: str, query_params: dict[str, str] | None = None,
@@ -64,15 +83,12 @@ def dataset_titles() -> dict[str, str]:
 
 
 def render_image(reuse: Reuse, width: int | str = "stretch") -> None:
-    """The stored thumbnail, or the external image URL (the browser loads it, never the server)."""
+    """The stored thumbnail, served by this portal. An external `image_url` is never handed to the browser: the
+    server fetched it once at submission (`service.fetch_image`), so no reader contacts the submitter's host."""
     if reuse.has_image:
         found = safely(store.get_image, reuse.id, default=None)
         if found is not None:
             st.image(found[0], width=width)
-            return
-    url = safe_http_url(reuse.image_url) if reuse.image_url else None
-    if url:
-        st.image(url, width=width)
 
 
 def _date(value: str | None) -> str:
@@ -135,7 +151,7 @@ def render_reuse_detail(reuse: Reuse) -> None:
                f" · publiée le {_date(reuse.date)} · {fmt.number(reuse.views)} vue{'s' if reuse.views > 1 else ''}")
     left, right = st.columns([2, 1])
     with left:
-        st.markdown(safe_markdown(reuse.description))
+        render_markdown(reuse.description)
         url = safe_http_url(reuse.url)
         if url:
             st.link_button("Voir la réutilisation", url, icon=":material/link:", type="primary")

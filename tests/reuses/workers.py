@@ -26,7 +26,7 @@ def submit_many(data_dir: str, catalogue_dir: str, worker: str, count: int) -> l
             title=f"Réutilisation {worker} {i}", description="Une description suffisamment longue pour passer.",
             type="application", topic="health", url=f"https://exemple.fr/{worker}/{i}", author_name=f"Auteur {worker}",
             email=f"{worker}-{i}@exemple.fr", datasets=["ecoles", "colleges"]), None)
-        ids.append(store.submit(draft, session_key=f"{worker}-{i}"))
+        ids.append(store.submit(draft, client_key=f"{worker}-{i}"))
     return ids
 
 
@@ -44,4 +44,4 @@ def crash_during_commit(data_dir: str, catalogue_dir: str) -> None:
         type="idea", topic="health", url="https://exemple.fr/crash", author_name="Crash",
         email="crash@exemple.fr", datasets=["ecoles"]), None)
     store._insert_links = die  # type: ignore[assignment]
-    store.submit(draft, session_key="crash")
+    store.submit(draft, client_key="crash")

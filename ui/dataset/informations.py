@@ -11,6 +11,7 @@ from queries.dataset.sql import histogram_query
 from ui import format as fmt
 from ui.dataset import data
 from ui.dataset.common import Dataset, md_escape, note
+from ui.reuses import render_markdown
 
 TYPE_LABELS = {"integer": "Entier", "number": "Nombre décimal", "text": "Texte", "date": "Date",
                "datetime": "Date et heure", "boolean": "Booléen", "geometry": "Géométrie (GeoJSON)"}
@@ -42,7 +43,8 @@ def _description_and_licence(ds: Dataset) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Description")
-        st.markdown(spec.description if spec and spec.description else "_Pas de description._")
+        # the publisher's Markdown, harvested: no remote image, no raw HTML, links rel="nofollow noopener"
+        render_markdown(spec.description if spec else "", empty="_Pas de description._")
     with right:
         st.subheader("Licence")
         lic_id = spec.license.id if spec else "notspecified"
