@@ -1,4 +1,9 @@
-"""The single HTTP client of the project: retries with backoff, politeness, conditional and verified downloads."""
+"""The single HTTP client of the project: one outgoing policy, retries with backoff, politeness, capped downloads.
+
+Every request the project makes goes through here: https only (unless TERRITOIRE_HTTP_ALLOW_HTTP), redirects
+followed by hand with each hop checked again, addresses checked and pinned by `loaders.http_guard`, a total
+time limit per call, and bodies capped (files, JSON, `fetch_bytes`).
+"""
 
 from __future__ import annotations
 
@@ -14,44 +19,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError, ResponseError
 from urllib3.util.retry import Retry
 
+from loaders.http_errors import (
+    HttpError,
+    InvalidResponse,
+    NotFound,
+    RateLimited,
+    Refused,
+    RemoteQueryError,
+    TotalTimeout,
+)
+from loaders.http_guard import GuardedAdapter, check_url, time_limit
 from loaders.settings import HttpSettings, http_settings
 
+__all__ = ["Download", "HttpError", "InvalidResponse", "NotFound", "RateLimited", "Refused", "RemoteQueryError",
+           "TotalTimeout", "download", "fetch_bytes", "get_json", "http_settings", "raise_for_status", "session"]
+
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 CHUNK = 1 << 16
-
-
-class HttpError(Exception):
-    """A remote request failed for good; `str(exc)` is a French message for the source's state."""
-
-    def __init__(self, message: str, *, url: str = "", status: int | None = None,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-        self.retry_after = retry_after  # seconds, when the server said when to come back
-
-
-class NotFound(HttpError):
-    """404/410: the resource or dataset is gone."""
-
-
-class RateLimited(HttpError):
-    """429 after every retry, or a Retry-After too long to wait for."""
-
-
-class RemoteQueryError(HttpError):
-    """400 with an explanation, e.g. an Opendatasoft ODSQL error body."""
-
-
-class InvalidResponse(HttpError):
-    """The body is not what was announced: invalid JSON, truncated or oversized download."""
 
 
 class _RetryAfterTooLong(ResponseError):
@@ -115,7 +106,8 @@ def make_session(settings: HttpSettings | None = None) -> PoliteSession:
         respect_retry_after_header=True, raise_on_status=False,  # the caller turns the last status into a message
     )
     session = PoliteSession(settings)
-    adapter = HTTPAdapter(max_retries=retry)
+    session.trust_env = False  # no proxy from the environment: it would connect to an unchecked address
+    adapter = GuardedAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.user_agent
@@ -210,10 +202,10 @@ def _network_message(exc: Exception, url: str) -> str:
     return f"Connexion impossible ou interrompue avec {url} ({type(exc).__name__})."
 
 
-def _request(url: str, params: Any, headers: dict[str, str], stream: bool) -> requests.Response:
-    """One GET; urllib3 has already retried connection errors, timeouts and 429/5xx when this raises."""
+def _request(url: str, params: Any, headers: dict[str, str]) -> requests.Response:
+    """One streamed GET, redirects not followed; urllib3 has already retried connection errors and 429/5xx."""
     try:
-        return session().get(url, params=params, headers=headers, stream=stream)
+        return session().get(url, params=params, headers=headers, stream=True, allow_redirects=False)
     except requests.exceptions.RetryError as exc:
         # urllib3 refused a Retry-After longer than we accept (or gave up on 429/5xx)
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -229,28 +221,78 @@ def _request(url: str, params: Any, headers: dict[str, str], stream: bool) -> re
         raise HttpError(_network_message(exc, url), url=url) from exc
 
 
+def _open(url: str, params: Any, headers: dict[str, str]) -> requests.Response:
+    """GET `url`, following redirects by hand (bounded): every hop is checked by the policy again."""
+    settings = http_settings()
+    for _ in range(settings.max_redirects + 1):
+        check_url(url, settings)
+        resp = _request(url, params, headers)
+        location = resp.headers.get("Location")
+        if resp.status_code not in REDIRECT_STATUSES or not location:
+            return resp
+        resp.close()
+        url, params = urljoin(resp.url, location), None
+    raise Refused(f"Trop de redirections (plus de {settings.max_redirects}) : {url[:200]}", url=url)
+
+
+def _read_capped(resp: requests.Response, limit: int, what: str) -> bytes:
+    """The decoded body, refused as soon as it passes `limit` bytes (announced or received)."""
+    announced = resp.headers.get("Content-Length", "")
+    too_big = InvalidResponse(f"{what} trop volumineux (plus de {limit} octets) : {resp.url}", url=resp.url,
+                              status=resp.status_code)
+    if announced.isdigit() and int(announced) > limit:
+        raise too_big
+    body = bytearray()
+    for chunk in resp.iter_content(CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise too_big
+    return bytes(body)
+
+
 def get_json(url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
-    """GET a JSON document; retries broken bodies and invalid JSON, raises HttpError (French) at the end."""
+    """GET a JSON document (size-capped); retries broken bodies and invalid JSON, raises HttpError (French)."""
     settings = http_settings()
     last: HttpError | None = None
-    for attempt in range(settings.retries + 1):
-        resp = _request(url, params, {"Accept": "application/json"}, stream=False)
-        try:
-            content = resp.content
-        except _TRANSIENT as exc:  # the body broke after the headers: urllib3 does not retry that
-            last = InvalidResponse(f"Réponse incomplète de {url} ({type(exc).__name__}).", url=url)
-            _backoff_sleep(attempt, settings)
-            continue
-        raise_for_status(resp, content)
-        try:
-            return json.loads(content.decode(resp.encoding or "utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            # A proxy or a half-deployed portal may answer 200 with HTML: worth another try.
-            last = InvalidResponse(f"Réponse JSON invalide de {resp.url} ({len(content)} octets).",
-                                   url=resp.url, status=resp.status_code)
+    with time_limit(url, settings) as deadline:
+        for attempt in range(settings.retries + 1):
+            with _open(url, params, {"Accept": "application/json"}) as resp:
+                raise_for_status(resp)
+                try:
+                    content = _read_capped(resp, settings.max_json_bytes, "Document JSON")
+                except _TRANSIENT as exc:  # the body broke after the headers: urllib3 does not retry that
+                    deadline.check()
+                    last = InvalidResponse(f"Réponse incomplète de {url} ({type(exc).__name__}).", url=url)
+                    _backoff_sleep(attempt, settings)
+                    continue
+                deadline.check()
+                try:
+                    return json.loads(content.decode(resp.encoding or "utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    # A proxy or a half-deployed portal may answer 200 with HTML: worth another try.
+                    last = InvalidResponse(f"Réponse JSON invalide de {resp.url} ({len(content)} octets).",
+                                           url=resp.url, status=resp.status_code)
             _backoff_sleep(attempt, settings)
     assert last is not None
     raise last
+
+
+def fetch_bytes(url: str, *, max_bytes: int, accept: str | None = None) -> tuple[bytes, str]:
+    """GET a small remote document (a reuse's image...) under the whole policy; returns (body, Content-Type).
+
+    Refused (`Refused`) for a forbidden scheme or address, at any redirect hop; `InvalidResponse` past
+    `max_bytes`; `TotalTimeout` past TERRITOIRE_HTTP_TOTAL_TIMEOUT; other failures are `HttpError` (French).
+    """
+    settings = http_settings()
+    with time_limit(url, settings) as deadline, _open(url, None, {"Accept": accept or "*/*"}) as resp:
+        raise_for_status(resp)
+        try:
+            body = _read_capped(resp, max_bytes, "Document")
+        except _TRANSIENT as exc:
+            deadline.check()
+            raise HttpError(_network_message(exc, url), url=url) from exc
+        deadline.check()
+        return body, resp.headers.get("Content-Type", "")
 
 
 @dataclass
@@ -297,51 +339,59 @@ def download(url: str, dest_dir: Path, *, params: dict[str, Any] | list[tuple[st
         headers["If-Modified-Since"] = last_modified
     dest_dir.mkdir(parents=True, exist_ok=True)
     last: HttpError | None = None
-    for attempt in range(settings.retries + 1):
-        tmp: Path | None = None
-        try:
-            with _request(url, params, headers, stream=True) as resp:
-                if resp.status_code == 304:
-                    return Download(url=resp.url, not_modified=True, etag=resp.headers.get("ETag") or etag,
-                                    last_modified=resp.headers.get("Last-Modified") or last_modified)
-                raise_for_status(resp)
-                expected = resp.headers.get("Content-Length")
-                name = _filename(resp)
-                ext = suffix or Path(name).suffix
-                fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".download-", suffix=ext)
-                tmp = Path(tmp_name)
-                digest = hashlib.sha256()
-                size = 0
-                with os.fdopen(fd, "wb") as fh:
-                    for chunk in resp.iter_content(CHUNK):
-                        size += len(chunk)
-                        if size > settings.max_bytes:
-                            raise InvalidResponse(f"Fichier trop volumineux (plus de {settings.max_bytes} octets) : "
-                                                  f"{url}", url=url)
-                        digest.update(chunk)
-                        fh.write(chunk)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                # Compare wire bytes (before gzip decoding) with the announced length.
-                received = resp.raw.tell() if resp.raw is not None else size
-                if expected is not None and expected.isdigit() and received != int(expected):
-                    raise ProtocolError(f"corps tronqué : {received} octets reçus sur {expected} annoncés")
-                return Download(url=resp.url, path=tmp, sha256=digest.hexdigest(), size=size,
-                                etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
-                                content_type=resp.headers.get("Content-Type", ""), filename=name,
-                                headers=dict(resp.headers))
-        except _TRANSIENT as exc:  # raised while streaming the body: retried here
-            _unlink(tmp)
-            if isinstance(exc, (ProtocolError, requests.exceptions.ChunkedEncodingError)):
-                last = InvalidResponse(f"Téléchargement incomplet de {url} ({exc}).", url=url)
-            else:
-                last = HttpError(_network_message(exc, url), url=url)
-            _backoff_sleep(attempt, settings)
-        except BaseException:
-            _unlink(tmp)
-            raise
+    with time_limit(url, settings) as deadline:
+        for attempt in range(settings.retries + 1):
+            tmp: Path | None = None
+            try:
+                with _open(url, params, headers) as resp:
+                    if resp.status_code == 304:
+                        return Download(url=resp.url, not_modified=True, etag=resp.headers.get("ETag") or etag,
+                                        last_modified=resp.headers.get("Last-Modified") or last_modified)
+                    raise_for_status(resp)
+                    expected = resp.headers.get("Content-Length")
+                    if expected is not None and expected.isdigit() and int(expected) > settings.max_bytes:
+                        raise _too_big(url, settings)
+                    name = _filename(resp)
+                    ext = suffix or Path(name).suffix
+                    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".download-", suffix=ext)
+                    tmp = Path(tmp_name)
+                    digest = hashlib.sha256()
+                    size = 0
+                    with os.fdopen(fd, "wb") as fh:
+                        for chunk in resp.iter_content(CHUNK):
+                            size += len(chunk)
+                            if size > settings.max_bytes:
+                                raise _too_big(url, settings)
+                            digest.update(chunk)
+                            fh.write(chunk)
+                        deadline.check()  # a body cut by the watchdog may look complete
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    # Compare wire bytes (before gzip decoding) with the announced length.
+                    received = resp.raw.tell() if resp.raw is not None else size
+                    if expected is not None and expected.isdigit() and received != int(expected):
+                        raise ProtocolError(f"corps tronqué : {received} octets reçus sur {expected} annoncés")
+                    return Download(url=resp.url, path=tmp, sha256=digest.hexdigest(), size=size,
+                                    etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
+                                    content_type=resp.headers.get("Content-Type", ""), filename=name,
+                                    headers=dict(resp.headers))
+            except _TRANSIENT as exc:  # raised while streaming the body: retried here
+                _unlink(tmp)
+                deadline.check()
+                if isinstance(exc, (ProtocolError, requests.exceptions.ChunkedEncodingError)):
+                    last = InvalidResponse(f"Téléchargement incomplet de {url} ({exc}).", url=url)
+                else:
+                    last = HttpError(_network_message(exc, url), url=url)
+                _backoff_sleep(attempt, settings)
+            except BaseException:
+                _unlink(tmp)
+                raise
     assert last is not None
     raise last
+
+
+def _too_big(url: str, settings: HttpSettings) -> InvalidResponse:
+    return InvalidResponse(f"Fichier trop volumineux (plus de {settings.max_bytes} octets) : {url}", url=url)
 
 
 def _unlink(path: Path | None) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from config import ROOT, env_float, env_str, get_settings
+from config import ROOT, env_float, env_int, env_str, get_settings
 
 USER_AGENT_NAME = "Territoire"
 DATAGOUV_API = "https://www.data.gouv.fr/api/1"
@@ -65,6 +66,13 @@ class HttpSettings:
     min_delay: float  # politeness: minimum seconds between two requests to the same host
     max_bytes: int
     contact_url: str
+    # Outgoing policy (SSRF guard, see loaders/http.py): what a remote publisher's URL may reach.
+    total_timeout: float = 1800.0  # wall clock for one download or API call, retries included
+    max_json_bytes: int = 64 * 1024**2  # decoded size cap of a JSON answer
+    allow_http: bool = False  # plain http for any host; https only by default
+    allowed_hosts: frozenset[str] = frozenset()  # host names trusted whatever they resolve to
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()  # trusted addresses
+    max_redirects: int = 5
 
     @property
     def user_agent(self) -> str:
@@ -72,6 +80,7 @@ class HttpSettings:
 
 
 def http_settings() -> HttpSettings:
+    allowed = parse_allowed_hosts(env_str("TERRITOIRE_HTTP_ALLOWED_HOSTS"))
     return HttpSettings(
         connect_timeout=env_float("TERRITOIRE_HTTP_CONNECT_TIMEOUT", 10.0),
         read_timeout=env_float("TERRITOIRE_HTTP_READ_TIMEOUT", 60.0),
@@ -82,7 +91,26 @@ def http_settings() -> HttpSettings:
         min_delay=env_float("TERRITOIRE_HTTP_MIN_DELAY", 1.0),
         max_bytes=int(env_float("TERRITOIRE_HTTP_MAX_BYTES", 4 * 1024**3)),
         contact_url=env_str("TERRITOIRE_CONTACT_URL") or get_settings().public_base_url,
+        total_timeout=env_float("TERRITOIRE_HTTP_TOTAL_TIMEOUT", 1800.0),
+        max_json_bytes=env_int("TERRITOIRE_HTTP_MAX_JSON_BYTES", 64 * 1024**2),
+        allow_http=env_str("TERRITOIRE_HTTP_ALLOW_HTTP", "0").lower() in ("1", "true", "yes", "oui"),
+        allowed_hosts=frozenset(h for h in allowed if not isinstance(h, ipaddress.IPv4Network | ipaddress.IPv6Network)),
+        allowed_networks=tuple(h for h in allowed if isinstance(h, ipaddress.IPv4Network | ipaddress.IPv6Network)),
     )
+
+
+def parse_allowed_hosts(value: str) -> list[str | ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """TERRITOIRE_HTTP_ALLOWED_HOSTS: comma-separated host names (exact, case-insensitive) or addresses/CIDRs."""
+    entries: list[str | ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for raw in value.split(","):
+        item = raw.strip().lower().rstrip(".")
+        if not item:
+            continue
+        try:
+            entries.append(ipaddress.ip_network(item.strip("[]"), strict=False))
+        except ValueError:
+            entries.append(item)
+    return entries
 
 
 def datagouv_api() -> str:

@@ -17,6 +17,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "api"
+# The outgoing policy lets the suite reach its own servers through the allow-list (not a bypass): plain http
+# and the loopback address 127.0.0.1, nothing else (tests/loaders/test_http_policy.py proves the refusals).
+LOCAL_POLICY = {"TERRITOIRE_HTTP_ALLOW_HTTP": "1", "TERRITOIRE_HTTP_ALLOWED_HOSTS": "127.0.0.1"}
 # Absolute portal URLs found in the recorded responses, rewritten to the local base.
 RECORDED_HOSTS = ("https://www.data.gouv.fr", "https://static.data.gouv.fr", "https://demo.data.gouv.fr",
                   "https://documentation-resources.opendatasoft.com")
@@ -329,7 +332,7 @@ def configure_env(monkeypatch: Any, tmp_path: Path, server: FakeServer | None = 
     catalogue_dir.mkdir(parents=True, exist_ok=True)
     env = {"TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir),
            "TERRITOIRE_HTTP_BACKOFF": "0.01", "TERRITOIRE_HTTP_MIN_DELAY": "0", "TERRITOIRE_HTTP_READ_TIMEOUT": "2",
-           "TERRITOIRE_HTTP_RETRIES": "3", "TERRITOIRE_HTTP_MAX_RETRY_AFTER": "5"}
+           "TERRITOIRE_HTTP_RETRIES": "3", "TERRITOIRE_HTTP_MAX_RETRY_AFTER": "5", **LOCAL_POLICY}
     if server is not None:
         env["TERRITOIRE_DATAGOUV_API"] = server.base_url + "/api/1"
     for key, value in env.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loaders import http
-from tests.loaders.server import FIXTURES, FakeServer
+from tests.loaders.server import FIXTURES, LOCAL_POLICY, FakeServer
 
 BODY = ("code_insee;nom\n" + "".join(f"24{i:03d};Commune {i}\n" for i in range(1, 400))).encode()
 
@@ -24,6 +24,8 @@ def fast_http(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERRITOIRE_HTTP_READ_TIMEOUT", "1")
     monkeypatch.setenv("TERRITOIRE_HTTP_RETRIES", "3")
     monkeypatch.setenv("TERRITOIRE_HTTP_MAX_RETRY_AFTER", "5")
+    for key, value in LOCAL_POLICY.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture
