@@ -83,19 +83,49 @@ def test_duplicate_url_is_detected(reuse_env: Path) -> None:
     assert "déjà été proposée" in info.value.errors["url"]
 
 
-def test_rate_limit_per_session_and_per_email(reuse_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limit_per_client_address_and_per_email(reuse_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(3):
-        store.submit(draft(url=f"https://exemple.fr/{i}"), "same-session")
+        store.submit(draft(url=f"https://exemple.fr/{i}"), "203.0.113.7")
     with pytest.raises(store.RateLimited, match="réessayer plus tard"):
-        store.submit(draft(url="https://exemple.fr/3", email="autre@exemple.fr"), "same-session")
-    with pytest.raises(store.RateLimited):  # same e-mail, new session (cleared cookies)
-        store.submit(draft(url="https://exemple.fr/4"), "new-session")
-    store.submit(draft(url="https://exemple.fr/5", email="autre@exemple.fr"), "new-session")
+        store.submit(draft(url="https://exemple.fr/3", email="autre@exemple.fr"), "203.0.113.7")
+    with pytest.raises(store.RateLimited):  # same e-mail, another address
+        store.submit(draft(url="https://exemple.fr/4"), "198.51.100.9")
+    store.submit(draft(url="https://exemple.fr/5", email="autre@exemple.fr"), "198.51.100.9")
     later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
-    store.submit(draft(url="https://exemple.fr/6"), "same-session", now=later)  # the window has passed
+    store.submit(draft(url="https://exemple.fr/6"), "203.0.113.7", now=later)  # the window has passed
     monkeypatch.setenv("TERRITOIRE_REUSES_RATE_LIMIT", "1")
     with pytest.raises(store.RateLimited):
-        store.submit(draft(url="https://exemple.fr/7", email="third@exemple.fr"), "new-session")
+        store.submit(draft(url="https://exemple.fr/7", email="third@exemple.fr"), "198.51.100.9")
+
+
+def test_rate_limit_holds_for_another_instance(reuse_env: Path) -> None:
+    for i in range(3):
+        store.submit(draft(url=f"https://exemple.fr/{i}", email=f"a{i}@exemple.fr"), "203.0.113.7")
+    store.dispose_engines()  # a new engine on the same database, as a second app instance has
+    with pytest.raises(store.RateLimited):
+        store.check_submission("203.0.113.7", "nouveau@exemple.fr")
+    store.check_submission("198.51.100.9", "nouveau@exemple.fr")
+
+
+def test_pending_cap(reuse_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_REUSES_MAX_PENDING", "2")
+    a = store.submit(draft(url="https://exemple.fr/a", email="a@exemple.fr"), "198.51.100.1")
+    store.submit(draft(url="https://exemple.fr/b", email="b@exemple.fr"), "198.51.100.2")
+    with pytest.raises(store.QueueFull, match="La file de modération est pleine"):
+        store.submit(draft(url="https://exemple.fr/c", email="c@exemple.fr"), "198.51.100.3")
+    store.publish(a, "Zoé")  # moderation makes room
+    store.submit(draft(url="https://exemple.fr/c", email="c@exemple.fr"), "198.51.100.3")
+    assert store.counts_by_status() == {"pending": 2, "published": 1, "rejected": 0}
+
+
+def test_moderation_queue_pages(reuse_env: Path) -> None:
+    start = datetime.now(UTC)
+    ids = [store.submit(draft(url=f"https://exemple.fr/{i}", email=f"p{i}@exemple.fr"), f"198.51.100.{i}",
+                        now=start + timedelta(seconds=i)) for i in range(25)]
+    first = store.list_by_status("pending", offset=0, limit=20)
+    second = store.list_by_status("pending", offset=20, limit=20)
+    assert [r.id for r in first + second] == ids  # oldest first, nothing lost or repeated between pages
+    assert len(first) == 20 and len(second) == 5 and second[0].email == "p20@exemple.fr"
 
 
 def test_failure_inside_the_transaction_stores_nothing(reuse_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,14 +229,16 @@ def test_migration_from_version_1_keeps_data(reuse_env: Path) -> None:
     _make_v1_database(path)
     with sqlite3.connect(path) as con:
         assert "views" not in [r[1] for r in con.execute("PRAGMA table_info(reuses)")]
-    old = store.get_published("old-1")  # get_engine() migrates 1 → 3
+    old = store.get_published("old-1")  # get_engine() migrates 1 → 4
     assert old is not None and old.published_at == "2025-02-01T00:00:00+00:00" and old.views == 0
     assert old.datasets == ("ecoles",) and not old.featured
     assert store.get("old-2", include_private=True).email == "old@exemple.fr"
     store.set_featured("old-1", "Zoé", True)  # v2 columns and the audit table work
-    store.submit(draft(), "s1")  # v3 submission events work
+    store.submit(draft(), "s1")  # v3 submission events work, keyed on the client address since v4
+    store.record_login_failure("203.0.113.7")  # v4 login failures
     with sqlite3.connect(path) as con:
-        assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
+        assert "client_key" in [r[1] for r in con.execute("PRAGMA table_info(submission_events)")]
     assert store.migrate(store.get_engine()) == []  # idempotent
 
 
