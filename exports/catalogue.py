@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +12,8 @@ import pandas as pd
 
 from catalogue import dcat
 from config import get_settings
-from queries import catalogue_search, data_version
+from queries import catalogue_search
+from queries.cache import cached
 
 LIST_SEPARATOR = " | "  # inside a `;` CSV cell; keywords themselves may contain commas
 CSV_COLUMNS = [
@@ -81,21 +81,10 @@ def to_jsonld(rows: list[Mapping[str, Any]]) -> bytes:
     return json.dumps(dcat_catalog(rows), ensure_ascii=False, indent=1).encode("utf-8")
 
 
-_cache_lock = threading.Lock()
-_cache: dict[tuple[str, str], dict[str, bytes]] = {}
-
-
+@cached()
 def catalogue_files() -> dict[str, bytes]:
-    """{"csv", "json", "jsonld"} bytes of the current catalogue, built once per data version and base URL."""
-    settings = get_settings()
-    key = (data_version(), settings.public_base_url)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    rows = records(catalogue_search.all_entries(), settings.public_base_url)
-    files = {"csv": to_csv(rows), "json": to_json(rows), "jsonld": to_jsonld(rows)}
-    with _cache_lock:
-        _cache.clear()
-        _cache[key] = files
-    return files
+    """{"csv", "json", "jsonld"} bytes of the current catalogue, built once per data version and settings (base URL)
+    in the shared result cache."""
+    base_url = get_settings().public_base_url
+    rows = records(catalogue_search.all_entries(), base_url)
+    return {"csv": to_csv(rows), "json": to_json(rows), "jsonld": to_jsonld(rows)}

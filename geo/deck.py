@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 import pydeck as pdk
-import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 from config import get_settings
 from geo import LegendRow, class_color, classify, legend_rows, quantile_edges
 from indicators.data import cache_key, frame
+from queries.cache import cached
 
 # Kind → (French label, dataset role, colour). The role's configured dataset is what the panel links to.
 SERVICE_KINDS: dict[str, tuple[str, str, list[int]]] = {
@@ -28,7 +28,7 @@ def service_dataset(kind: str) -> str:
     return get_settings().dataset(SERVICE_KINDS[kind][1])
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@cached()
 def _shapes(version: str, name: str) -> dict[str, dict[str, Any]]:
     """Parsed GeoJSON geometries by code, shared read-only by every session (parsing 850 kB once, not per run)."""
     table = frame(name)

@@ -7,11 +7,11 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-import streamlit as st
 
 from indicators import LEVEL_LABELS, Indicator, get, registry, source_ids
 from indicators.data import cache_key, dataset_info, departement, departement_label, indicator_frame
 from indicators.territory import Territory
+from queries.cache import cached
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def build_card(indicator: Indicator, territory: Territory) -> Card:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached()
 def _cards(version: str, territory: Territory) -> list[Card]:
     return [build_card(ind, territory) for ind in registry()]
 
@@ -108,7 +108,7 @@ def build_cards(territory: Territory) -> list[Card]:
     return _cards(cache_key(), territory)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached()
 def _series(version: str, indicator_id: str, territory: Territory) -> pd.DataFrame:
     indicator = get(indicator_id)
     assert indicator is not None
@@ -141,7 +141,7 @@ def ranking(indicator: Indicator, level: str) -> pd.DataFrame:
     return _ranking(cache_key(), indicator.id, level)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached()
 def _ranking(version: str, indicator_id: str, level: str) -> pd.DataFrame:
     indicator = get(indicator_id)
     assert indicator is not None

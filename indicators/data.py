@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 import queries
 from catalogue.manifest import get_spec
 from config import PlaceName, get_settings
 from indicators import RESULT_COLUMNS, Indicator, get, top_level
+from queries.cache import cached
 
 
 def cache_key() -> str:
@@ -21,7 +21,7 @@ def cache_key() -> str:
                      settings.departement_code, settings.departement_name, str(hash(settings.datasets))))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cached()
 def _derived_departement(version: str, territory: tuple[str, str]) -> str:
     found = queries.run("territory_departement")
     return str(found["code"].iloc[0]) if not found.empty else ""
@@ -63,7 +63,7 @@ def departement_label() -> str:
 
 
 # Every cached function takes the data version first: a new publish is a new key, never a stale frame.
-@st.cache_data(show_spinner=False, max_entries=512)
+@cached()
 def _indicator_frame(version: str, indicator_id: str, level: str) -> pd.DataFrame:
     indicator = get(indicator_id)
     if indicator is None:
@@ -84,7 +84,7 @@ def indicator_frame(indicator: Indicator, level: str) -> tuple[pd.DataFrame, str
         return pd.DataFrame(columns=list(RESULT_COLUMNS)), str(exc)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached()
 def _run(version: str, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
     return queries.run(name, **dict(params))
 
@@ -94,7 +94,7 @@ def frame(name: str, **params: Any) -> pd.DataFrame:
     return _run(cache_key(), name, tuple(sorted(params.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached()
 def _dataset_info(version: str, dataset_id: str) -> dict[str, str]:
     spec = get_spec(dataset_id)
     if spec is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,6 +13,7 @@ import pandas as pd
 import queries
 from catalogue import vocab
 from catalogue.folding import fold
+from queries.cache import cached
 
 PER_PAGE = 10
 MAX_Q_CHARS = 200
@@ -324,23 +324,11 @@ def search(query: CatalogueQuery, popularity: Mapping[str, int] | None = None, p
     return SearchResult(query=query, rows=rows, total=total, page=page, pages=pages, facets=facets)
 
 
-_known_lock = threading.Lock()
-_known_cache: dict[str, dict[str, dict[str, str]]] = {}
-
-
+@cached()
 def known_values() -> dict[str, dict[str, str]]:
     """Every value each facet can take in the current catalogue ({facet: {value: label}}), cached per data version."""
-    version = queries.data_version()
-    with _known_lock:
-        cached = _known_cache.get(version)
-    if cached is not None:
-        return cached
     _, facets = facet_counts(CatalogueQuery())
-    known = {key: {f.value: f.label for f in values} for key, values in facets.items()}
-    with _known_lock:
-        _known_cache.clear()
-        _known_cache[version] = known
-    return known
+    return {key: {f.value: f.label for f in values} for key, values in facets.items()}
 
 
 def all_entries() -> pd.DataFrame:

@@ -94,8 +94,10 @@ def legend_svg_of(at: object) -> str:
 
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> Iterator[None]:
-    """st.cache_data is shared by every AppTest in the process: isolate tests from each other."""
+    """st.cache_data and queries.cache are shared by every AppTest in the process: isolate tests from each other."""
     yield
+    if "queries.cache" in sys.modules:  # the one result cache, when this test loaded it
+        sys.modules["queries.cache"].clear()
     try:
         import streamlit as st
 

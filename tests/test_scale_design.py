@@ -37,9 +37,9 @@ def bench_env(bench_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key, value in generate.bench_env(bench_data).items():
         monkeypatch.setenv(key, value)
     config.get_settings.cache_clear()
-    import streamlit as st
+    from queries import cache
 
-    st.cache_data.clear()  # the page's one result cache (ui.dataset.data)
+    cache.clear()  # the one result cache (queries.cache, used by ui.dataset.data)
     return bench_data
 
 
@@ -184,7 +184,7 @@ def test_dataset_page_map_tab_stays_under_the_caps(bench_env: Path, monkeypatch:
 
 
 def test_page_results_are_cached_per_data_version(bench_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page's one cache (ui.dataset.data.frame, st.cache_data with bounded entries) answers a repeated map
+    """The page's one cache (ui.dataset.data.frame, queries.cache bounded in bytes) answers a repeated map
     query, hands out copies, and is bypassed when the warehouse version changes."""
     from bench.scale import OPENING_VIEW, PageQueries
     from queries import binning

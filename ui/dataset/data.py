@@ -6,22 +6,19 @@ import json
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 import queries
 import warehouse
 from catalogue.manifest import DatasetSpec, ManifestError, get_spec
 from catalogue.schema import Schema
-from config import get_settings
 from queries import QueryError
+from queries.cache import cached
 from queries.dataset import lookups
 from queries.dataset.sql import Query, count_query, profile_query
 from queries.dataset.state import DatasetView
 
-_TTL = get_settings().cache_ttl_s
 
-
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+@cached()
 def _spec(version: str, dataset_id: str) -> DatasetSpec | None:
     try:
         return get_spec(dataset_id)
@@ -34,7 +31,7 @@ def spec(dataset_id: str) -> DatasetSpec | None:
     return _spec(queries.data_version(), dataset_id)
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+@cached()
 def _meta(version: str, dataset_id: str) -> dict[str, Any]:
     return queries.dataset_meta(dataset_id)
 
@@ -49,7 +46,7 @@ def schema(dataset_id: str) -> Schema:
     return Schema.from_meta(dataset_id, meta(dataset_id), entry.columns if entry else {})
 
 
-@st.cache_data(ttl=_TTL, max_entries=2_000, show_spinner=False)
+@cached()
 def _frame(version: str, sql: str, params: tuple[tuple[str, Any], ...], max_rows: int | None) -> pd.DataFrame:
     return queries.run_sql_text(sql, dict(params), max_rows=max_rows)
 
@@ -64,7 +61,7 @@ def count(view: DatasetView, schema_: Schema) -> int:
     return int(result.iloc[0, 0]) if not result.empty else 0
 
 
-@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+@cached()
 def _commune_names(version: str) -> dict[str, str]:
     try:
         return lookups.commune_names()
@@ -76,7 +73,7 @@ def commune_names() -> dict[str, str]:
     return _commune_names(queries.data_version())
 
 
-@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+@cached()
 def _epci_names(version: str) -> dict[str, str]:
     try:
         return lookups.epci_names()
@@ -95,7 +92,7 @@ def _round_coords(coords: Any) -> Any:
     return [_round_coords(c) for c in coords]
 
 
-@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
+@cached()
 def _commune_features(version: str) -> list[dict[str, Any]]:
     try:
         shapes = lookups.commune_shapes()
@@ -112,7 +109,7 @@ def _commune_features(version: str) -> list[dict[str, Any]]:
     return features
 
 
-@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+@cached()
 def _commune_centres(version: str) -> dict[str, tuple[str, float, float]]:
     try:
         frame = queries.run("territory_communes")
@@ -132,7 +129,7 @@ def commune_features() -> list[dict[str, Any]]:
     return _commune_features(queries.data_version())
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+@cached()
 def _versions(version: str, dataset_id: str) -> list[dict[str, Any]]:
     return warehouse.list_versions(dataset_id)
 
