@@ -111,3 +111,36 @@ def test_rendered_markdown_has_only_http_links_and_no_image(payload: str) -> Non
     assert "<img" not in rendered
     targets = re.findall(r'href="([^"]*)"', rendered)
     assert all(t.lower().startswith(("http://", "https://")) for t in targets), (targets, rendered)
+
+
+ALLOWED_TAG_RE = re.compile(r"</?(p|br|hr|em|strong|code|pre|blockquote|ul|ol|li|a|h[1-6])\b")
+
+
+def assert_inert_html(html: str) -> None:
+    """What `render_html` may produce: structure tags and http(s) links marked nofollow, nothing else."""
+    tags = re.findall(r"<[^>]*>", html)
+    assert all(ALLOWED_TAG_RE.match(t) for t in tags), tags
+    assert not re.search(r"\son\w+\s*=|<img|<script|<iframe|<svg|style=|src=", html, re.IGNORECASE), html
+    for anchor in re.findall(r"<a\b[^>]*>", html):
+        assert re.fullmatch(r'<a href="https?://[^"]+" rel="nofollow noopener">', anchor), anchor
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + [
+    "![pixel espion](https://tracker.example/p.gif) et <img src=https://tracker.example/q.gif>",
+    '<a href="https://exemple.fr" onclick="x()">lien brut</a> <iframe src="https://exemple.fr"></iframe>',
+    "[a](javascript:1)[b](javascript:2)![c](data:x)<vbscript:y>",
+])
+def test_rendered_html_shows_no_remote_image_no_raw_html(payload: str) -> None:
+    html = sanitize.render_html(f"Texte {payload} fin")
+    assert_inert_html(html)
+    assert "tracker.example/q.gif" not in html  # a raw <img> is dropped, not turned into a link
+
+
+def test_rendered_html_keeps_structure_and_marks_links() -> None:
+    html = sanitize.render_html("## Titre\n\nVoir **la carte** et [la doc](https://doc.exemple.fr/a?b=1&c=2).\n\n"
+                                "- un\n- deux\n\n![logo](https://exemple.fr/logo.png)")
+    assert "<h2>Titre</h2>" in html and "<strong>la carte</strong>" in html and "<li>deux</li>" in html
+    assert '<a href="https://doc.exemple.fr/a?b=1&amp;c=2" rel="nofollow noopener">la doc</a>' in html
+    assert '<a href="https://exemple.fr/logo.png" rel="nofollow noopener">logo</a>' in html  # an image: a link
+    assert_inert_html(html)
+    assert sanitize.render_html("") == "" and sanitize.render_html("<script>x</script>") == ""
