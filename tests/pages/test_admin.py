@@ -1,29 +1,35 @@
-"""AppTest of the admin page: secret required, login with the secret, moderation actions and their audit log."""
+"""AppTest of the admin page: secret required and long enough, login throttled in the database (across tabs and
+instances), moderation actions, their audit log and the paged queue."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 from streamlit.testing.v1 import AppTest
 
 import config
 import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
-from reuses import service, store
-from tests.reuses.helpers import DATASETS, raw, reuse_env  # noqa: F401
+from reuses import schema, service, store
+from reuses.settings import database_url
+from tests.conftest import open_page
+from tests.reuses.helpers import DATASETS, draft, png_bytes, raw, reuse_env  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("reuse_env")
 SECRET = "un-secret-de-test-assez-long"
 
 
 def admin(secret_in: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30)
+    """A new browser tab on /admin (a new AppTest: its own session state)."""
+    config.get_settings.cache_clear()
+    at = open_page("pages/admin.py", {})
     if secret_in == "secrets":
         at.secrets["admin_secret"] = SECRET
-    config.get_settings.cache_clear()
-    return at.run()
+        config.get_settings.cache_clear()
+        at.run()
+    return at
 
 
 def login(at: AppTest, password: str = SECRET) -> AppTest:
@@ -43,8 +49,16 @@ def click(at: AppTest, key: str) -> AppTest:
 def test_without_secret_moderation_is_unavailable() -> None:
     at = admin()
     assert not at.exception
-    assert "modération est indisponible" in at.warning[0].value
-    assert not at.text_input  # no password field, nothing else rendered
+    assert any("modération est indisponible" in w.value for w in at.warning)
+    assert "admin_password" not in [w.key for w in at.text_input]  # no password field, nothing else rendered
+
+
+def test_a_secret_shorter_than_16_characters_disables_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", "x" * 15)
+    at = admin()
+    assert not at.exception
+    assert any("trop court" in w.value and "16 au minimum" in w.value for w in at.warning)
+    assert "admin_password" not in [w.key for w in at.text_input]
 
 
 @pytest.mark.parametrize("source", ["env", "secrets"])
@@ -62,15 +76,31 @@ def test_login_with_the_secret(monkeypatch: pytest.MonkeyPatch, source: str) -> 
     assert any(t.label == "Modération des réutilisations" for t in at.tabs)
 
 
-def test_brute_force_is_slowed_down(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_logins_count_across_tabs_reloads_and_instances(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
-    at = admin()
-    for _ in range(5):
-        at = login(at, "non")
-    assert any("Trop de tentatives" in e.value for e in at.error)
-    at.run()
-    assert any("Trop de tentatives" in e.value for e in at.error)
-    assert not [w for w in at.text_input if w.key == "admin_password"]
+    monkeypatch.setenv("TERRITOIRE_ADMIN_MAX_FAILURES", "4")
+    first, second = admin(), admin()  # two tabs: two sessions
+    login(first, "non")
+    login(second, "non")
+    login(first, "non")
+    assert all(e.value == "Mot de passe incorrect." for e in first.error)
+    store.dispose_engines()  # another instance of the portal on the same database: a fresh engine
+    third = login(admin(), "non")
+    assert any(e.value.startswith("Mot de passe incorrect. Trop de tentatives, réessayez dans ") for e in third.error)
+    for tab in (first.run(), admin()):  # a reload and a new tab: still waiting, no password field
+        assert not tab.exception
+        assert any(e.value.startswith("Trop de tentatives, réessayez dans ") for e in tab.error)
+        assert "admin_password" not in [w.key for w in tab.text_input]
+    fresh = store.create_engine_for(database_url())
+    with fresh.connect() as conn:
+        a = schema.audit_log
+        rows = conn.execute(select(a.c.moderator, a.c.action, a.c.details).where(a.c.action == store.LOGIN_FAILED)).all()
+    fresh.dispose()
+    assert len(rows) == 4 and {r.details for r in rows} == {"adresse inconnue"}  # AppTest has no client address
+    # during the delay even the right secret is refused; once the window has passed the address may try again
+    assert not service.login(SECRET, SECRET, "inconnue").ok
+    later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
+    assert store.login_wait("inconnue", now=later) == 0
 
 
 def test_moderation_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,6 +144,43 @@ def test_moderation_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(log["Action"]) == ["Suppression", "Modification", "Mise à la une", "Rejet", "Publication"]
     assert set(log["Modérateur"]) == {"Zoé"}
     assert log["Date (UTC)"].notna().all()
+
+
+def test_moderation_queue_is_paged_and_failures_are_in_the_journal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
+    start = datetime.now(UTC)
+    ids = [store.submit(draft(url=f"https://e.fr/{i}", email=f"p{i}@e.fr", title=f"Proposition {i:02d}"),
+                        f"198.51.100.{i}", now=start + timedelta(seconds=i)) for i in range(45)]
+    at = login(login(admin(), "faux"))
+    assert not at.exception
+    shown = [e.label for e in at.expander]
+    assert len(shown) == 20 and "Proposition 00" in shown[0] and "Proposition 19" in shown[-1]
+    at.number_input(key="admin_page_pending").set_value(3).run()
+    assert not at.exception
+    assert [e.label.split(" — ")[0] for e in at.expander] == [f"Proposition {i}" for i in range(40, 45)]
+    assert any(c.value.startswith("Page 3 sur 3") for c in at.caption)
+    assert at.button(key=f"admin_publish_{ids[44]}")
+    log = at.dataframe[0].value
+    assert list(log["Action"]) == ["Échec de connexion"]
+
+
+def test_an_image_address_is_shown_from_the_stored_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.loaders.server import LOCAL_POLICY, FakeServer
+
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
+    for name, value in {**LOCAL_POLICY, "TERRITOIRE_HTTP_MIN_DELAY": "0"}.items():
+        monkeypatch.setenv(name, value)
+    with FakeServer() as server:
+        server.route("/vignette.png", png_bytes((900, 600)), content_type="image/png")
+        remote = f"{server.base_url}/vignette.png"
+        outcome = service.submit_form(raw(image_url=remote), "198.51.100.1", known_datasets=DATASETS)
+        assert outcome.ok, outcome.errors
+        at = login(admin())
+        assert not at.exception
+        images = [url for image in at.get("image") for url in image.value]
+        assert len(images) == 1 and remote not in images[0]  # served by the portal (media URL), not the remote one
+        assert any(t.value == f"Image copiée depuis : {remote}" for t in at.text)
+        assert server.hits("/vignette.png") == 1  # fetched once, at submission; the moderation page never asks
 
 
 def test_sources_tab_shows_the_harvest_state(monkeypatch: pytest.MonkeyPatch) -> None:
