@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,8 @@ from catalogue import vocab
 from config import get_settings
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+log = logging.getLogger(__name__)
+
 GRANULARITIES = ("commune", "epci", "canton", "departement", "point", "other")
 
 
@@ -88,6 +91,15 @@ def _req(data: dict[str, Any], key: str, where: str) -> Any:
 
 def parse_spec(data: dict[str, Any], where: str = "manifeste", path: Path | None = None) -> DatasetSpec:
     """Validate one manifest entry (a dict read from TOML) and return a DatasetSpec."""
+    try:
+        return _parse_spec(data, where, path)
+    except ManifestError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # e.g. a table where a list belongs
+        raise ManifestError(f"{where} : un champ n'a pas la forme attendue (table, liste ou texte) : {exc}.") from exc
+
+
+def _parse_spec(data: dict[str, Any], where: str, path: Path | None) -> DatasetSpec:
     ds_id = str(_req(data, "id", where))
     if not ID_RE.match(ds_id):
         raise ManifestError(f"{where} : identifiant « {ds_id} » invalide (lettres minuscules, chiffres, tirets).")
@@ -130,24 +142,67 @@ def parse_spec(data: dict[str, Any], where: str = "manifeste", path: Path | None
     )
 
 
-def load_manifest(directory: Path | None = None, include_generated: bool = False) -> list[DatasetSpec]:
-    """All dataset specs of the catalogue directory, sorted by id. Raises ManifestError on the first bad file."""
+@dataclass(frozen=True)
+class ManifestFileError:
+    """One manifest file that cannot be read: its dataset is left out, the others are served."""
+
+    file: str  # the file name, e.g. « colleges.toml »
+    message: str  # French, names the file and the field
+
+
+def load_manifest_report(directory: Path | None = None, include_generated: bool = False
+                         ) -> tuple[list[DatasetSpec], list[ManifestFileError]]:
+    """The valid dataset specs of the catalogue directory (sorted by file name) and one error per invalid file.
+
+    A file that is not UTF-8, not TOML, or not a valid entry, or that repeats an id already taken by an earlier file,
+    hides that dataset only; every error is logged once per file version.
+    """
     directory = directory or get_settings().catalogue_dir
     specs: list[DatasetSpec] = []
+    errors: list[ManifestFileError] = []
     seen: set[str] = set()
     for path in sorted(directory.glob("*.toml")):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ManifestError(f"{path.name} : TOML illisible ({exc}).") from exc
-        spec = parse_spec(data, where=path.name, path=path)
-        if spec.id in seen:
-            raise ManifestError(f"{path.name} : identifiant « {spec.id} » déjà utilisé.")
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ManifestError(f"{path.name} : TOML illisible ({exc}).") from exc
+            except OSError as exc:
+                raise ManifestError(f"{path.name} : fichier illisible ({exc.strerror or exc}).") from exc
+            spec = parse_spec(data, where=path.name, path=path)
+            if spec.id in seen:
+                raise ManifestError(f"{path.name} : identifiant « {spec.id} » déjà utilisé.")
+        except ManifestError as exc:
+            errors.append(ManifestFileError(path.name, str(exc)))
+            _log_once(path, str(exc))
+            continue
         seen.add(spec.id)
         if spec.generated and not include_generated:
             continue
         specs.append(spec)
-    return specs
+    return specs, errors
+
+
+_logged: set[tuple[str, str]] = set()
+
+
+def _log_once(path: Path, message: str) -> None:
+    """Log a bad manifest file once per message, not on every page that reads the manifest."""
+    key = (str(path), message)
+    if key not in _logged:
+        _logged.add(key)
+        log.warning("manifeste ignoré : %s", message)
+
+
+def load_manifest(directory: Path | None = None, include_generated: bool = False) -> list[DatasetSpec]:
+    """The valid dataset specs of the catalogue directory; an invalid file hides its dataset only (see
+    load_manifest_report for the errors)."""
+    return load_manifest_report(directory, include_generated)[0]
+
+
+def manifest_errors(directory: Path | None = None) -> list[ManifestFileError]:
+    """The manifest files that cannot be read (shown on /admin, reported by `python -m loaders build`)."""
+    return load_manifest_report(directory, include_generated=True)[1]
 
 
 def get_spec(dataset_id: str, directory: Path | None = None) -> DatasetSpec | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import warehouse
-from catalogue.manifest import ManifestError, load_manifest, parse_spec, write_spec
+from catalogue.manifest import ManifestError, load_manifest_report, parse_spec, write_spec
 from config import get_settings
 from loaders import LoadError, publish
 from loaders.detect.names import normalise_name
@@ -25,11 +25,10 @@ def _err(message: str) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Load every manifest entry; one failure does not stop the others."""
-    try:
-        specs = load_manifest(include_generated=args.include_generated)
-    except ManifestError as exc:
-        _err(str(exc))
-        return 2
+    # A bad manifest file is reported and fails the command, but the other datasets are still loaded.
+    specs, manifest_errors = load_manifest_report(include_generated=args.include_generated)
+    for error in manifest_errors:
+        _err(error.message)
     if args.only:
         specs = [s for s in specs if s.id in set(args.only)]
     sources = _sources_module()
@@ -63,6 +62,9 @@ def cmd_build(args: argparse.Namespace) -> int:
           + (f", {len(remote)} source(s) distante(s) non traitée(s) ({', '.join(remote)})" if remote else "") + ".")
     if failed:
         print(f"Jeux en échec : {', '.join(failed)}", file=sys.stderr)
+    if manifest_errors:
+        print(f"Fichiers de manifeste invalides : {', '.join(e.file for e in manifest_errors)}", file=sys.stderr)
+        return 2
     return 1 if failed else 0
 
 

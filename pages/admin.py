@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from catalogue import stats
+from catalogue.manifest import manifest_errors
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
 from loaders.sources.state import sources_status
@@ -182,6 +183,14 @@ with sources:
         st.caption("Aucune source moissonnée n'est configurée.")
     else:
         st.dataframe(frame, hide_index=True, width="stretch", key="admin_sources")
+    # A bad manifest file hides its own dataset only: the publisher sees here which file to fix.
+    st.subheader("Fichiers de manifeste invalides")
+    bad_files = manifest_errors()
+    if bad_files:
+        st.dataframe(pd.DataFrame({"Fichier": [e.file for e in bad_files], "Erreur": [e.message for e in bad_files]}),
+                     hide_index=True, width="stretch", key="admin_manifest_errors")
+    else:
+        st.caption("Tous les fichiers du manifeste sont valides.")
 
 with searches:
     # What people search and do not find tells the publisher which data to open next.

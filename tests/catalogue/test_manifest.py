@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -12,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from catalogue import vocab
-from catalogue.manifest import GRANULARITIES, ID_RE, load_manifest
+from catalogue.manifest import GRANULARITIES, ID_RE, load_manifest, load_manifest_report, manifest_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "catalogue" / "datasets"
@@ -95,6 +99,7 @@ def test_every_file_parses_and_ids_unique(specs):
     ids = [tomllib.loads(p.read_text(encoding="utf-8"))["id"] for p in files]
     assert len(ids) == len(set(ids))
     assert len(load_manifest(CATALOGUE_DIR, include_generated=True)) == len(files)
+    assert manifest_errors(CATALOGUE_DIR) == []
     for spec in specs:
         assert ID_RE.match(spec.id)
         assert spec.path is not None and spec.path.stem == spec.id, f"{spec.path} : le nom du fichier doit être l'id"
@@ -163,3 +168,67 @@ def test_gisco_acknowledgement(specs):
         if "GISCO" in spec.publisher:
             assert "© EuroGeographics / Eurostat" in spec.attribution
             assert "© EuroGeographics / Eurostat" in spec.description
+
+
+BAD_FILES = {
+    "a-pas-du-toml.toml": 'id = "a-pas-du-toml"\ntitle = "sans fin',  # unterminated string
+    "b-mauvais-type.toml": 'id = "b-mauvais-type"\ntitle = "T"\npublisher = "P"\nkeywords = 5\n'
+                           'license = { id = "lov2" }\nsource = { path = "x.csv" }\n',  # a number where a list belongs
+    "z-doublon.toml": 'id = "epci"\ntitle = "Doublon"\npublisher = "P"\nlicense = { id = "lov2" }\n'
+                      'source = { path = "x.csv" }\n',  # the id of epci.toml again
+    "d-pas-utf8.toml": "id = \"d\"\ntitle = \"\xe9t\xe9\"\n",
+}
+
+
+def bad_catalogue(target: Path, good: list[str]) -> Path:
+    """A catalogue directory: copies of real manifest files plus one file of each kind of breakage."""
+    target.mkdir()
+    for name in good:
+        shutil.copy(CATALOGUE_DIR / f"{name}.toml", target / f"{name}.toml")
+    for name, text in BAD_FILES.items():
+        (target / name).write_bytes(text.encode("latin-1"))
+    return target
+
+
+def test_a_bad_manifest_file_hides_its_dataset_only(tmp_path: Path) -> None:
+    directory = bad_catalogue(tmp_path / "catalogue", ["communes", "epci"])
+    specs, errors = load_manifest_report(directory)
+    assert [s.id for s in specs] == ["communes", "epci"]
+    assert [e.file for e in errors] == sorted(BAD_FILES)
+    by_file = {e.file: e.message for e in errors}
+    assert "TOML illisible" in by_file["a-pas-du-toml.toml"]
+    assert "forme attendue" in by_file["b-mauvais-type.toml"]
+    assert "déjà utilisé" in by_file["z-doublon.toml"]
+    assert "TOML illisible" in by_file["d-pas-utf8.toml"]
+    assert all(e.message.startswith(e.file) for e in errors)  # every message names its file
+
+
+def test_the_catalogue_lists_the_valid_datasets_beside_a_bad_file(read_only_portal: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import config
+    import queries
+    from queries import catalogue_search
+
+    directory = bad_catalogue(tmp_path / "catalogue", ["communes", "epci", "colleges"])
+    monkeypatch.setenv("TERRITOIRE_CATALOGUE_DIR", str(directory))
+    config.get_settings.cache_clear()
+    assert sorted(catalogue_search.all_entries()["id"]) == ["colleges", "communes", "epci"]
+    assert "b-mauvais-type" not in set(queries.run("catalogue_export", max_rows=1_000)["id"])
+
+
+def test_loaders_build_loads_the_good_entries_and_fails_on_the_bad_file(tmp_path: Path) -> None:
+    directory = tmp_path / "catalogue"
+    directory.mkdir()
+    data = tmp_path / "petit.csv"
+    data.write_text("code;valeur\n24001;1\n24002;2\n", encoding="utf-8")
+    (directory / "petit.toml").write_text(
+        f'id = "petit"\ntitle = "Petit jeu"\npublisher = "Tests"\nlicense = {{ id = "lov2" }}\n'
+        f'source = {{ path = "{data}" }}\n', encoding="utf-8")
+    (directory / "casse.toml").write_text('id = "casse"\ntitle = ', encoding="utf-8")
+    env = {**os.environ, "TERRITOIRE_DATA_DIR": str(tmp_path / "data"), "TERRITOIRE_CATALOGUE_DIR": str(directory)}
+    proc = subprocess.run([sys.executable, "-m", "loaders", "build"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "chargé  petit : 2 lignes" in proc.stdout
+    assert "casse.toml : TOML illisible" in proc.stderr
+    assert "Fichiers de manifeste invalides : casse.toml" in proc.stderr
