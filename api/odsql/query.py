@@ -1,0 +1,258 @@
+"""A whole Explore API request (select, where, group_by, order_by, refine, exclude, limit, offset) → one SELECT for
+the rows and one for `total_count`, over a dataset's view, ready for queries.Warehouse.execute (values bound)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from api.odsql import ast, translate
+from api.odsql.context import Binder, Context, Typed, field_sql
+from api.odsql.errors import InvalidParameterError, ODSQLError
+from api.odsql.facets import facet_condition
+from api.odsql.parser import MAX_LIST_ITEMS, parse_facet, parse_group_by, parse_order_by, parse_select, parse_where
+from api.odsql.schema import DatasetSchema
+
+RECORDS_MAX_LIMIT = 100  # ODS: limit ≤ 100 and offset + limit ≤ 10 000 without group_by
+RECORDS_MAX_WINDOW = 10_000
+GROUPS_MAX_LIMIT = 20_000  # with group_by: limit ≤ 20 000 (-1: all of them), offset + limit ≤ 20 000
+LANGS = ("en", "fr", "nl", "pt", "it", "ar", "de", "es", "ca", "eu", "sv")
+_PARAM = re.compile(r"\$(p\d+)\b")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the result: `label` is the key ODS returns, `name` the column of the SQL result (c0, c1…: no
+    text from the request is ever written into the SQL), `type` its ODS field type."""
+
+    label: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ODSQLQuery:
+    sql: str
+    params: dict[str, Any]
+    count_sql: str
+    count_params: dict[str, Any]
+    columns: tuple[Column, ...]
+    grouped: bool
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return [v for v in value if isinstance(v, str) and v.strip()]
+
+
+def check_page(limit: int, offset: int, grouped: bool, export: bool = False) -> None:
+    """ODS's paging rules; InvalidRESTParameterError (400) otherwise."""
+    if offset < 0:
+        raise InvalidParameterError(f"Invalid value for offset API parameter: {offset} was found but offset >= 0 "
+                                    "is expected.", "offset")
+    if export:
+        if limit < -1:
+            raise InvalidParameterError(f"Invalid value for limit API parameter: {limit} was found but limit >= -1 "
+                                        "is expected.", "limit")
+        return
+    high, window = (GROUPS_MAX_LIMIT, GROUPS_MAX_LIMIT) if grouped else (RECORDS_MAX_LIMIT, RECORDS_MAX_WINDOW)
+    low = -1 if grouped else 0
+    if not low <= limit <= high:
+        raise InvalidParameterError(f"Invalid value for limit API parameter: {limit} was found but {low} <= limit "
+                                    f"<= {high} is expected.", "limit")
+    if offset + max(limit, 0) > window:
+        raise InvalidParameterError(f"Invalid value for offset API parameter: offset + limit must be at most "
+                                    f"{window} (found {offset + max(limit, 0)}); use the exports endpoint to get "
+                                    "more.", "offset")
+
+
+def wall_clock(timezone: str, now: dt.datetime | None = None) -> dt.datetime:
+    """The current time in `timezone` without tzinfo (what now() returns and date literals are compared with)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidParameterError(f"Invalid value for timezone API parameter: {timezone[:60]}", "timezone") from exc
+    moment = now or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _select_outputs(ctx: Context, items: list[ast.Node],
+                    typed_exprs: list[tuple[ast.Item, Typed]]) -> list[tuple[str, Typed, ast.Node | None]]:
+    """(label, typed SQL, source item) of a select without grouping: `*`, include/exclude, expressions."""
+    names = [f.name for f in ctx.schema.fields]
+    has_star = any(isinstance(i, ast.SelectAll) for i in items)
+    patterns = [i for i in items if isinstance(i, ast.SelectPattern)]
+    includes = [p for p in patterns if p.include]
+    exprs = [i for i in items if isinstance(i, ast.Item)]
+    chosen = list(names) if has_star or (not includes and not exprs) else []
+    for pattern in includes:
+        chosen += [n for n in names if _matches(n, pattern.pattern) and n not in chosen]
+    for pattern in (p for p in patterns if not p.include):
+        chosen = [n for n in chosen if not _matches(n, pattern.pattern)]
+    outputs = [(n, field_sql(ctx, ctx.schema.by_name[n]), None) for n in names if n in chosen]
+    for item, typed in typed_exprs:
+        if typed.type == "null":
+            typed = Typed(typed.sql, "text")
+        label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
+        if isinstance(item.expr, ast.Field) and item.alias is None:
+            info = ctx.schema.find(item.expr.name)
+            label = info.name if info else label
+            if label in chosen:
+                continue
+        outputs.append((label, typed, item))
+    return outputs
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if pattern.endswith("*"):
+        return name.startswith(pattern[:-1])
+    return name == pattern
+
+
+def _unique(ctx: Context, outputs: Iterable[tuple[str, Typed, ast.Node | None]]) -> None:
+    seen: set[str] = set()
+    for label, _typed, node in outputs:
+        if label in seen:
+            raise ctx.error(node, f"duplicate label '{label}' in select and group_by: use AS to rename")
+        seen.add(label)
+
+
+def build_query(table: str, schema: DatasetSchema, *, select: str | None = None,
+                where: str | Sequence[str] | None = None, group_by: str | None = None,
+                order_by: str | None = None, refine: str | Sequence[str] | None = None,
+                exclude: str | Sequence[str] | None = None, limit: int = 10, offset: int = 0, lang: str = "fr",
+                timezone: str = "UTC", now: dt.datetime | None = None, export: bool = False,
+                tiebreak: str | None = None) -> ODSQLQuery:
+    """The SQL of one request. `table` is an allow-listed, quoted view (queries.table_name / ordered_table_name);
+    `tiebreak`, a quoted column of that view (e.g. `"file_row_number"`) that makes record pages a total order;
+    `export` lifts the records limits (exports stream every row; limit=-1 means all)."""
+    if lang not in LANGS:
+        raise InvalidParameterError(f"Invalid value for lang API parameter: {lang[:20]}", "lang")
+    bind = Binder()
+    ctx = Context(schema=schema, bind=bind, now=wall_clock(timezone, now), lang=lang, evaluate=translate.value,
+                  condition=translate.predicate)
+
+    # where, refine, exclude
+    conditions: list[str] = []
+    for text in _as_list(where):
+        ctx.clause = "where"
+        conditions.append(translate.predicate(ctx, parse_where(text)))
+    for clause, values in (("refine", refine), ("exclude", exclude)):
+        facets = _as_list(values)
+        if len(facets) > MAX_LIST_ITEMS:
+            raise ODSQLError(f"too many {clause} parameters", clause)
+        for text in facets:
+            ctx.clause = clause
+            condition = facet_condition(ctx, parse_facet(text, clause))
+            conditions.append(condition if clause == "refine" else f"(({condition}) IS NOT TRUE)")
+
+    # group_by
+    ctx.clause = "group_by"
+    groups: list[tuple[str, Typed, ast.Node | None]] = []
+    group_nodes: list[ast.Node] = []
+    for item in parse_group_by(group_by) if group_by and group_by.strip() else []:
+        typed = translate.value(ctx, item.expr)
+        if typed.aggregate:
+            raise ctx.error(item, "aggregate functions are not allowed in group_by")
+        if typed.type == "geo_point_2d" and isinstance(item.expr, ast.Field):
+            raise ctx.error(item, "grouping by a geo_point_2d field is not supported: use geo_cluster()")
+        label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
+        groups.append((label, typed, item))
+        group_nodes.append(item.expr)
+    conditions += ctx.extra_where
+
+    # select
+    ctx.clause = "select"
+    select_items = parse_select(select) if select and select.strip() else [ast.SelectAll()]
+    exprs = [i for i in select_items if isinstance(i, ast.Item)]
+    typed_exprs = [(i, translate.value(ctx, i.expr)) for i in exprs]
+    aggregated = any(t.aggregate for _i, t in typed_exprs)
+    grouped = bool(groups) or aggregated
+    if grouped:
+        for item in select_items:
+            if isinstance(item, ast.SelectPattern):
+                raise ctx.error(item, "include()/exclude() cannot be used with group_by or aggregations")
+        outputs = list(groups)
+        for item, typed in typed_exprs:
+            label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
+            if not typed.aggregate:
+                match = next((g for g, n in zip(groups, group_nodes, strict=True) if n == item.expr), None)
+                if match is None:
+                    raise ctx.error(item, f"'{item.text}' must be in group_by or inside an aggregate function")
+                if label == match[0]:
+                    continue
+            outputs.append((label, typed, item))
+        ctx.random_basis = ", ".join(t.sql for _l, t, _n in groups) or "1"
+    else:
+        ctx.random_basis = ", ".join(field_sql(ctx, f).sql for f in schema.fields) or "1"
+        outputs = _select_outputs(ctx, select_items, typed_exprs)
+    if not outputs:
+        raise ODSQLError("the select clause selects no field", "select")
+    _unique(ctx, outputs)
+    columns = tuple(Column(label, f"c{i}", typed.type if typed.type != "null" else "text")
+                    for i, (label, typed, _n) in enumerate(outputs))
+
+    # order_by
+    ctx.clause = "order_by"
+    ctx.labels = {label: Typed(f"c{i}", typed.type, typed.aggregate) for i, (label, typed, _n) in enumerate(outputs)}
+    order_terms: list[str] = []
+    for item in parse_order_by(order_by) if order_by and order_by.strip() else []:
+        direction = "DESC" if item.descending else "ASC"
+        order_terms.append(f"{_order_expr(ctx, item, groups, group_nodes, grouped)} {direction} NULLS LAST")
+    if grouped:
+        order_terms += [f"{t.sort or t.sql} ASC NULLS LAST" for _l, t, _n in groups]
+    elif tiebreak:
+        order_terms.append(f"{tiebreak} ASC")
+
+    check_page(limit, offset, grouped, export)
+    select_sql = ", ".join(f"{typed.sql} AS {col.name}" for (_l, typed, _n), col in zip(outputs, columns,
+                                                                                          strict=True))
+    where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    # A range's sort key depends on its label only: grouping by both keeps the groups and lets ORDER BY use it.
+    keys = [t.sql for _l, t, _n in groups] + [t.sort for _l, t, _n in groups if t.sort]
+    group_sql = f" GROUP BY {', '.join(keys)}" if groups else ""
+    order_sql = f" ORDER BY {', '.join(order_terms)}" if order_terms else ""
+    count_where = where_sql
+    page_sql = ""
+    if limit >= 0 or (grouped and not export):
+        page_sql = f" LIMIT {bind(limit if limit >= 0 else GROUPS_MAX_LIMIT)} OFFSET {bind(offset)}"
+    elif offset:
+        page_sql = f" OFFSET {bind(offset)}"
+    sql = f"SELECT {select_sql} FROM {table}{where_sql}{group_sql}{order_sql}{page_sql}"  # noqa: S608
+    if groups:
+        count_sql = f"SELECT count(*) AS total_count FROM (SELECT 1 FROM {table}{count_where}{group_sql}) AS g"  # noqa: S608
+    elif aggregated:
+        count_sql = "SELECT 1 AS total_count"
+    else:
+        count_sql = f"SELECT count(*) AS total_count FROM {table}{count_where}"  # noqa: S608
+    # DuckDB refuses parameters a statement does not name (a value may have been bound for a discarded item).
+    used, count_used = set(_PARAM.findall(sql)), set(_PARAM.findall(count_sql))
+    return ODSQLQuery(sql=sql, params={k: v for k, v in bind.params.items() if k in used}, count_sql=count_sql,
+                      count_params={k: v for k, v in bind.params.items() if k in count_used},
+                      columns=columns, grouped=grouped)
+
+
+def _order_expr(ctx: Context, item: ast.OrderItem, groups: list[tuple[str, Typed, ast.Node | None]],
+                group_nodes: list[ast.Node], grouped: bool) -> str:
+    """An order_by term: a result label (c0…), a group key, an aggregate, a field or an expression."""
+    expr = item.expr
+    if isinstance(expr, ast.Field) and expr.name in ctx.labels:
+        return ctx.labels[expr.name].sql
+    for (label, typed, _n), node in zip(groups, group_nodes, strict=True):
+        if node == expr:
+            return ctx.labels[label].sql if typed.sort is None else typed.sort
+    typed = translate.value(ctx, expr)
+    if grouped and not typed.aggregate and not (isinstance(expr, ast.Func) and expr.name == "random"):
+        raise ctx.error(item, "with group_by, order_by accepts group keys, labels and aggregate functions")
+    if not grouped and typed.aggregate:
+        raise ctx.error(item, "aggregate functions in order_by need a group_by or an aggregated select")
+    return typed.sql
