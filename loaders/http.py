@@ -95,6 +95,14 @@ class PoliteSession(requests.Session):
         verb = method.decode() if isinstance(method, bytes) else method
         return super().request(verb, target, *args, **kwargs)
 
+    def merge_environment_settings(self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any,
+                                   cert: Any) -> dict[str, Any]:
+        """The environment's CA bundle still applies, its proxies never: a proxy would connect to the target
+        itself, out of reach of the address check."""
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        merged["proxies"] = {}
+        return merged
+
 
 def make_session(settings: HttpSettings | None = None) -> PoliteSession:
     """Build the project's Session: timeouts, retries on connection errors and 429/5xx, named User-Agent."""
@@ -106,7 +114,6 @@ def make_session(settings: HttpSettings | None = None) -> PoliteSession:
         respect_retry_after_header=True, raise_on_status=False,  # the caller turns the last status into a message
     )
     session = PoliteSession(settings)
-    session.trust_env = False  # no proxy from the environment: it would connect to an unchecked address
     adapter = GuardedAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

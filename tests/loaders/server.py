@@ -6,6 +6,7 @@ import email.utils
 import hashlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -61,7 +62,7 @@ class Route:
 
 @dataclass
 class Fault:
-    kind: str  # delay | reset | status | truncate | invalid_json | slow
+    kind: str  # delay | reset | status | truncate | invalid_json | slow | unsized
     times: int = 1
     seconds: float = 0.0
     status: int = 500
@@ -72,15 +73,21 @@ class Fault:
 class FakeServer:
     """ThreadingHTTPServer in a daemon thread. Use as a context manager; `base_url` has no trailing slash."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls` = (certificate, key) PEM files: the server speaks https."""
         self.routes: dict[str, Route] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.log: list[Request] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.tls_cert = tls[0] if tls else None
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        self.base_url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeServer:
@@ -221,6 +228,18 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 req.status = -2
+                return
+            if fault is not None and fault.kind == "unsized":
+                # No Content-Length: the body ends when the connection closes, its size known only by reading it.
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    req.status = -3
+                self.close_connection = True
                 return
             if fault is not None and fault.kind == "slow":
                 self.send_response(status)
