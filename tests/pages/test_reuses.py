@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding pages/reuses.py) on sys.path
 from reuses import service, store
+from tests.conftest import open_page
 from tests.reuses.helpers import DATASETS, PAYLOADS, png_bytes, raw, reuse_env  # noqa: F401
-from tests.reuses.test_sanitize import assert_inert
+from tests.reuses.test_sanitize import assert_inert, assert_inert_html
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("reuse_env")
 
 
 def app(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=30)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    """A new tab of the portal opened on pages/<page> with these URL parameters (through the router)."""
+    return open_page(f"pages/{page}", params)
+
+
+def html_of(at: AppTest) -> list[str]:
+    """The HTML bodies the page drew with st.html (sanitised Markdown; the honeypot's style rule aside)."""
+    return [h.proto.body for h in at.get("html") if not h.proto.body.startswith("<style>")]
 
 
 def texts(at: AppTest) -> list[str]:
@@ -32,6 +34,15 @@ def texts(at: AppTest) -> list[str]:
     out += [e.proto.label for e in at.get("page_link")]
     out += [e.label for e in at.get("expandable")] if hasattr(at, "expandable") else []
     return out
+
+
+def links(at: AppTest) -> list[str]:
+    """The targets of the page links drawn by the page (url_path?query), e.g. reutilisation?id=…"""
+    return [f"{e.proto.page}?{e.proto.query_string}".rstrip("?") for e in at.get("page_link")]
+
+
+def shown(at: AppTest) -> str:
+    return "\n".join(texts(at) + links(at))
 
 
 def publish(**overrides: object) -> str:
@@ -53,14 +64,14 @@ def test_gallery_cards_filters_and_url_state() -> None:
     b = publish(title="Appli santé", url="https://e.fr/b", type="application", topic="health",
                 datasets=["population"], description="Une application mobile sur la santé publique.")
     at = app("reuses.py")
-    body = "\n".join(texts(at))
+    body = shown(at)
     assert f"reutilisation?id={a}" in body and f"reutilisation?id={b}" in body
     assert "Visualisation · Éducation et recherche" in body  # udata slugs shown with French labels
     assert "Par Alice Martin" in body and "Données utilisées : Écoles de la Dordogne" in body
 
     at.selectbox(key="reuses_type").select("application").run()
     assert at.query_params["type"] == ["application"] or at.query_params["type"] == "application"
-    body = "\n".join(texts(at))
+    body = shown(at)
     assert f"id={b}" in body and f"id={a}" not in body
 
     # a shared link reproduces the view
@@ -69,12 +80,12 @@ def test_gallery_cards_filters_and_url_state() -> None:
     assert at.selectbox(key="reuses_dataset").value == "ecoles"
     assert at.selectbox(key="reuses_sort").value == "popular"
     assert at.text_input(key="reuses_q").value == "carte"
-    body = "\n".join(texts(at))
+    body = shown(at)
     assert f"id={a}" in body and f"id={b}" not in body
 
     at = app("reuses.py", topic="health", type="n-importe-quoi")
     assert not at.exception and at.selectbox(key="reuses_type").value == ""
-    assert f"id={b}" in "\n".join(texts(at))
+    assert f"id={b}" in shown(at)
 
 
 def test_gallery_downloads_never_contain_emails() -> None:
@@ -94,8 +105,10 @@ def test_reuse_page() -> None:
     at = app("reuse.py", id=rid)
     assert not at.exception
     assert at.title[0].value == "Carte des écoles"
-    body = "\n".join(texts(at))
-    assert "Voir **la carte** et [la doc](https://doc.exemple.fr)." in body
+    body = shown(at)
+    [description] = html_of(at)
+    assert description == ('<p>Voir <strong>la carte</strong> et '
+                           '<a href="https://doc.exemple.fr" rel="nofollow noopener">la doc</a>.</p>')
     assert "jeu-de-donnees?id=ecoles" in body and "jeu-de-donnees?id=colleges" in body
     assert "[Voir la vue du portail utilisée](jeu-de-donnees?id=ecoles&c=1)" in body
     assert "prive.fr" not in body
@@ -113,7 +126,7 @@ def test_unknown_or_unpublished_reuse_is_a_french_message(params: dict[str, str]
         at = app("reuse.py", **p)
         assert not at.exception
         assert at.title[0].value == "Réutilisation introuvable"
-        assert "reutilisations" in "\n".join(texts(at))
+        assert "reutilisations" in shown(at)
 
 
 def test_every_payload_is_inert_in_gallery_and_reuse_page() -> None:
@@ -125,6 +138,8 @@ def test_every_payload_is_inert_in_gallery_and_reuse_page() -> None:
         for text in texts(at):
             assert_inert(text, portal_links=True)
             assert "prive.fr" not in text
+        for html in html_of(at):
+            assert_inert_html(html)
         for md in at.markdown:
             assert md.proto.allow_html is False
         for b in at.get("link_button"):
@@ -184,18 +199,32 @@ def test_form_duplicate_rate_limit_and_honeypot() -> None:
     assert at.success and store.counts_by_status()["pending"] == 0  # bots get a thank-you, nothing is stored
 
     at = app("reuse_submit.py", dataset="ecoles")
-    for i in range(3):
-        at = submit(fill_form(at, url=f"https://exemple.fr/{i}", email=f"a{i}@exemple.fr"))
-        assert at.success, [e.value for e in at.error]
-        next(b for b in at.button if b.key == "reuse_submit_again").click()
-        at.run()
-    at = submit(fill_form(at, url="https://exemple.fr/3", email="a3@exemple.fr"))
-    assert any("réessayer plus tard" in e.value for e in at.error)
-
-    at = app("reuse_submit.py", dataset="ecoles")  # a new session
-    at = submit(fill_form(at, url="https://exemple.fr/0/", email="z@exemple.fr"))
+    at = submit(fill_form(at, url="https://exemple.fr/0", email="a0@exemple.fr"))
+    assert at.success, [e.value for e in at.error]
+    at = submit(fill_form(app("reuse_submit.py", dataset="ecoles"), url="https://exemple.fr/0/", email="z@exemple.fr"))
     assert any("déjà été proposée" in e.value for e in at.error)
+
+    # the limit is keyed on the address (AppTest has none: every tab shares it), not on the tab
+    for i in (1, 2):
+        at = submit(fill_form(app("reuse_submit.py", dataset="ecoles"), url=f"https://exemple.fr/{i}",
+                              email=f"a{i}@exemple.fr"))
+        assert at.success, [e.value for e in at.error]
+    next(b for b in at.button if b.key == "reuse_submit_again").click()
+    at.run()
+    store.dispose_engines()  # and as another instance of the portal would: a fresh engine on the same database
+    for tab in (at, app("reuse_submit.py", dataset="ecoles")):  # the same tab, and a new tab (a new session)
+        tab = submit(fill_form(tab, url="https://exemple.fr/3", email="a3@exemple.fr"))
+        assert any("réessayer plus tard" in re.sub(r"\\(.)", r"\1", e.value) for e in tab.error)
     assert store.counts_by_status()["pending"] == 3
+
+
+def test_form_says_when_the_moderation_queue_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_REUSES_MAX_PENDING", "1")
+    assert service.submit_form(raw(), "198.51.100.1", known_datasets=DATASETS).ok
+    at = submit(fill_form(app("reuse_submit.py", dataset="ecoles"), url="https://exemple.fr/z", email="z@e.fr"))
+    assert not at.exception
+    assert any(e.value.startswith("La file de modération est pleine") for e in at.error)
+    assert store.counts_by_status()["pending"] == 1
 
 
 def test_form_with_an_image_upload() -> None:
@@ -209,3 +238,22 @@ def test_form_with_an_image_upload() -> None:
     store.publish(outcome.reuse_id, "Zoé")
     at = app("reuse.py", id=outcome.reuse_id)
     assert not at.exception and len(at.get("image")) == 1
+
+
+def test_image_address_is_fetched_by_the_server_and_shown_from_the_stored_copy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.loaders.server import LOCAL_POLICY, FakeServer
+
+    for name, value in {**LOCAL_POLICY, "TERRITOIRE_HTTP_MIN_DELAY": "0"}.items():
+        monkeypatch.setenv(name, value)
+    with FakeServer() as server:
+        server.route("/carte.jpg", png_bytes((1000, 700), fmt="JPEG"), content_type="image/jpeg")
+        remote = f"{server.base_url}/carte.jpg"
+        at = submit(fill_form(app("reuse_submit.py", dataset="ecoles"), image_url=remote))
+        assert not at.exception and at.success, [e.value for e in at.error]
+        [pending] = store.list_by_status("pending")
+        store.publish(pending.id, "Zoé")
+        for page, params in (("reuse.py", {"id": pending.id}), ("reuses.py", {})):
+            shown = [url for image in app(page, **params).get("image") for url in image.value]
+            assert len(shown) == 1 and remote not in shown[0] and "127.0.0.1" not in shown[0]
+        assert server.hits("/carte.jpg") == 1
