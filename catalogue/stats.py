@@ -1,4 +1,8 @@
-"""Usage statistics counted by the portal itself: dataset views and downloads, catalogue searches (SQLite, WAL)."""
+"""Usage statistics counted by the portal itself: dataset views and downloads, catalogue searches.
+
+They live in the portal's shared database (`config.database_url()`, the reuse gallery's SQLAlchemy URL): every
+instance serving the portal counts into the same tables (PostgreSQL for several hosts; SQLite in WAL mode for one).
+"""
 
 from __future__ import annotations
 
@@ -6,110 +10,189 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from catalogue.manifest import ID_RE
-from config import get_settings
+from config import database_url, get_settings
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_S = 10.0
+BUSY_TIMEOUT_MS = 10_000
 MAX_QUERY_CHARS = 200  # a search box is not a storage service: longer input is cut before it is stored
 MAX_FILTER_CHARS = 2_000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS dataset_counts (
-    dataset_id TEXT PRIMARY KEY,
-    views      INTEGER NOT NULL DEFAULT 0,
-    downloads  INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS download_formats (
-    dataset_id TEXT NOT NULL,
-    fmt        TEXT NOT NULL,
-    downloads  INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (dataset_id, fmt)
-);
-CREATE TABLE IF NOT EXISTS searches (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    at      TEXT NOT NULL,
-    q       TEXT NOT NULL,
-    filters TEXT NOT NULL,
-    results INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS searches_empty ON searches (results, q, filters);
-"""
+metadata = MetaData()
+_counts = Table(
+    "stats_dataset_counts", metadata,
+    Column("dataset_id", String(80), primary_key=True),
+    Column("views", Integer, nullable=False, default=0),
+    Column("downloads", Integer, nullable=False, default=0),
+    Column("updated_at", String(32), nullable=False),
+)
+_formats = Table(
+    "stats_download_formats", metadata,
+    Column("dataset_id", String(80), primary_key=True),
+    Column("fmt", String(20), primary_key=True),
+    Column("downloads", Integer, nullable=False, default=0),
+)
+_searches = Table(
+    "stats_searches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("q", String(MAX_QUERY_CHARS), nullable=False),
+    Column("filters", String(MAX_FILTER_CHARS), nullable=False),
+    Column("results", Integer, nullable=False),
+    Index("stats_searches_empty", "results", "q", "filters"),
+)
 
-_init_lock = threading.Lock()
-_initialised: set[Path] = set()
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
 
 
-def db_path() -> Path:
-    """`<private_dir>/stats.sqlite`: private, never reachable from the analysts' SQL."""
-    return get_settings().private_dir / "stats.sqlite"
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL (readers alongside one writer), busy timeout, and BEGIN IMMEDIATE so writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # the "begin" listener below emits BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough for counters, much faster
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def engine() -> Engine:
+    """The statistics engine on the configured database, its tables created on first use (one per URL)."""
+    url = database_url()
+    with _engines_lock:
+        found = _engines.get(url)
+        if found is not None:
+            return found
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            new = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+            _sqlite_setup(new)
+        else:
+            new = create_engine(url, pool_pre_ping=True)
+        try:
+            try:
+                metadata.create_all(new, checkfirst=True)
+            except SQLAlchemyError:
+                # Another instance may have created the tables between the check and the CREATE: look again once.
+                metadata.create_all(new, checkfirst=True)
+        except SQLAlchemyError:
+            new.dispose()  # not kept: the next call tries again (a database that was down may be back)
+            raise
+        _import_legacy_file(new)
+        _engines[url] = new
+        return new
+
+
+def _import_legacy_file(target: Engine) -> None:
+    """Counters of an older portal kept in `<private_dir>/stats.sqlite` move into the shared database once (the file
+    is then renamed `stats.sqlite.imported`): an upgrade loses no statistics."""
+    legacy = get_settings().private_dir / "stats.sqlite"
+    if not legacy.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(legacy)) as con:
+            counts = con.execute("SELECT dataset_id, views, downloads, updated_at FROM dataset_counts").fetchall()
+            formats = con.execute("SELECT dataset_id, fmt, downloads FROM download_formats").fetchall()
+            logged = con.execute("SELECT at, q, filters, results FROM searches").fetchall()
+    except sqlite3.Error as exc:
+        log.warning("ancien fichier de statistiques illisible, ignoré : %s", exc)
+        return
+    with target.begin() as conn:
+        for ds, views, downloads, at in counts:
+            _upsert(conn, _counts, {"dataset_id": ds, "updated_at": at}, {"views": views, "downloads": downloads},
+                    ["dataset_id"])
+        for ds, fmt, downloads in formats:
+            _upsert(conn, _formats, {"dataset_id": ds, "fmt": fmt}, {"downloads": downloads}, ["dataset_id", "fmt"])
+        if logged:
+            conn.execute(insert(_searches), [{"at": a, "q": q, "filters": f, "results": r} for a, q, f, r in logged])
+    legacy.rename(legacy.with_name(legacy.name + ".imported"))
+    log.info("statistiques de %s importées dans la base partagée", legacy)
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests; a worker about to fork)."""
+    with _engines_lock:
+        for found in _engines.values():
+            found.dispose()
+        _engines.clear()
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@contextmanager
-def _connect() -> Iterator[sqlite3.Connection]:
-    """One short-lived connection per call: safe from any thread, WAL lets readers run while one writer commits."""
-    path = db_path()
-    if path not in _initialised or not path.exists():
-        with _init_lock:
-            if path not in _initialised or not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
-                try:
-                    con.execute("PRAGMA journal_mode=WAL")
-                    con.executescript(SCHEMA)
-                    con.commit()
-                finally:
-                    con.close()
-                _initialised.add(path)
-    con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    try:
-        con.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable enough for counters, much faster
-        yield con
-    finally:
-        con.close()
-
-
 def _valid_id(dataset_id: Any) -> bool:
     return isinstance(dataset_id, str) and bool(ID_RE.match(dataset_id))
 
 
-def _write(*statements: tuple[str, tuple[Any, ...]]) -> None:
-    """Statements in one short transaction; a statistics failure must never break a page."""
+def _upsert(conn: Connection, table: Table, values: dict[str, Any], add: dict[str, int], keys: list[str]) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE adding `add` to the counters: one atomic statement per counter row."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(table).values(**values, **add)
+    updates: dict[str, Any] = {name: table.c[name] + n for name, n in add.items()}
+    updates |= {name: stmt.excluded[name] for name in values if name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def _write(work: Callable[[Connection], None]) -> None:
+    """One short transaction; a statistics failure is logged and never breaks a page."""
     try:
-        with _connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    con.execute(sql, params)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-    except sqlite3.Error as exc:
+        with engine().begin() as conn:
+            work(conn)
+    except SQLAlchemyError as exc:
         log.warning("statistiques non enregistrées : %s", exc)
+
+
+def _read(statement: Any, default: Any) -> Any:
+    try:
+        with engine().connect() as conn:
+            return conn.execute(statement).all()
+    except SQLAlchemyError as exc:
+        log.warning("statistiques illisibles : %s", exc)
+        return default
 
 
 def record_view(dataset_id: str) -> None:
     """Count one view of a dataset page (unknown-looking ids are ignored)."""
     if not _valid_id(dataset_id):
         return
-    _write((
-        "INSERT INTO dataset_counts (dataset_id, views, downloads, updated_at) VALUES (?, 1, 0, ?) "
-        "ON CONFLICT (dataset_id) DO UPDATE SET views = views + 1, updated_at = excluded.updated_at",
-        (dataset_id, _now()),
-    ))
+    _write(lambda conn: _upsert(conn, _counts, {"dataset_id": dataset_id, "updated_at": _now()},
+                                {"views": 1, "downloads": 0}, ["dataset_id"]))
 
 
 def record_download(dataset_id: str, fmt: str) -> None:
@@ -117,14 +200,13 @@ def record_download(dataset_id: str, fmt: str) -> None:
     if not _valid_id(dataset_id):
         return
     fmt = str(fmt or "inconnu").lower()[:20]
-    _write(
-        ("INSERT INTO dataset_counts (dataset_id, views, downloads, updated_at) VALUES (?, 0, 1, ?) "
-         "ON CONFLICT (dataset_id) DO UPDATE SET downloads = downloads + 1, updated_at = excluded.updated_at",
-         (dataset_id, _now())),
-        ("INSERT INTO download_formats (dataset_id, fmt, downloads) VALUES (?, ?, 1) "
-         "ON CONFLICT (dataset_id, fmt) DO UPDATE SET downloads = downloads + 1",
-         (dataset_id, fmt)),
-    )
+
+    def work(conn: Connection) -> None:
+        _upsert(conn, _counts, {"dataset_id": dataset_id, "updated_at": _now()}, {"views": 0, "downloads": 1},
+                ["dataset_id"])
+        _upsert(conn, _formats, {"dataset_id": dataset_id, "fmt": fmt}, {"downloads": 1}, ["dataset_id", "fmt"])
+
+    _write(work)
 
 
 def _canonical_filters(filters: Mapping[str, Any] | None) -> str:
@@ -143,59 +225,43 @@ def _canonical_filters(filters: Mapping[str, Any] | None) -> str:
 def record_search(q: str, filters: Mapping[str, Any] | None, results: int) -> None:
     """Log one catalogue search and its result count (searches with no result are shown to the publisher)."""
     q = " ".join(str(q or "").split())[:MAX_QUERY_CHARS]
-    _write(("INSERT INTO searches (at, q, filters, results) VALUES (?, ?, ?, ?)",
-            (_now(), q, _canonical_filters(filters), max(0, int(results)))))
+    row = {"at": _now(), "q": q, "filters": _canonical_filters(filters), "results": max(0, int(results))}
+    _write(lambda conn: conn.execute(insert(_searches).values(**row)))
 
 
 def popularity() -> dict[str, dict[str, int]]:
     """{dataset_id: {"views": n, "downloads": n}} for every dataset seen at least once."""
-    try:
-        with _connect() as con:
-            rows = con.execute("SELECT dataset_id, views, downloads FROM dataset_counts").fetchall()
-    except sqlite3.Error as exc:
-        log.warning("statistiques illisibles : %s", exc)
-        return {}
+    c = _counts.c
+    rows = _read(select(c.dataset_id, c.views, c.downloads), [])
     return {ds: {"views": int(v), "downloads": int(d)} for ds, v, d in rows}
 
 
 def download_formats(dataset_id: str) -> dict[str, int]:
     """Downloads of one dataset per format."""
-    try:
-        with _connect() as con:
-            rows = con.execute("SELECT fmt, downloads FROM download_formats WHERE dataset_id = ?",
-                               (dataset_id,)).fetchall()
-    except sqlite3.Error:
-        return {}
+    c = _formats.c
+    rows = _read(select(c.fmt, c.downloads).where(c.dataset_id == dataset_id), [])
     return {fmt: int(n) for fmt, n in rows}
 
 
 def failed_searches(limit: int = 50) -> list[dict[str, Any]]:
     """Searches that found nothing, most frequent first: [{"q", "filters" (dict), "count", "last_at"}]."""
     limit = max(1, min(int(limit), 1_000))
-    try:
-        with _connect() as con:
-            rows = con.execute(
-                "SELECT q, filters, count(*) AS n, max(at) AS last_at FROM searches WHERE results = 0 "
-                "GROUP BY lower(q), filters ORDER BY n DESC, last_at DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-    except sqlite3.Error as exc:
-        log.warning("statistiques illisibles : %s", exc)
-        return []
+    c = _searches.c
+    n = func.count().label("n")
+    last_at = func.max(c.at).label("last_at")
+    statement = (select(func.min(c.q), c.filters, n, last_at).where(c.results == 0)
+                 .group_by(func.lower(c.q), c.filters).order_by(n.desc(), last_at.desc()).limit(limit))
     out = []
-    for q, filters, n, last_at in rows:
+    for q, filters, count, last in _read(statement, []):
         try:
             parsed = json.loads(filters)
         except ValueError:
             parsed = {}
-        out.append({"q": q, "filters": parsed, "count": int(n), "last_at": last_at})
+        out.append({"q": q, "filters": parsed, "count": int(count), "last_at": last})
     return out
 
 
 def search_count() -> int:
     """Number of searches logged (all results)."""
-    try:
-        with _connect() as con:
-            return int(con.execute("SELECT count(*) FROM searches").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+    rows = _read(select(func.count()).select_from(_searches), [(0,)])
+    return int(rows[0][0])

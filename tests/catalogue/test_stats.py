@@ -1,8 +1,11 @@
-"""Usage statistics: counters, failed searches, created on demand in the private directory, safe from threads."""
+"""Usage statistics: counters and failed searches in the portal's shared database, safe from threads and processes."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -20,13 +23,67 @@ def private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.get_settings.cache_clear()
 
 
-def test_created_on_demand_in_wal_mode(private: Path) -> None:
-    assert not (private / "stats.sqlite").exists()
+def test_created_on_demand_in_the_shared_database_in_wal_mode(private: Path) -> None:
+    assert not (private / "reuses.sqlite").exists()
     assert stats.popularity() == {}
-    path = private / "stats.sqlite"
-    assert path.is_file() and stats.db_path() == path
+    path = private / "reuses.sqlite"  # the reuse gallery's database: config.database_url()
+    assert path.is_file() and str(stats.engine().url.database) == str(path)
+    assert not (private / "stats.sqlite").exists()  # no second, local database
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"stats_dataset_counts", "stats_download_formats", "stats_searches"} <= tables
+
+
+def test_the_configured_database_url_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "elsewhere" / "portal.sqlite"
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TERRITOIRE_REUSES_DB_URL", f"sqlite:///{target}")
+    config.get_settings.cache_clear()
+    stats.record_view("colleges")
+    with sqlite3.connect(target) as con:
+        assert con.execute("SELECT views FROM stats_dataset_counts WHERE dataset_id = 'colleges'").fetchone() == (1,)
+    assert not (tmp_path / "data" / "private").exists()
+
+
+COUNT_VIEWS = """
+import sys
+from catalogue import stats
+for _ in range(int(sys.argv[1])):
+    stats.record_view("colleges")
+    stats.record_search("introuvable", {}, 0)
+"""
+
+
+def test_several_instances_count_into_the_same_tables(private: Path) -> None:
+    """Two portal processes on the same database URL: every view of both is counted once."""
+    env = {**os.environ, "TERRITOIRE_DATA_DIR": str(private.parent)}
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", COUNT_VIEWS, "30"], cwd=root, env=env) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    assert stats.popularity() == {"colleges": {"views": 60, "downloads": 0}}
+    assert stats.failed_searches()[0]["count"] == 60
+
+
+def test_an_older_local_stats_file_is_imported_once(private: Path) -> None:
+    private.mkdir(parents=True)
+    legacy = private / "stats.sqlite"
+    with sqlite3.connect(legacy) as con:
+        con.executescript("""
+            CREATE TABLE dataset_counts (dataset_id TEXT PRIMARY KEY, views INTEGER, downloads INTEGER,
+                                         updated_at TEXT);
+            CREATE TABLE download_formats (dataset_id TEXT, fmt TEXT, downloads INTEGER);
+            CREATE TABLE searches (id INTEGER PRIMARY KEY, at TEXT, q TEXT, filters TEXT, results INTEGER);
+            INSERT INTO dataset_counts VALUES ('colleges', 7, 2, '2026-01-01T00:00:00+00:00');
+            INSERT INTO download_formats VALUES ('colleges', 'csv', 2);
+            INSERT INTO searches VALUES (1, '2026-01-01T00:00:00+00:00', 'chevaux', '{}', 0);
+        """)
+    con.close()
+    stats.record_view("colleges")
+    assert stats.popularity() == {"colleges": {"views": 8, "downloads": 2}}
+    assert stats.download_formats("colleges") == {"csv": 2}
+    assert stats.failed_searches()[0]["q"] == "chevaux"
+    assert not legacy.exists() and (private / "stats.sqlite.imported").is_file()
 
 
 def test_views_downloads_and_popularity(private: Path) -> None:
@@ -92,7 +149,7 @@ def test_concurrent_writers_from_threads_lose_nothing(private: Path) -> None:
 
 def test_a_broken_database_never_breaks_the_caller(private: Path) -> None:
     private.mkdir(parents=True)
-    (private / "stats.sqlite").write_bytes(b"not a database at all" * 100)
+    (private / "reuses.sqlite").write_bytes(b"not a database at all" * 100)
     stats.record_view("colleges")
     stats.record_search("q", {}, 0)
     assert stats.popularity() == {} and stats.failed_searches() == []
