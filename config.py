@@ -254,7 +254,7 @@ def get_settings() -> Settings:
         sql_timeout_s=float(_env("TERRITOIRE_SQL_TIMEOUT", "5")),
         sql_memory_limit=_env("TERRITOIRE_SQL_MEMORY", "256MB"),
         sql_max_rows=int(_env("TERRITOIRE_SQL_MAX_ROWS", "5000")),
-        sql_max_memory=env_int("TERRITOIRE_SQL_MAX_MEMORY", 1536 * 1024**2),
+        sql_max_memory=env_int("TERRITOIRE_SQL_MAX_MEMORY", 1024**3),
         sql_max_result_bytes=env_int("TERRITOIRE_SQL_MAX_RESULT_BYTES", 4 * 1024**2),
         sql_max_concurrent=max(1, env_int("TERRITOIRE_SQL_MAX_CONCURRENT", 2)),
         keep_versions=int(_env("TERRITOIRE_KEEP_VERSIONS", "5")),

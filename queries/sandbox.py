@@ -1,33 +1,216 @@
-"""Analysts' own SQL (`/sql`): a second, smaller DuckDB database with the user-SQL time, memory and row limits."""
+"""Analysts' own SQL (`/sql`): each query runs in a worker process of its own, under limits the kernel enforces.
+
+A query reaches DuckDB only in `queries.sandbox_worker`, a fresh process per query: address space (`RLIMIT_AS`)
+and CPU time (`RLIMIT_CPU`) capped in the child, killed (SIGKILL) by this process at the wall-clock limit, results
+capped in rows and bytes, only the current data.parquet files readable. At most `sql_max_concurrent` queries run at
+once in one app process; the next ones wait `QUEUE_WAIT_S`, then are refused with a French message.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
 import pandas as pd
+import pyarrow as pa
 
-from config import get_settings
-from queries import QueryError, Warehouse, engine
+from config import ROOT, Settings, get_settings
+from queries import QueryError, QueryTimeout, _require_select, cache
+from queries.sandbox_worker import READY
+
+log = logging.getLogger(__name__)
+
+MAX_SQL_CHARS = 20_000
+QUEUE_WAIT_S = 2.0
+# Building the worker's database (imports, views) is not counted in the query's time, but is bounded too.
+STARTUP_TIMEOUT_S = 30.0
+# Allocator knobs of the worker: one malloc arena and Arrow on the system allocator keep the address space close
+# to the memory really used, so that RLIMIT_AS bounds memory rather than reservations.
+WORKER_ENV = {"MALLOC_ARENA_MAX": "1", "ARROW_DEFAULT_MEMORY_POOL": "system", "OMP_NUM_THREADS": "1"}
+# Environment of the worker: only these besides TERRITOIRE_* settings, and never these settings.
+BASIC_VARS = {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV"}
+SECRET_VARS = {"TERRITOIRE_ADMIN_SECRET", "TERRITOIRE_REUSES_DB_URL"}
+BUSY = "Trop de requêtes SQL en cours, réessayez dans un instant."
+TOO_MUCH_MEMORY = "La requête demande trop de mémoire ; réduisez son périmètre."
+KILLED = "La requête a été arrêtée : elle demandait plus de ressources (mémoire, calcul) que le permet le service."
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
 
 
-def sandbox() -> Warehouse:
-    """A second, smaller database for analysts' own SQL: 1 thread, its own memory limit, same read-only views."""
-    return engine("sandbox", memory_limit=get_settings().sql_memory_limit, threads=1)
+def _slot(settings: Settings) -> threading.BoundedSemaphore:
+    """The semaphore of this app process (per instance: several instances each allow `sql_max_concurrent`)."""
+    with _slots_lock:
+        return _slots.setdefault(settings.sql_max_concurrent, threading.BoundedSemaphore(settings.sql_max_concurrent))
+
+
+@dataclass
+class _Outcome:
+    stdout: bytes
+    returncode: int
+    stopped: str  # "" (ended by itself), "startup", "timeout" or "too-big" (killed by us)
+
+
+def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Outcome:
+    """Read the worker's output: READY within STARTUP_TIMEOUT_S, then the rest within `timeout_s`; kill it otherwise."""
+    stream: IO[bytes] = proc.stdout  # type: ignore[assignment]
+    buf = bytearray()
+    stopped = ""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stopped = "timeout" if buf else "startup"
+                break
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(stream.fileno(), 1 << 16)
+            if not chunk:
+                break
+            if not buf:
+                deadline = time.monotonic() + timeout_s  # the database is ready: the query's own clock starts
+            buf += chunk
+            if len(buf) > max_out:
+                stopped = "too-big"
+                break
+    if stopped:
+        proc.kill()
+    return _Outcome(bytes(buf), proc.wait(), stopped)
+
+
+def _outcome_to_table(out: _Outcome, timeout_s: float) -> tuple[pa.Table, bool]:
+    """The worker's answer as an Arrow table, or the French error it amounts to."""
+    if out.stopped == "startup":
+        raise QueryError("Le service SQL est surchargé, réessayez dans un instant.")
+    if out.stopped == "timeout" or out.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise QueryTimeout(f"La requête a dépassé la limite de {timeout_s:g} s et a été arrêtée.")
+    if out.stopped == "too-big":
+        raise QueryError("Le résultat dépasse la taille permise ; réduisez le nombre de lignes ou de colonnes.")
+    header_line, _, payload = out.stdout[len(READY):].partition(b"\n")
+    if not out.stdout.startswith(READY) or not header_line:
+        raise QueryError(KILLED if out.returncode < 0 else "La requête n'a pas pu être exécutée.")
+    header = json.loads(header_line)
+    if not header["ok"]:
+        if header["kind"] == "memory":
+            raise QueryError(TOO_MUCH_MEMORY)
+        raise QueryError(header["message"])
+    return pa.ipc.open_stream(payload).read_all(), bool(header["truncated"])
+
+
+def _private_temp_dir(settings: Settings) -> tempfile.TemporaryDirectory[str]:
+    """DuckDB's temp directory for one worker: new, empty, outside the data directory, removed afterwards."""
+    tmp = tempfile.TemporaryDirectory(prefix="territoire-sql-")
+    if Path(tmp.name).resolve().is_relative_to(settings.data_dir):
+        tmp.cleanup()
+        raise QueryError("Configuration : le répertoire temporaire du système est dans le répertoire des données.")
+    return tmp
+
+
+def _worker_env() -> dict[str, str]:
+    """The worker's environment: the portal's settings and the basics, never a secret nor the database URL."""
+    keep = {k: v for k, v in os.environ.items()
+            if (k.startswith("TERRITOIRE_") and k not in SECRET_VARS) or k in BASIC_VARS or k.startswith("LC_")}
+    return keep | WORKER_ENV
+
+
+@dataclass
+class _Worker:
+    proc: subprocess.Popen[bytes]
+    errors: IO[bytes]  # its stderr (a temporary file), logged when it fails
+    settings: Settings  # the settings it was started with (its environment)
+
+    def discard(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.errors):
+            if stream is not None:
+                stream.close()
+
+
+def _start_worker(settings: Settings) -> _Worker:
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+        [sys.executable, "-m", "queries.sandbox_worker"], cwd=ROOT, env=_worker_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, start_new_session=True)
+    return _Worker(proc, errors, settings)
+
+
+_spare: _Worker | None = None
+_spare_lock = threading.Lock()
+
+
+def _take_worker(settings: Settings) -> _Worker:
+    """A worker that has already imported its modules (the spare), and a new spare started for the next query."""
+    global _spare
+    with _spare_lock:
+        worker, _spare = _spare, None
+        if worker is not None and (worker.settings != settings or worker.proc.poll() is not None):
+            worker.discard()
+            worker = None
+        worker = worker or _start_worker(settings)
+        _spare = _start_worker(settings)
+        return worker
+
+
+def run_in_worker(request: dict[str, Any], settings: Settings | None = None) -> tuple[pa.Table, bool]:
+    """Run one request in a fresh worker process with the user-SQL limits; (Arrow table, truncated)."""
+    settings = settings or get_settings()
+    with _private_temp_dir(settings) as tmp:
+        request = {**request, "temp_dir": tmp, "max_rows": settings.sql_max_rows,
+                   "max_bytes": settings.sql_max_result_bytes, "memory_limit": settings.sql_memory_limit,
+                   "address_space": settings.sql_max_memory, "cpu_s": settings.sql_timeout_s}
+        worker = _take_worker(settings)
+        try:
+            try:
+                worker.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")  # type: ignore[union-attr]
+                worker.proc.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                pass  # the worker died at once: its exit status says why
+            out = _read(worker.proc, settings.sql_timeout_s, settings.sql_max_result_bytes * 2 + (1 << 20))
+            if out.returncode != 0 and not out.stopped:
+                worker.errors.seek(0)
+                log.warning("worker SQL terminé (code %s) : %s", out.returncode,
+                            worker.errors.read()[-2000:].decode(errors="replace"))
+        finally:
+            worker.discard()
+        return _outcome_to_table(out, settings.sql_timeout_s)
 
 
 def run_user_sql(sql: str) -> pd.DataFrame:
-    """Run an analyst's SELECT in the sandbox with the user-SQL time, memory and row limits."""
+    """Run an analyst's SELECT in a worker process; `attrs['truncated']` says whether a row or byte cap cut it."""
     settings = get_settings()
-    if len(sql) > 20_000:
+    if len(sql) > MAX_SQL_CHARS:
         raise QueryError("Requête trop longue (20 000 caractères au plus).")
-    result = sandbox().execute(sql, {}, max_rows=settings.sql_max_rows, timeout_s=settings.sql_timeout_s)
-    frame = result.frame
-    frame.attrs["truncated"] = result.truncated
+    _require_select(sql)  # refused at once, without starting a worker (the worker checks again)
+    slot = _slot(settings)
+    if not slot.acquire(timeout=QUEUE_WAIT_S):
+        raise QueryError(BUSY)
+    try:
+        table, truncated = run_in_worker({"op": "query", "sql": sql}, settings)
+    finally:
+        slot.release()
+    frame = table.to_pandas()
+    frame.attrs["truncated"] = truncated
     return frame
 
 
+@cache.cached()
 def sandbox_tables() -> pd.DataFrame:
-    """Tables an analyst can query: the catalogue and one view per dataset, with their columns."""
-    return sandbox().execute(
-        "SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS columns "
-        "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name ORDER BY table_name",
-        {}, max_rows=10_000,
-    ).frame
+    """Tables an analyst can query: the catalogue and one view per dataset, with their columns (asked of a worker,
+    once per data version)."""
+    table, _ = run_in_worker({"op": "tables"})
+    return table.to_pandas()
