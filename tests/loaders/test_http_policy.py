@@ -227,6 +227,16 @@ def test_slow_drip_cut_at_the_total_time(internal: FakeServer, monkeypatch: pyte
     assert internal.hits("/drip") == 1 and list(tmp_path.iterdir()) == []
 
 
+def test_late_headers_cut_at_the_total_time(internal: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit also covers the wait for the answer's headers, not only the body."""
+    _policy(monkeypatch, allowed="127.0.0.1", TERRITOIRE_HTTP_TOTAL_TIMEOUT="0.5", TERRITOIRE_HTTP_READ_TIMEOUT="5")
+    internal.fault("/secret.json", "delay", seconds=3)
+    started = time.monotonic()
+    with pytest.raises(http.TotalTimeout):
+        http.get_json(internal.base_url + "/secret.json")
+    assert time.monotonic() - started < 2.5 and internal.hits("/secret.json") == 1
+
+
 @pytest.mark.parametrize("fault", [None, "unsized"])
 def test_oversized_json_refused(internal: FakeServer, monkeypatch: pytest.MonkeyPatch, fault: str | None) -> None:
     """Refused on the announced length, or while reading when the server announces none."""
