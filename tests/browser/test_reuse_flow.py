@@ -131,3 +131,4 @@ def test_xss_payloads_stay_inert_in_a_real_browser(live_server, page) -> None:  
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     assert page.get_by_role("link", name="vrai lien").get_attribute("href") == "https://exemple.fr/doc"
+    assert page.get_by_role("link", name="vrai lien").get_attribute("rel") == "nofollow noopener"  # kept by the page
