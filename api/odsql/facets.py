@@ -8,6 +8,7 @@ import re
 
 from api.odsql import ast
 from api.odsql.context import Context, date_param, field_sql
+from api.odsql.errors import ODSQLError
 from api.odsql.parser import parse_date
 from api.odsql.schema import GEO, NUMERIC, TEMPORAL
 
@@ -24,7 +25,10 @@ def facet_condition(ctx: Context, facet: ast.FacetFilter) -> str:
     if info.type in GEO:
         raise ctx.error(facet, f"{info.name} is a geo field: it has no facet to refine on")
     if info.type in TEMPORAL:
-        literal = parse_date(raw, facet.pos)
+        try:
+            literal = parse_date(raw, facet.pos)
+        except ODSQLError as exc:
+            raise exc.in_clause(ctx.clause) from None
         start = date_param(ctx, literal.value, literal.precision)
         stop = date_param(ctx, literal.stop, literal.precision)
         return f"({column} >= {start} AND {column} < {stop})"

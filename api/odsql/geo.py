@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import shapely
+import shapely.errors
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from api.odsql import ast
@@ -44,7 +46,7 @@ def geometry(ctx: Context, node: ast.Node, function: str) -> shapely.Geometry:
     if len(text) > MAX_GEOMETRY_CHARS:
         raise ctx.error(node, "geometry literal too large")
     try:
-        geom = shape(json.loads(text)) if text.startswith("{") else shapely.from_wkt(text)
+        geom = shape(json.loads(text)) if text.startswith("{") else _from_wkt(text)
     except Exception as exc:  # noqa: BLE001 - shapely/json raise many kinds; all mean "not a geometry"
         raise ctx.error(node, f"invalid geometry literal: {str(exc)[:120]}") from None
     if geom is None or geom.is_empty:
@@ -55,6 +57,23 @@ def geometry(ctx: Context, node: ast.Node, function: str) -> shapely.Geometry:
     if not all(math.isfinite(v) for v in coords.flatten()):
         raise ctx.error(node, "geometry literal with non-finite coordinates")
     return geom
+
+
+def _from_wkt(text: str) -> shapely.Geometry:
+    """WKT, with polygon rings closed when their last point was left out (ODS's own example polygon is not
+    closed; GeoJSON polygons are closed by shapely.geometry.shape already)."""
+    try:
+        return shapely.from_wkt(text)
+    except shapely.errors.GEOSException:
+        m = re.fullmatch(r"\s*(MULTI)?POLYGON\s*\((.*)\)\s*", text, flags=re.IGNORECASE | re.DOTALL)
+        if m is None:
+            raise
+    polygons = []
+    for body in re.split(r"\)\s*\)\s*,\s*\(\s*\(", m.group(2).strip()[1:-1]) if m.group(1) else [m.group(2)]:
+        rings = [[tuple(float(v) for v in point.split()) for point in ring.split(",")]
+                 for ring in re.findall(r"\(([^()]*)\)", "(" + body.strip().strip("()") + ")")]
+        polygons.append(Polygon(rings[0], rings[1:]))
+    return polygons[0] if not m.group(1) else MultiPolygon(polygons)
 
 
 def haversine(ctx: Context, lon: str, lat: str, center: Point) -> str:
