@@ -291,3 +291,17 @@ def test_backup_cli_runs_as_a_module(reuse_env: Path, tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "reuses", "import", str(bad)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "Import impossible" in out.stderr
+
+
+def test_backup_from_before_version_4_is_imported(reuse_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill()
+    data = store.export_backup()
+    for row in data["submission_events"]:  # as schema version 3 wrote them
+        row["session_key"] = row.pop("client_key")
+    data["schema_version"] = 3
+    monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(tmp_path / "autre"))
+    config.get_settings.cache_clear()
+    assert store.import_backup(data)["submission_events"] == 2
+    with pytest.raises(store.RateLimited):  # the imported events still count for their e-mail
+        for i in range(3):
+            store.submit(draft(url=f"https://exemple.fr/n{i}", email="b@exemple.fr"), f"198.51.100.{i}")
