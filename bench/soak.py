@@ -1,0 +1,538 @@
+"""Soak test of the real server: simulated visitors browse the catalogue, dataset pages and maps while hostile
+analysts send attacking SQL to /sql, for a bounded time; counts server errors, samples the server's memory.
+
+The server is started as `make run` starts it (serve.py on 127.0.0.1, a free port) over a warehouse built by the
+real loader command. Each visitor is one websocket session speaking Streamlit's own protocol (the protobufs shipped
+in `streamlit.proto`): a `BackMsg` `rerun_script` carrying the page's url path and query string, as the browser sends
+when a link is followed, then every `ForwardMsg` until `script_finished`. A real browser per visitor would not fit
+50 times on 2 cores; the server does the same work either way (it runs the page script and sends its elements).
+
+    python bench/soak.py                       # 50 visitors + 5 hostile SQL sessions for 3 minutes
+    python bench/soak.py --duration 20 --sessions 5 --hostile 1 --no-write     # the smoke version
+
+Measured: server errors (exception elements, the app's last-resort French error message, a script that did not
+finish, websocket failures, HTTP 5xx from a poller, tracebacks in the server log), the server's RSS with its
+children (sandbox workers) every second against a ceiling, the latency of every page run against a time limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python bench/soak.py` from the repo root
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import Metric, children_of, p95, rss_mb, uptime_line, write_result  # noqa: E402
+
+# The server with its sandbox workers on a small 2 GB VM. The settings bound the parts (the app's DuckDB
+# TERRITOIRE_DUCKDB_MEMORY, the result cache TERRITOIRE_CACHE_MAX_BYTES, TERRITOIRE_SQL_MAX_CONCURRENT workers of at
+# most TERRITOIRE_SQL_MAX_MEMORY address space each); this ceiling is what the whole process tree must stay under.
+DEFAULT_CEILING_MB = 2048
+# A reader's pause between two pages (seconds): 50 visitors then ask for about 50 / 30 ≈ 1.7 pages a second.
+DEFAULT_THINK_S = (15.0, 45.0)
+HOSTILE_THINK_S = (1.0, 3.0)  # an attacker does not read: the next attack follows at once
+DEFAULT_TIME_LIMIT_S = 10.0  # a visitor's page run, as TERRITOIRE_QUERY_TIMEOUT bounds each of its queries
+# The app's last-resort message (app.py): a page raised; the visitor saw French, but it is a server error.
+UNEXPECTED = "Cette page a rencontré une erreur inattendue"
+RUN_TIMEOUT_S = 120.0  # a run that has not finished by then counts as an error (the server is stuck)
+
+# What visitors open: (url path, query) pairs over the embedded Dordogne catalogue. Maps, tables with filters and
+# sorts, charts, the catalogue search with facets, the indicator board, the territory map with its layers.
+BROWSE: list[tuple[str, dict[str, str]]] = [
+    ("", {}),
+    ("catalogue", {}),
+    ("catalogue", {"q": "collèges"}),
+    ("catalogue", {"q": "population", "tri": "titre"}),
+    ("catalogue", {"theme": "education_and_research", "contenu": "carte"}),
+    ("catalogue", {"page": "2"}),
+    ("jeu-de-donnees", {"id": "colleges"}),
+    ("jeu-de-donnees", {"id": "colleges", "tab": "tableau", "f": "secteur_public_prive_libe:eq:Public",
+                        "sort": "libelle_commune"}),
+    ("jeu-de-donnees", {"id": "colleges", "tab": "carte"}),
+    ("jeu-de-donnees", {"id": "colleges", "tab": "graphique", "chart": "bar", "x": "libelle_commune"}),
+    ("jeu-de-donnees", {"id": "population-communes", "tab": "tableau", "sort": "-ptot", "page": "3"}),
+    ("jeu-de-donnees", {"id": "population-communes", "tab": "graphique", "chart": "line", "x": "millesime",
+                        "y": "ptot", "agg": "sum"}),
+    ("jeu-de-donnees", {"id": "population-communes", "tab": "carte", "map": "choropleth", "mcol": "ptot",
+                        "magg": "sum"}),
+    ("jeu-de-donnees", {"id": "etablissements-sante", "tab": "carte"}),
+    ("jeu-de-donnees", {"id": "musees-de-france", "tab": "tableau", "q": "musée"}),
+    ("jeu-de-donnees", {"id": "contours-communes", "tab": "carte"}),
+    ("jeu-de-donnees", {"id": "aide-sociale-departementale", "tab": "graphique"}),
+    ("jeu-de-donnees", {"id": "aide-sociale-departementale", "tab": "export"}),
+    ("indicateurs", {}),
+    ("indicateurs", {"niveau": "epci", "code": "200027217", "indicateur": "population"}),
+    ("carte", {}),
+    ("carte", {"indicateur": "population", "niveau": "commune", "couches": "colleges,sante"}),
+    ("carte", {"indicateur": "rsa-allocataires", "niveau": "epci", "couches": "musees,france_services"}),
+    ("reutilisations", {}),
+]
+
+# What hostile analysts send to /sql: the exhaustion and escape cases of issue 11, each refused or stopped.
+HOSTILE_SQL: list[str] = [
+    "SELECT length(list_sort(range(20000000)))",
+    "SELECT length(regexp_replace(repeat('a', 50000000), 'a', 'bb', 'g'))",
+    "SELECT repeat('x', 200000) FROM range(5000)",
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+    "SELECT count(*) FROM range(100000) a, range(100000) b",
+    "SELECT * FROM glob('/**')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_blob('/proc/self/environ')",
+    "SELECT current_setting('allowed_directories')",
+    "SELECT * FROM read_parquet('../../**/versions/*/data.parquet')",
+    "ATTACH '/tmp/x.db' AS x",
+    "COPY (SELECT 1) TO '/tmp/soak-pwned.csv'",
+    "INSTALL httpfs",
+    "SELECT regexp_matches(repeat('a', 30000000), '(a|aa)*b')",
+    "SELECT id, title FROM catalogue ORDER BY id",  # a legitimate one among them
+]
+
+
+@dataclass
+class Run:
+    kind: str  # "browse" or "sql"
+    url: str
+    seconds: float
+    error: str = ""
+    alert: str = ""
+
+
+@dataclass
+class Stats:
+    runs: list[Run] = field(default_factory=list)
+    ws_errors: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
+    http_checks: int = 0
+
+    def add(self, run: Run) -> None:
+        self.runs.append(run)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the server -----------------------------------------------------------------------------------------------------
+def build_warehouse(data_dir: Path) -> None:
+    """The warehouse of the embedded catalogue, built by the loader command `make run` uses."""
+    env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "loaders", "build"], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=600)
+
+
+class Server:
+    """serve.py on 127.0.0.1 and a free port, as `make run` starts it."""
+
+    def __init__(self, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
+               **(extra_env or {})}
+        env.pop("TERRITOIRE_STRICT", None)  # a deployment: errors become the French message, which we count
+        self.log_path = log
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "serve.py", "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+    def log_errors(self) -> list[str]:
+        """Tracebacks and the router's `page error` lines in the server log."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines() if "Traceback" in line or "page error" in line]
+
+
+class MemorySampler(threading.Thread):
+    """RSS of the server process plus all its children (sandbox workers), every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: list[float] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.samples.append(rss_mb(self.pid) + sum(rss_mb(c) for c in children_of(self.pid)))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+# -- one websocket session ------------------------------------------------------------------------------------------
+class Session:
+    """A browser tab as the server sees it: one websocket, page runs requested with `rerun_script`."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.buttons: dict[str, str] = {}
+
+    async def run(self, page: str, query: str, widgets: Sequence[WidgetState] = ()) -> tuple[str, str]:
+        """Run a page; returns (error, alerts): error is empty when the run ended cleanly."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page
+        msg.rerun_script.widget_states.widgets.extend(widgets)
+        await self.ws.send(msg.SerializeToString())
+        errors: list[str] = []
+        alerts: list[str] = []
+        self.buttons = {}
+        while True:
+            data = await asyncio.wait_for(self.ws.recv(), RUN_TIMEOUT_S)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(data)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                what = element.WhichOneof("type")
+                if what == "exception":
+                    errors.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
+                elif what == "alert":
+                    alerts.append(element.alert.body)
+                    if UNEXPECTED in element.alert.body:
+                        errors.append("the app's last-resort error message")
+                elif what == "button":
+                    self.buttons[element.button.label] = element.button.id
+            elif kind == "script_finished":
+                status = fwd.script_finished
+                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the page called st.rerun(): the server runs it again, wait for that run's end
+                if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    errors.append("script finished with a compile error")
+                return "; ".join(errors), " | ".join(alerts)
+
+
+async def visitor(url: str, deadline: float, stats: Stats, rng: random.Random, think: tuple[float, float]) -> None:
+    """Follows links: each step one page of BROWSE, then a pause as a reader would take."""
+    try:
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+            session = Session(ws)
+            while time.monotonic() < deadline:
+                page, params = rng.choice(BROWSE)
+                query = urlencode(params)
+                t0 = time.perf_counter()
+                try:
+                    error, _ = await session.run(page, query)
+                except TimeoutError:
+                    error = f"no script_finished within {RUN_TIMEOUT_S:g} s"
+                stats.add(Run("browse", f"/{page}?{query}", time.perf_counter() - t0, error))
+                await asyncio.sleep(rng.uniform(*think))
+    except (OSError, websockets.WebSocketException) as exc:
+        stats.ws_errors.append(f"visitor: {type(exc).__name__}: {exc}")
+
+
+async def hostile_analyst(url: str, deadline: float, stats: Stats, rng: random.Random) -> None:
+    """Opens /sql with an attacking query in the link, then presses « Exécuter » (the button's trigger widget)."""
+    try:
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+            session = Session(ws)
+            while time.monotonic() < deadline:
+                sql = rng.choice(HOSTILE_SQL)
+                query = urlencode({"sql": sql})
+                t0 = time.perf_counter()
+                try:
+                    error, alerts = await session.run("sql", query)
+                    if not error:
+                        button = session.buttons.get("Exécuter")
+                        if button is None:
+                            error = "no « Exécuter » button on /sql"
+                        else:
+                            t0 = time.perf_counter()
+                            error, alerts = await session.run("sql", query, [WidgetState(id=button, trigger_value=True)])
+                except TimeoutError:
+                    error, alerts = f"no script_finished within {RUN_TIMEOUT_S:g} s", ""
+                stats.add(Run("sql", sql, time.perf_counter() - t0, error, alerts[:200]))
+                await asyncio.sleep(rng.uniform(*HOSTILE_THINK_S))
+    except (OSError, websockets.WebSocketException) as exc:
+        stats.ws_errors.append(f"hostile: {type(exc).__name__}: {exc}")
+
+
+async def http_poller(base: str, deadline: float, stats: Stats) -> None:
+    """What a browser fetches over plain HTTP (the page shell, health): any 5xx is a server error."""
+    loop = asyncio.get_running_loop()
+    paths = ["/_stcore/health", "/", "/catalogue", "/jeu-de-donnees?id=colleges", "/sql", "/_stcore/host-config"]
+    i = 0
+    while time.monotonic() < deadline:
+        path = paths[i % len(paths)]
+        i += 1
+        try:
+            resp = await loop.run_in_executor(None, lambda p=path: requests.get(base + p, timeout=30))
+            stats.http_checks += 1
+            if resp.status_code >= 500:
+                stats.http_errors.append(f"{path}: HTTP {resp.status_code}")
+        except requests.RequestException as exc:
+            stats.http_errors.append(f"{path}: {type(exc).__name__}")
+        await asyncio.sleep(2.0)
+
+
+async def warm_up(ws_url: str) -> None:
+    """Each page once, unmeasured, as a deployment's check does after a restart: the first run of a page pays for its
+    imports and the first read of each file, which is not what 50 visitors of a running server wait for."""
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+        session = Session(ws)
+        for page, params in BROWSE:
+            await session.run(page, urlencode(params))
+
+
+async def drive(base: str, duration: float, sessions: int, hostile: int, seed: int,
+                think: tuple[float, float], warm: bool) -> Stats:
+    ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
+    if warm:
+        await warm_up(ws_url)
+    stats = Stats()
+    deadline = time.monotonic() + duration
+    tasks = []
+    for i in range(sessions):
+        tasks.append(visitor(ws_url, deadline, stats, random.Random(seed + i), think))
+    for i in range(hostile):
+        tasks.append(hostile_analyst(ws_url, deadline, stats, random.Random(seed + 10_000 + i)))
+    tasks.append(http_poller(base, deadline, stats))
+
+    async def staggered(k: int, coro: Any) -> None:
+        await asyncio.sleep(k * min(0.2, 10.0 / max(1, sessions + hostile)))  # visitors do not all arrive at once
+        await coro
+
+    await asyncio.gather(*(staggered(k, c) for k, c in enumerate(tasks)))
+    return stats
+
+
+# -- the report -----------------------------------------------------------------------------------------------------
+@dataclass
+class Report:
+    duration_s: float
+    sessions: int
+    hostile: int
+    browse_runs: int
+    sql_runs: int
+    errors: list[str]
+    peak_rss_mb: float
+    mean_rss_mb: float
+    ceiling_mb: float
+    time_limit_s: float
+    sql_time_limit_s: float
+    browse_p50_s: float
+    browse_p95_s: float
+    browse_max_s: float
+    sql_p50_s: float
+    sql_p95_s: float
+    sql_max_s: float
+    over_limit: list[str]
+    http_checks: int
+    think_s: tuple[float, float]
+    warm: bool
+    sql_outcomes: dict[str, int]
+    load: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.peak_rss_mb <= self.ceiling_mb and not self.over_limit
+
+
+def _pct(values: list[float]) -> tuple[float, float, float]:
+    if not values:
+        return (0.0, 0.0, 0.0)
+    ordered = sorted(values)
+    return (ordered[len(ordered) // 2], p95(ordered), ordered[-1])
+
+
+def _outcome(run: Run) -> str:
+    """A short French label of what the hostile run got (refused, stopped, rows)."""
+    text = run.alert
+    for needle, label in (("Trop de requêtes", "refusée : trop de requêtes en cours"),
+                          ("limite de", "arrêtée à la limite de temps"),
+                          ("arrêtée", "arrêtée (ressources)"), ("mémoire", "refusée : mémoire"),
+                          ("Seule une requête", "refusée : pas un SELECT"), ("refusée", "refusée par le moteur"),
+                          ("trop gros", "résultat trop gros")):
+        if needle in text:
+            return label
+    return "résultat affiché" if not text else "autre message : " + text[:60]
+
+
+def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_mb: float = DEFAULT_CEILING_MB,
+         time_limit: float = DEFAULT_TIME_LIMIT_S, data_dir: Path | None = None, seed: int = 11,
+         think: tuple[float, float] = DEFAULT_THINK_S, warm: bool = True) -> Report:
+    """Start the server, drive it for `duration` seconds, stop it; everything measured is in the Report."""
+    import config  # the limits the server applies, read the way the server reads them
+
+    work = Path(tempfile.mkdtemp(prefix="territoire-soak-"))
+    try:
+        if data_dir is None:
+            data_dir = work / "data"
+            build_warehouse(data_dir)
+        else:  # a copy: the visits write statistics, never into the given directory
+            shutil.copytree(data_dir, work / "data")
+            data_dir = work / "data"
+        settings = config.get_settings()  # the limits come from the environment the server inherits
+        sql_time_limit = settings.sql_timeout_s + 5.0  # the wall-clock kill plus the worker's start and the page
+        server = Server(data_dir, work / "server.log")
+        sampler = MemorySampler(server.proc.pid)
+        sampler.start()
+        t0 = time.monotonic()
+        try:
+            stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm))
+        finally:
+            elapsed = time.monotonic() - t0
+            sampler.stop()
+            log_errors = server.log_errors()
+            server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    browse = [r for r in stats.runs if r.kind == "browse"]
+    sql = [r for r in stats.runs if r.kind == "sql"]
+    errors = ([f"{r.url}: {r.error}" for r in stats.runs if r.error] + stats.ws_errors + stats.http_errors
+              + [f"server log: {line[:200]}" for line in log_errors])
+    over = ([f"{r.url} took {r.seconds:.1f} s" for r in browse if r.seconds > time_limit]
+            + [f"/sql {r.url[:60]} took {r.seconds:.1f} s" for r in sql if r.seconds > sql_time_limit])
+    outcomes: dict[str, int] = {}
+    for r in sql:
+        label = _outcome(r)
+        outcomes[label] = outcomes.get(label, 0) + 1
+    b50, b95, bmax = _pct([r.seconds for r in browse])
+    s50, s95, smax = _pct([r.seconds for r in sql])
+    samples = sampler.samples or [0.0]
+    return Report(duration_s=round(elapsed, 1), sessions=sessions, hostile=hostile, browse_runs=len(browse),
+                  sql_runs=len(sql), errors=errors, peak_rss_mb=round(max(samples), 1),
+                  mean_rss_mb=round(sum(samples) / len(samples), 1), ceiling_mb=ceiling_mb, time_limit_s=time_limit,
+                  sql_time_limit_s=sql_time_limit, browse_p50_s=round(b50, 2), browse_p95_s=round(b95, 2),
+                  browse_max_s=round(bmax, 2), sql_p50_s=round(s50, 2), sql_p95_s=round(s95, 2),
+                  sql_max_s=round(smax, 2), over_limit=over, http_checks=stats.http_checks, think_s=think, warm=warm, sql_outcomes=outcomes,
+                  load=uptime_line())
+
+
+def markdown(report: Report, command: str) -> str:
+    r = report
+    lines = [
+        "## Robustesse : soak test du serveur réel",
+        "",
+        f"`{command}`: the real server (serve.py, as `make run` starts it, on 127.0.0.1) over the embedded catalogue, "
+        f"{r.sessions} simulated visitors and {r.hostile} hostile SQL sessions for {r.duration_s:g} s. Each session is "
+        "a websocket speaking Streamlit's protocol (`BackMsg.rerun_script` with the url path and query string, "
+        "read until `script_finished`); visitors follow "
+        f"{len(BROWSE)} links (catalogue searches and facets, dataset tables with filters and sorts, charts, point, "
+        f"polygon and choropleth maps, indicators, the territory map with layers) with a {r.think_s[0]:g}–{r.think_s[1]:g} s "
+        f"pause between pages ({(r.browse_runs + r.sql_runs) / max(r.duration_s, 1):.2f} page runs per second in all); "
+        "hostile analysts open /sql with an attacking query in the link and press « Exécuter » (the button's "
+        f"trigger widget) every {HOSTILE_THINK_S[0]:g}–{HOSTILE_THINK_S[1]:g} s after the previous answer, "
+        f"picking among {len(HOSTILE_SQL)} queries (huge lists and sorts, regex blow-ups, 1 GB "
+        "results under the row cap, endless recursive CTEs, cross joins, glob/read_text/read_blob, older versions, "
+        "settings, ATTACH, COPY, INSTALL). A poller fetches the page shells and health over HTTP every 2 s.",
+        "",
+        "| measure | value | limit | met |",
+        "|---|---:|---:|---|",
+        f"| server errors (exception elements, the app's last-resort message, websocket failures, HTTP 5xx, "
+        f"tracebacks in the server log) | {len(r.errors)} | 0 | {'yes' if not r.errors else '**NO**'} |",
+        f"| peak RSS of the server + its children (sampled every 1 s; mean {r.mean_rss_mb:g} MB) | "
+        f"{r.peak_rss_mb:g} MB | {r.ceiling_mb:g} MB | {'yes' if r.peak_rss_mb <= r.ceiling_mb else '**NO**'} |",
+        f"| visitor page runs: {r.browse_runs}; p50 / p95 / max | {r.browse_p50_s:g} / {r.browse_p95_s:g} / "
+        f"{r.browse_max_s:g} s | {r.time_limit_s:g} s | {'yes' if r.browse_max_s <= r.time_limit_s else '**NO**'} |",
+        f"| hostile /sql runs: {r.sql_runs}; p50 / p95 / max | {r.sql_p50_s:g} / {r.sql_p95_s:g} / {r.sql_max_s:g} s "
+        f"| {r.sql_time_limit_s:g} s | {'yes' if r.sql_max_s <= r.sql_time_limit_s else '**NO**'} |",
+        f"| HTTP checks | {r.http_checks} | | |",
+        "",
+        "The visitor limit is the app's per-query limit (`TERRITOIRE_QUERY_TIMEOUT`, 10 s) applied to a whole page "
+        "run; the /sql limit is `TERRITOIRE_SQL_TIMEOUT` (5 s) plus 5 s for the worker's start and the page. "
+        "What the hostile runs got: " + ", ".join(f"{k} × {v}" for k, v in sorted(r.sql_outcomes.items())) + ".",
+        "",
+        "Before the clock starts, one session opens each page once, unmeasured (as a deployment's check after a "
+        "restart): the first run of a page pays for its imports." if r.warm else "No warm-up: the first runs of "
+        "each page pay for their imports.",
+        "",
+        f"Load at the end: `{r.load}`.",
+    ]
+    if r.errors:
+        lines += ["", "Errors (first 20):", ""] + [f"- `{e[:300]}`" for e in r.errors[:20]]
+    if r.over_limit:
+        lines += ["", "Runs over their limit (first 20):", ""] + [f"- {o}" for o in r.over_limit[:20]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=180.0, help="seconds of traffic (default 180)")
+    parser.add_argument("--sessions", type=int, default=50, help="simulated visitors (default 50)")
+    parser.add_argument("--hostile", type=int, default=5, help="hostile SQL sessions (default 5)")
+    parser.add_argument("--ceiling-mb", type=float, default=DEFAULT_CEILING_MB,
+                        help=f"RSS ceiling of the server and its children (default {DEFAULT_CEILING_MB} MB)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                        help=f"limit of one visitor page run in seconds (default {DEFAULT_TIME_LIMIT_S:g})")
+    parser.add_argument("--data-dir", type=Path, help="an existing data dir to copy (default: build the embedded one)")
+    parser.add_argument("--think", type=float, nargs=2, default=DEFAULT_THINK_S, metavar=("MIN", "MAX"),
+                        help="pause of a session between two pages, in seconds (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-warm-up", action="store_true", help="measure from the server's first page run")
+    parser.add_argument("--no-write", action="store_true", help="print the figures, do not write bench/results/")
+    args = parser.parse_args(argv)
+    command = " ".join(["python", "bench/soak.py", *(argv if argv is not None else sys.argv[1:])])
+    report = soak(args.duration, args.sessions, args.hostile, args.ceiling_mb, args.time_limit, args.data_dir,
+                  args.seed, tuple(args.think), not args.no_warm_up)
+    print(json.dumps(asdict(report), indent=1, ensure_ascii=False))
+    if not args.no_write:
+        metrics = [
+            Metric("soak: server errors", len(report.errors), "", "≤ 0", not report.errors,
+                   note=f"{report.sessions} visitors + {report.hostile} hostile SQL, {report.duration_s:g} s"),
+            Metric("soak: peak RSS of the server + children", report.peak_rss_mb, "MB", f"≤ {report.ceiling_mb:g}",
+                   report.peak_rss_mb <= report.ceiling_mb),
+            Metric("soak: visitor page run, max", report.browse_max_s, "s", f"≤ {report.time_limit_s:g}",
+                   report.browse_max_s <= report.time_limit_s, p95=report.browse_p95_s,
+                   note=f"{report.browse_runs} runs, p50 {report.browse_p50_s:g} s"),
+            Metric("soak: hostile /sql run, max", report.sql_max_s, "s", f"≤ {report.sql_time_limit_s:g}",
+                   report.sql_max_s <= report.sql_time_limit_s, p95=report.sql_p95_s,
+                   note=f"{report.sql_runs} runs"),
+        ]
+        write_result("soak", markdown(report, command), metrics, {"report": asdict(report)})
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
