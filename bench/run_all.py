@@ -22,7 +22,11 @@ BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 # Known scripts, in the order they run and appear; any other bench/*.py with a `main` and no leading underscore
 # is run afterwards. memory_server comes after scale because it reuses the data scale generates.
-ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server"]
+ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server", "soak"]
+# A script whose results JSON says {"group": "Robustesse"} (write_result's `extra`) is placed, after the others,
+# under one "## Robustesse" heading: the hostile-use benchmarks (sandbox attacks, the soak test) read together.
+GROUPS = {"Robustesse": "How the portal holds under hostile use: attacks on the analysts' SQL sandbox and a soak "
+                        "test of the real server with visitors and hostile SQL sessions at once."}
 NOT_BENCHMARKS = {"run_all", "generate", "common", "__init__", "conftest"}
 TIMEOUT_S = 3600
 
@@ -132,12 +136,19 @@ def assemble(runs: list[dict[str, Any]], command: str) -> str:
     out += ["", "## Summary", ""] + summary(results)
     out += ["", "`measured ÷ target` uses the p95 when the target is a p95; below 1 meets a ≤ target, above 1 meets a ≥ "
             "target.", ""]
+    grouped = {n: str(results.get(n, {}).get("group", "")) for n in ordered}
+    ordered = [n for n in ordered if grouped[n] not in GROUPS] + [n for g in GROUPS for n in ordered if grouped[n] == g]
+    opened: set[str] = set()
     for n in ordered:
+        group = grouped[n] if grouped[n] in GROUPS else ""
+        if group and group not in opened:
+            opened.add(group)
+            out += [f"## {group}", "", GROUPS[group], ""]
         md = RESULTS_DIR / f"{n}.md"
         if md.is_file():
             text = md.read_text(encoding="utf-8").strip()
-            # Sections are level-2 headings in the assembled document whatever their own level.
-            text = re.sub(r"^# ", "## ", text, flags=re.M)
+            # Sections are level-2 headings in the assembled document whatever their own level (level 3 in a group).
+            text = re.sub(r"^#{1,2} ", "### " if group else "## ", text, flags=re.M)
             out += [text, ""]
         else:
             run = next((r for r in runs if r["name"] == n), None)

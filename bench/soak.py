@@ -453,7 +453,7 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
 def markdown(report: Report, command: str) -> str:
     r = report
     lines = [
-        "## Robustesse : soak test du serveur réel",
+        "## Soak test of the real server",
         "",
         f"`{command}`: the real server (serve.py, as `make run` starts it, on 127.0.0.1) over the embedded catalogue, "
         f"{r.sessions} simulated visitors and {r.hostile} hostile SQL sessions for {r.duration_s:g} s. Each session is "
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
                    report.sql_max_s <= report.sql_time_limit_s, p95=report.sql_p95_s,
                    note=f"{report.sql_runs} runs"),
         ]
-        write_result("soak", markdown(report, command), metrics, {"report": asdict(report)})
+        write_result("soak", markdown(report, command), metrics, {"group": "Robustesse", "report": asdict(report)})
     return 0 if report.ok else 1
 
 
