@@ -49,7 +49,7 @@ def _embedded_ipv4(ip: _Address) -> list[ipaddress.IPv4Address]:
 
 def address_refusal(ip: _Address) -> str | None:
     """Why an address may not be contacted (French), or None for a public unicast address."""
-    for candidate in (ip, *_embedded_ipv4(ip)):
+    for candidate in (*_embedded_ipv4(ip), ip):  # the IPv4 an IPv6 form hides names the real target
         if candidate.is_unspecified:
             return "adresse non spécifiée"
         if candidate.is_loopback:
@@ -92,8 +92,9 @@ def check_address(host: str, ip: _Address, url: str = "", settings: HttpSettings
         return
     reason = address_refusal(ip)
     if reason is not None:
-        raise Refused(f"Adresse refusée : {host} désigne {ip} ({reason}) ; le portail ne contacte que des serveurs "
-                      f"publics (voir TERRITOIRE_HTTP_ALLOWED_HOSTS).", url=url or host)
+        target = str(ip) if host.strip("[]") == str(ip) else f"{host} désigne {ip}"
+        raise Refused(f"Adresse refusée : {target} ({reason}) ; le portail ne contacte que des serveurs publics "
+                      f"(voir TERRITOIRE_HTTP_ALLOWED_HOSTS).", url=url or host)
 
 
 class _Deadline:
