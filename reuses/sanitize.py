@@ -187,11 +187,6 @@ def markdown_text(text: str) -> str:
     return neutralize_links(multiline_text(text))
 
 
-def safe_markdown(text: str) -> str:
-    """Render-time pass (idempotent): re-applies the stored-text rules to whatever comes from the database."""
-    return markdown_text(text)
-
-
 # What a description may look like once rendered: text structure and http(s) links, no image, no raw HTML.
 _HTML_TAGS = {"p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a",
               "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -202,9 +197,10 @@ _RENDERER = MarkdownIt("commonmark", {"html": False})
 def render_html(text: str) -> str:
     """Markdown from outside (a reuse, a harvested dataset description) as inert HTML for `st.html`.
 
-    The stored-text rules run first (no HTML, http(s) links only, images turned into links), markdown-it renders
-    with raw HTML disabled, and nh3 keeps only the tags above: no `<img>` (no remote image is ever loaded by a
-    reader's browser), no attribute but `href` on links, and every link gets `rel="nofollow noopener"`.
+    The stored-text rules run again at render time, whatever the database or the manifest holds (no HTML, http(s)
+    links only, images turned into links); markdown-it renders with raw HTML disabled, and nh3 keeps only the tags
+    above: no `<img>` (no remote image is ever loaded by a reader's browser), no attribute but `href` on links,
+    and every link gets `rel="nofollow noopener"`.
     Returns "" for an empty text (st.html refuses empty bodies).
     """
     source = markdown_text(text)
