@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -241,6 +241,20 @@ def build_query(table: str, schema: DatasetSchema, *, select: str | None = None,
                       columns=columns, grouped=grouped)
 
 
+def _reads_data(node: ast.Node) -> bool:
+    """Whether an expression depends on the rows (a field, an aggregate such as count(*), random())."""
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Field) or (isinstance(item, ast.Func) and item.name in ("count", "random")):
+            return True
+        if isinstance(item, ast.Node):
+            stack += [getattr(item, f.name) for f in fields(item)]
+        elif isinstance(item, tuple):
+            stack += list(item)
+    return False
+
+
 def _order_expr(ctx: Context, item: ast.OrderItem, groups: list[tuple[str, Typed, ast.Node | None]],
                 group_nodes: list[ast.Node], grouped: bool) -> str:
     """An order_by term: a result label (c0…), a group key, an aggregate, a field or an expression."""
@@ -250,6 +264,8 @@ def _order_expr(ctx: Context, item: ast.OrderItem, groups: list[tuple[str, Typed
     for (label, typed, _n), node in zip(groups, group_nodes, strict=True):
         if node == expr:
             return ctx.labels[label].sql if typed.sort is None else typed.sort
+    if not _reads_data(expr):
+        raise ctx.error(item, "order_by expects fields, labels, aggregates or random(): a constant orders nothing")
     typed = translate.value(ctx, expr)
     if grouped and not typed.aggregate and not (isinstance(expr, ast.Func) and expr.name == "random"):
         raise ctx.error(item, "with group_by, order_by accepts group keys, labels and aggregate functions")
