@@ -74,7 +74,10 @@ def _address_allowed(ip: _Address, settings: HttpSettings) -> bool:
 
 
 def check_url(url: str, settings: HttpSettings | None = None) -> None:
-    """Refuse, before any connection, a URL whose scheme or literal address the policy forbids."""
+    """Refuse, before any connection, a URL that is not http(s) with a host, or plain http when not allowed.
+
+    Addresses are checked when the connection opens (`_GuardedConnection`), after resolution, whatever the
+    spelling of the host (decimal, hexadecimal, IPv6 forms)."""
     settings = settings or http_settings()
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -124,6 +127,12 @@ class _Deadline:
         if self.expired:
             raise self.error()
 
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
@@ -142,7 +151,7 @@ def time_limit(url: str, settings: HttpSettings) -> Iterator[_Deadline]:
     deadline = _Deadline(settings.total_timeout, url)
     previous = getattr(_local, "deadline", None)
     _local.deadline = deadline
-    deadline._timer.start()
+    deadline.start()
     try:
         yield deadline
     except TotalTimeout:
@@ -152,7 +161,7 @@ def time_limit(url: str, settings: HttpSettings) -> Iterator[_Deadline]:
             raise deadline.error() from exc
         raise
     finally:
-        deadline._timer.cancel()
+        deadline.cancel()
         _local.deadline = previous
 
 

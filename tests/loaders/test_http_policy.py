@@ -306,6 +306,15 @@ def test_pinned_tls_connection_still_checks_the_certificate_name(tls_server: Fak
     with pytest.raises(http.Refused, match="seul https"):  # a redirect cannot downgrade to http
         http.get_json(f"https://localhost:{tls_server.port}/down")
     assert internal.log == []
+    # The watchdog cuts a TLS drip as well (it shuts the socket under the TLS layer).
+    monkeypatch.setenv("TERRITOIRE_HTTP_TOTAL_TIMEOUT", "1")
+    tls_server.route("/drip", BIG, content_type="application/json")
+    tls_server.fault("/drip", "slow", seconds=0.4)
+    started = time.monotonic()
+    with pytest.raises(http.TotalTimeout):
+        http.get_json(f"https://localhost:{tls_server.port}/drip")
+    assert time.monotonic() - started < 3.0
+    assert http.get_json(f"https://localhost:{tls_server.port}/drip") == json.loads(BIG)  # the pool was not poisoned
 
 
 # ---------------------------------------------------------------------------------------------- harvester
