@@ -190,22 +190,31 @@ def run_in_worker(request: dict[str, Any], settings: Settings | None = None) -> 
         return _outcome_to_table(out, settings.sql_timeout_s)
 
 
-def run_user_sql(sql: str) -> pd.DataFrame:
-    """Run an analyst's SELECT in a worker process; `attrs['truncated']` says whether a row or byte cap cut it."""
+@dataclass(frozen=True)
+class UserResult:
+    """An analyst's result: at most `sql_max_rows` rows and `sql_max_result_bytes` bytes; `truncated` if cut."""
+
+    table: pa.Table
+    truncated: bool
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table.to_pandas()
+
+
+def run_user_sql(sql: str) -> UserResult:
+    """Run an analyst's SELECT in a worker process of its own, with the user-SQL limits."""
     settings = get_settings()
     if len(sql) > MAX_SQL_CHARS:
         raise QueryError("Requête trop longue (20 000 caractères au plus).")
-    _require_select(sql)  # refused at once, without starting a worker (the worker checks again)
+    _require_select(sql)  # refused at once, without using a worker (the worker checks again)
     slot = _slot(settings)
     if not slot.acquire(timeout=QUEUE_WAIT_S):
         raise QueryError(BUSY)
     try:
-        table, truncated = run_in_worker({"op": "query", "sql": sql}, settings)
+        return UserResult(*run_in_worker({"op": "query", "sql": sql}, settings))
     finally:
         slot.release()
-    frame = table.to_pandas()
-    frame.attrs["truncated"] = truncated
-    return frame
 
 
 @cache.cached()
