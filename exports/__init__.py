@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -23,6 +24,7 @@ import queries
 from catalogue import vocab
 from catalogue.schema import Schema
 from config import get_settings
+from exports.limits import Deadline, ExportError, export_slot, timed_batches
 from queries import QueryError
 from queries.dataset.sql import export_query
 from queries.dataset.state import DatasetView
@@ -30,13 +32,11 @@ from queries.dataset.state import DatasetView
 BOM = b"\xef\xbb\xbf"
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row
 BATCH_ROWS = 20_000
+SLICE_ROWS = 2_000  # formats written row by row in Python check their time limit every SLICE_ROWS rows
+ROW_BY_ROW = ("json", "geojson", "xlsx")
 TMP_MAX_AGE_S = 3_600
 # A cell starting with one of these is read as a formula by spreadsheet software (CSV injection, OWASP).
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-
-
-class ExportError(QueryError):
-    """An export cannot be produced; the message is French and shown as is."""
 
 
 @dataclass(frozen=True)
@@ -161,10 +161,6 @@ _LICENCE_LABELS = {
 
 
 # -- batches ----------------------------------------------------------------------------------------------------------
-def _batches(sql: str, params: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-    yield from queries.warehouse().stream(sql, params, batch_rows=BATCH_ROWS)
-
-
 def _empty_schema(sql: str, params: dict[str, Any]) -> pa.Schema:
     """Column names and types when the export has no row (the stream then yields no batch to learn them from)."""
     frame = queries.warehouse().execute(sql, params, max_rows=0).frame
@@ -315,6 +311,18 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
+def _discard_sheet(ws: Any) -> None:
+    """A workbook abandoned half-way (time limit, too many rows): close the sheet's stream and delete the temp file
+    openpyxl writes it to, which it would otherwise keep until the process exits."""
+    writer = getattr(ws, "_writer", None)
+    if writer is None:
+        return
+    with contextlib.suppress(Exception):  # best effort: the export is already failing with its own message
+        ws.close()
+    with contextlib.suppress(OSError, ValueError):
+        writer.cleanup()
+
+
 def _write_xlsx(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty_schema: Callable[[], pa.Schema],
                 info: dict[str, Any], opts: dict[str, Any]) -> int:
     from openpyxl import Workbook
@@ -324,26 +332,30 @@ def _write_xlsx(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty_schema:
     ws = wb.create_sheet("Données")
     header_written = False
     rows = 0
-    for batch in batches:
-        if not header_written:
-            ws.append(batch.schema.names)
-            header_written = True
-        if rows + batch.num_rows > XLSX_MAX_ROWS:
-            raise ExportError("Trop d'enregistrements pour une feuille Excel (1 048 575 au plus) : "
-                              "choisissez CSV ou Parquet, ou filtrez.")
-        for rec in batch.to_pylist():
-            row = []
-            for value in rec.values():
-                value = _xlsx_value(value)
-                if isinstance(value, str) and value.startswith("="):
-                    # openpyxl stores a string starting with "=" as a formula: force a plain text cell.
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.data_type = "s"
-                    row.append(cell)
-                else:
-                    row.append(value)
-            ws.append(row)
-            rows += 1
+    try:
+        for batch in batches:
+            if not header_written:
+                ws.append(batch.schema.names)
+                header_written = True
+            if rows + batch.num_rows > XLSX_MAX_ROWS:
+                raise ExportError("Trop d'enregistrements pour une feuille Excel (1 048 575 au plus) : "
+                                  "choisissez CSV ou Parquet, ou filtrez.")
+            for rec in batch.to_pylist():
+                row = []
+                for value in rec.values():
+                    value = _xlsx_value(value)
+                    if isinstance(value, str) and value.startswith("="):
+                        # openpyxl stores a string starting with "=" as a formula: force a plain text cell.
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.data_type = "s"
+                        row.append(cell)
+                    else:
+                        row.append(value)
+                ws.append(row)
+                rows += 1
+    except BaseException:
+        _discard_sheet(ws)
+        raise
     if not header_written:
         ws.append(empty_schema().names)
     lic = wb.create_sheet("Licence")
@@ -389,19 +401,24 @@ def export_dataset(schema: Schema, fmt: str, view: DatasetView | None = None, *,
     opts = {"bom": bom, "delimiter": "," if fmt == "csv-comma" else ";",
             "geo": (geom, lon_lat[0] if lon_lat else None, lon_lat[1] if lon_lat else None)}
     tmp = path.with_name(path.name + ".part")
-    batches = _batches(query.sql, query.params)
-    try:
-        with tmp.open("wb") as out:
-            rows = WRITERS[fmt](out, batches, lambda: _empty_schema(query.sql, query.params), info, opts)
-        os.replace(tmp, path)
-    except QueryError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except (OSError, pa.ArrowException, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"Export impossible : {exc}") from exc
-    finally:
-        batches.close()  # an export that stopped half-way releases its DuckDB cursor now, not at garbage collection
+    with export_slot():  # ExportBusy (French message) when TERRITOIRE_EXPORT_MAX_CONCURRENT exports are running
+        # Past TERRITOIRE_EXPORT_TIMEOUT the query is interrupted or the writer stopped, and the partial file removed.
+        deadline = Deadline(get_settings().export_timeout_s)
+        slices = SLICE_ROWS if fmt in ROW_BY_ROW else None
+        batches = timed_batches(query.sql, query.params, BATCH_ROWS, deadline, slices)
+        try:
+            with tmp.open("wb") as out:
+                rows = WRITERS[fmt](out, batches, lambda: _empty_schema(query.sql, query.params), info, opts)
+            deadline.check()
+            os.replace(tmp, path)
+        except QueryError:
+            tmp.unlink(missing_ok=True)
+            raise
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise ExportError(f"Export impossible : {exc}") from exc
+        finally:
+            batches.close()  # an export that stopped half-way releases its DuckDB cursor now, not at garbage collection
     return ExportResult(path=path, file_name=name, mime=FORMATS[fmt].mime, rows=rows)
 
 
