@@ -45,6 +45,23 @@ def database_url() -> str:
     return url or f"sqlite:///{get_settings().private_dir / 'reuses.sqlite'}"
 
 
+def security_contact(value: str) -> str | None:
+    """TERRITOIRE_SECURITY_CONTACT as a link: an e-mail address (→ `mailto:`), a `mailto:` or an `https://` URL;
+    None when unset. Anything else is refused: a vulnerability report must reach someone."""
+    value = value.strip()
+    if not value:
+        return None
+    # Characters that could end a Markdown link or an HTML attribute never belong to the contact.
+    clean = not any(c.isspace() or c in "<>()[]\"'`\\" for c in value)
+    if clean and value.lower().startswith("https://") and "." in value[len("https://"):].split("/")[0]:
+        return value
+    address = value[len("mailto:"):] if value.lower().startswith("mailto:") else value
+    local, _, domain = address.partition("@")
+    if clean and local and "." in domain.strip(".") and not any(c in domain for c in "@,;:/?"):
+        return "mailto:" + address
+    raise ValueError(f"TERRITOIRE_SECURITY_CONTACT : « {value} » n'est ni une adresse électronique ni une URL https.")
+
+
 def _admin_secret() -> str | None:
     """The moderation secret: environment first, then Streamlit secrets. Never stored in the repo."""
     secret = os.environ.get("TERRITOIRE_ADMIN_SECRET", "").strip()
@@ -189,6 +206,7 @@ class Settings:
     export_timeout_s: float
     export_max_concurrent: int
     basemap_url: str | None
+    security_contact: str | None = None  # where to report a vulnerability (mailto: or https:), shown in the footer
 
     @property
     def territory(self) -> PlaceName:
@@ -263,4 +281,5 @@ def get_settings() -> Settings:
         export_timeout_s=float(_env("TERRITOIRE_EXPORT_TIMEOUT", "120")),
         export_max_concurrent=max(1, int(_env("TERRITOIRE_EXPORT_MAX_CONCURRENT", "2"))),
         basemap_url=os.environ.get("TERRITOIRE_BASEMAP_URL", "").strip() or None,
+        security_contact=security_contact(_env("TERRITOIRE_SECURITY_CONTACT", "")),
     )

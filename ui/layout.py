@@ -62,3 +62,8 @@ def footer() -> None:
         f":small[{escape_markdown(get_settings().portal_name)} — données ouvertes ; chaque jeu de données indique sa "
         "licence, sa source et sa date de mise à jour sur sa page.]"
     )
+    contact = get_settings().security_contact  # validated by config.py: mailto: or https:, no Markdown syntax
+    if contact:
+        shown = contact.removeprefix("mailto:")
+        st.markdown(f":small[Vous avez trouvé une faille de sécurité ? Signalez-la à [{escape_markdown(shown)}]"
+                    f"({contact}) ; ne la rendez pas publique avant sa correction.]")
