@@ -70,12 +70,15 @@ def test_filter_export_the_filtered_rows_and_reopen_the_shared_link(live_server,
     filtered = record_count(page)
     url = page.url
 
-    # Export tab: the current selection, CSV with « ; », streamed to a file produced at click time.
+    # Export tab: the current selection, CSV with « ; », produced when « Préparer » is clicked, then downloaded.
     page.locator(".st-key-dataset_tab").get_by_role("radio", name="Export", exact=True).click()
     settle(page)
     expect(main(page).get_by_text(re.compile(r"La sélection actuelle \(2\u202f700"))).to_be_visible()
+    prepare = page.locator(".st-key-dataset_export_prepare button")  # produced within the export limits first
+    expect(prepare).to_contain_text("_filtre.csv")
+    prepare.click()
     button = page.locator(".st-key-dataset_export_download button")
-    expect(button).to_contain_text("_filtre.csv")
+    expect(button).to_contain_text("_filtre.csv", timeout=60_000)
     with page.expect_download(timeout=60_000) as info:
         button.click()
     download = info.value

@@ -105,3 +105,30 @@ def test_past_the_concurrency_cap_an_export_is_refused_in_french(empty_warehouse
     assert outcome["result"].rows == rows  # type: ignore[attr-defined]
     again = exports.export_dataset(schema_of(big), "csv", directory=directory)  # the slot is free again
     assert again.rows == rows
+
+
+def test_the_export_tab_says_in_french_why_a_file_cannot_be_made(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exports.limits import export_slot
+    from tests.conftest import open_page
+
+    _limits(monkeypatch, timeout=60, concurrent=1)
+    at = open_page("pages/dataset.py", {"id": "colleges", "tab": "export"})
+    prepare = at.button(key="dataset_export_prepare")
+    assert prepare.label.startswith("Préparer colleges_")
+    with export_slot():  # another visitor's export holds the only slot
+        at = prepare.click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [exports.limits.BUSY_MESSAGE]
+    assert not [b for b in at.get("download_button") if b.proto.label.startswith("Télécharger colleges")]
+
+    _limits(monkeypatch, timeout=0.001, concurrent=1)
+    at = at.button(key="dataset_export_prepare").click().run()
+    assert not at.exception
+    assert "a dépassé le temps maximal" in at.error[0].value
+    assert _leftovers(portal / "tmp" / "exports") == []
+
+    _limits(monkeypatch, timeout=60, concurrent=1)
+    at = at.button(key="dataset_export_prepare").click().run()
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("Télécharger colleges_") and label.endswith(".csv") for label in labels), labels

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 import exports
@@ -11,6 +9,21 @@ from catalogue.stats import record_download
 from queries.dataset.state import DatasetView
 from ui import format as fmt
 from ui.dataset.common import Dataset, count_line, note, seed
+
+
+def prepare(ds: Dataset, fmt_key: str, export_view: DatasetView | None, bom: bool, name: str) -> None:
+    """Produce the file now (within the export limits) and offer it, or say in French why it cannot be."""
+    try:
+        with st.spinner("Préparation du fichier…"):
+            result = exports.export_dataset(ds.schema, fmt_key, export_view, bom=bom)
+    except exports.ExportError as exc:
+        st.error(str(exc))
+        return
+    record_download(ds.id, fmt_key)
+    with exports.open_for_download(result) as handle:  # read once by Streamlit; nothing stays in the temp folder
+        st.download_button(f"Télécharger {name}", data=handle, file_name=name, mime=exports.FORMATS[fmt_key].mime,
+                           key="dataset_export_download", on_click="ignore", type="primary",
+                           icon=":material/download:")
 
 
 def render(ds: Dataset, v: DatasetView) -> None:
@@ -39,14 +52,11 @@ def render(ds: Dataset, v: DatasetView) -> None:
         st.info("Fichier volumineux : sa préparation peut prendre plusieurs minutes. CSV et Parquet sont plus "
                 "rapides pour de gros volumes.")
 
-    def produce() -> Any:
-        # Runs when the button is clicked (Streamlit's deferred download), on its own thread.
-        result = exports.export_dataset(schema, fmt_key, export_view, bom=bom)
-        return exports.open_for_download(result)
-
-    st.download_button(f"Télécharger {name}", data=produce, file_name=name, mime=exports.FORMATS[fmt_key].mime,
-                       key="dataset_export_download", on_click=record_download, args=(dataset_id, fmt_key), type="primary",
-                       icon=":material/download:", disabled=too_big)
+    # Two steps: the file is produced in this run, so that a refusal (too many exports at once) or the time limit
+    # is told in French on the page; a deferred download could only fail with the browser's generic message.
+    if st.button(f"Préparer {name}", key="dataset_export_prepare", type="primary", icon=":material/download:",
+                 disabled=too_big):
+        prepare(ds, fmt_key, export_view, bom, name)
     note(f"{fmt.number(rows)} enregistrements, toutes les colonnes, dans l'ordre de la vue. Le fichier est "
          "produit au moment du clic.")
     info = exports.licence_info(dataset_id, export_view, rows)
