@@ -10,7 +10,7 @@ from catalogue.manifest import manifest_errors
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
 from loaders.sources.state import sources_status
-from reuses import images, sanitize, service, store
+from reuses import guard, images, sanitize, service, store
 from reuses.settings import limits
 from reuses.store import STATUSES
 from reuses.validation import ReuseInput, ValidationError, validate
@@ -27,11 +27,11 @@ if problem:
     st.warning(problem)
     st.stop()
 
+client = ui.client_address()
 if st.session_state.get("admin_auth") != service.secret_fingerprint(secret):
     st.subheader("Connexion")
     # Failures are counted in the database per address and for everyone: a new tab, a reload or another
     # instance of the portal does not reset them. A database failure refuses the login (fails closed).
-    client = ui.client_address()
     waiting = ui.safely(service.login_wait_message, client, default=None)
     if waiting:
         st.error(waiting)
@@ -78,6 +78,10 @@ moderation, sources, searches = st.tabs(
 )
 
 with moderation:
+    if client == guard.UNKNOWN_CLIENT:  # behind an undeclared proxy every visitor looks local: limits become shared
+        st.caption("Adresse des visiteurs inconnue (connexion locale, ou proxy non déclaré) : les limites de "
+                   "propositions et de connexion s'appliquent à tous les visiteurs ensemble. Derrière un proxy, "
+                   "déclarez son en-tête avec `TERRITOIRE_TRUSTED_PROXY_HEADER`.")
     moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
     counts = ui.safely(store.counts_by_status, default={s: 0 for s in STATUSES})
     status = st.radio("Afficher", list(STATUSES), horizontal=True, key="admin_status",
