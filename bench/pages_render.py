@@ -121,7 +121,7 @@ depuis les données embarquées, dans un dossier temporaire).
 Ce qui est mesuré, côté serveur, en millisecondes :
 
 * **AppTest à chaud** : `at.run()` de `app.py` (routeur, en-tête, page, pied de page) dans la même session après un
-  premier passage qui remplit les caches (`st.cache_data` par version des données) ; médiane et p95 de {args.runs}
+  premier passage qui remplit les caches (`queries.cache`, par version des données) ; médiane et p95 de {args.runs}
   passages. Inclut le travail d'AppTest (protobuf), pas le réseau ni le dessin dans le navigateur.
 * **1er passage** : le premier `at.run()` de la page, caches vides pour cette page (requêtes DuckDB réelles).
 * **Données seules** : les appels de données de la page (cartes d'indicateurs, série, classement ; ou choroplèthe,

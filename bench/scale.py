@@ -171,12 +171,14 @@ def page_runs(params: dict[str, str], runs: int, cold: bool = True) -> tuple[Tim
     from streamlit.testing.v1 import AppTest
 
     import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts pages/ (holding reuses.py) on sys.path
+    from queries import cache as result_cache
 
     info: dict[str, Any] = {}
     timing = Timing("page " + "&".join(f"{k}={v}" for k, v in params.items()))
     for i in range(runs + 1):
         if cold or i == 0:
             st.cache_data.clear()
+            result_cache.clear()  # the one result cache (queries.cache)
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         for key, value in params.items():
             at.query_params[key] = value
@@ -271,7 +273,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
     timings["chart_commune"] = time_runs("chart_commune",
         lambda i: pq.chart("code_insee_cog2026", "pmun", "mean", [("millesime", "gte", 2016 + i % 7)]), runs)
 
-    # The same query again, answered by the page's cache (`ui.dataset.data.frame`, st.cache_data keyed by the
+    # The same query again, answered by the page's cache (`ui.dataset.data.frame`, queries.cache keyed by the
     # warehouse version: what the 2nd..5th session opening the page get).
     facet_query = pq.sql.facet_query(pq.view([]), pq.schema, TEXT_COLUMN)
     page_data.frame(facet_query)
@@ -382,7 +384,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"Query path measured: **{pq.path}**, through `queries.Warehouse.execute` (the app's one executor, "
         f"DuckDB memory_limit `{settings_row['memory_limit']}`, threads `{settings_row['threads']}`). "
         f"Each operation: 1 warm-up, then {runs} runs with different parameters, run uncached (the page's "
-        "st.cache_data is not in the path) so the figures are the DuckDB work, not cache hits. p95 = nearest rank "
+        "result cache is not in the path) so the figures are the DuckDB work, not cache hits. p95 = nearest rank "
         f"({math.ceil(0.95 * runs)}th of {runs}).",
         "",
         f"Machine load before: `{load_before}`; after: `{load_after}`.",
@@ -403,7 +405,7 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         row(timings["page_table"], "Whole dataset page script run (AppTest), `tab=tableau`, caches cleared"),
         row(timings["page_filter"], "Whole dataset page script run, `tab=tableau&f=millesime:gte:2020&sort=-pmun`"),
     ]
-    md.append(row(timings["facets_cached"], "Facet counts again, from the page's cache (st.cache_data)"))
+    md.append(row(timings["facets_cached"], "Facet counts again, from the page's cache (queries.cache)"))
     md += [
         "",
         "### Fresh process: time to first view and peak memory (same Parquet file)",
