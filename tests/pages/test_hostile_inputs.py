@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import queries
 from indicators.state import MAP_LAYERS
+from queries import sandbox
 from queries.dataset import state
 from tests.conftest import open_page
 
@@ -62,6 +63,7 @@ class Recorder:
     """Every statement that reaches the executor during one render, with its bound parameters."""
 
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list, repr=False)
+    sandbox_ops: list[str] = field(default_factory=list)  # requests sent to /sql's worker processes ("query", "tables")
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, sql: str, params: Mapping[str, Any] | None) -> None:
@@ -85,8 +87,16 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         rec.add(sql, params)
         return stream(self, sql, params, **kwargs)
 
+    run_in_worker = sandbox.run_in_worker
+
+    def observed_worker(request: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with rec.lock:
+            rec.sandbox_ops.append(str(request.get("op")))
+        return run_in_worker(request, *args, **kwargs)
+
     monkeypatch.setattr(queries.Warehouse, "execute", observed_execute)
     monkeypatch.setattr(queries.Warehouse, "stream", observed_stream)
+    monkeypatch.setattr(sandbox, "run_in_worker", observed_worker)
     return rec
 
 
@@ -146,6 +156,7 @@ def check_render(at: Any, sent: Mapping[str, str | list[str]], rec: Recorder, *,
 
 def render(page_file: str, params: dict[str, str | list[str]], rec: Recorder) -> Any:
     rec.calls.clear()
+    rec.sandbox_ops.clear()
     return open_page(page_file, params)
 
 
@@ -213,9 +224,11 @@ def test_reuse_form_survives_hostile_dataset(portal: Path, recorder: Recorder, v
 @settings(HYPOTHESIS, max_examples=8)
 @given(value=hostile)
 def test_sql_page_survives_hostile_links(portal: Path, recorder: Recorder, value: str) -> None:
-    """`?sql=` is SQL by definition (the analysts' sandbox runs it); the page must still never fail or emit HTML."""
+    """`?sql=` is SQL by definition (the analysts' sandbox runs it once « Exécuter » is pressed): the page must never
+    fail nor emit HTML, and a query arriving in a link is shown, not run."""
     params = {"sql": value}
     check_render(render("pages/sql.py", params, recorder), params, recorder, sql_is_user_input=True)
+    assert "query" not in recorder.sandbox_ops, recorder.sandbox_ops
 
 
 @settings(HYPOTHESIS, max_examples=4)
@@ -335,6 +348,15 @@ def test_the_checks_fail_on_a_pasted_value_and_on_raw_html() -> None:
     with pytest.raises(AssertionError):
         check_render(Drawn(f"<p>{script}</p>"), {"q": script}, Recorder(), identifiers=frozenset())
     check_render(Drawn("<p>&lt;script&gt;</p>"), {"q": script}, Recorder(), identifiers=frozenset())
+
+
+def test_the_recorder_sees_the_sandbox_run_when_the_button_is_pressed(portal: Path, recorder: Recorder) -> None:
+    """The « not run from a link » check above can fail: pressing « Exécuter » does reach a worker."""
+    at = render("pages/sql.py", {"sql": "SELECT 1 AS un"}, recorder)
+    assert "query" not in recorder.sandbox_ops
+    at.button(key="sql_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "query" in recorder.sandbox_ops, recorder.sandbox_ops
 
 
 def test_the_recorder_sees_bound_values(portal: Path, recorder: Recorder) -> None:
