@@ -228,9 +228,8 @@ def _request(url: str, params: Any, headers: dict[str, str]) -> requests.Respons
         raise HttpError(_network_message(exc, url), url=url) from exc
 
 
-def _open(url: str, params: Any, headers: dict[str, str]) -> requests.Response:
+def _open(url: str, params: Any, headers: dict[str, str], settings: HttpSettings) -> requests.Response:
     """GET `url`, following redirects by hand (bounded): every hop is checked by the policy again."""
-    settings = http_settings()
     for _ in range(settings.max_redirects + 1):
         check_url(url, settings)
         resp = _request(url, params, headers)
@@ -263,7 +262,7 @@ def get_json(url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = N
     last: HttpError | None = None
     with time_limit(url, settings) as deadline:
         for attempt in range(settings.retries + 1):
-            with _open(url, params, {"Accept": "application/json"}) as resp:
+            with _open(url, params, {"Accept": "application/json"}, settings) as resp:
                 raise_for_status(resp)
                 try:
                     content = _read_capped(resp, settings.max_json_bytes, "Document JSON")
@@ -291,7 +290,7 @@ def fetch_bytes(url: str, *, max_bytes: int, accept: str | None = None) -> tuple
     `max_bytes`; `TotalTimeout` past TERRITOIRE_HTTP_TOTAL_TIMEOUT; other failures are `HttpError` (French).
     """
     settings = http_settings()
-    with time_limit(url, settings) as deadline, _open(url, None, {"Accept": accept or "*/*"}) as resp:
+    with time_limit(url, settings) as deadline, _open(url, None, {"Accept": accept or "*/*"}, settings) as resp:
         raise_for_status(resp)
         try:
             body = _read_capped(resp, max_bytes, "Document")
@@ -350,7 +349,7 @@ def download(url: str, dest_dir: Path, *, params: dict[str, Any] | list[tuple[st
         for attempt in range(settings.retries + 1):
             tmp: Path | None = None
             try:
-                with _open(url, params, headers) as resp:
+                with _open(url, params, headers, settings) as resp:
                     if resp.status_code == 304:
                         return Download(url=resp.url, not_modified=True, etag=resp.headers.get("ETag") or etag,
                                         last_modified=resp.headers.get("Last-Modified") or last_modified)
