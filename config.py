@@ -38,6 +38,19 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
+# The environment of an analysts' SQL worker process (queries.sandbox): the portal's settings, never a secret nor
+# the database URL, and only the basics besides.
+_WORKER_BASIC_VARS = {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV"}
+_WORKER_SECRET_VARS = {"TERRITOIRE_ADMIN_SECRET", "TERRITOIRE_REUSES_DB_URL"}
+
+
+def sql_worker_env() -> dict[str, str]:
+    """TERRITOIRE_* settings except secrets, plus PATH, HOME, locale, TZ, TMPDIR, PYTHONPATH, VIRTUAL_ENV."""
+    return {k: v for k, v in os.environ.items()
+            if (k.startswith("TERRITOIRE_") and k not in _WORKER_SECRET_VARS) or k in _WORKER_BASIC_VARS
+            or k.startswith("LC_")}
+
+
 def database_url() -> str:
     """The portal's shared database (reuse gallery, usage statistics), a SQLAlchemy URL: TERRITOIRE_REUSES_DB_URL
     (PostgreSQL when several instances serve the portal) or SQLite `<private_dir>/reuses.sqlite`."""

@@ -25,7 +25,7 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 
-from config import ROOT, Settings, get_settings
+from config import ROOT, Settings, get_settings, sql_worker_env
 from queries import QueryError, QueryTimeout, _require_select, cache
 from queries.sandbox_worker import READY
 
@@ -38,9 +38,6 @@ STARTUP_TIMEOUT_S = 30.0
 # Allocator knobs of the worker: one malloc arena and Arrow on the system allocator keep the address space close
 # to the memory really used, so that RLIMIT_AS bounds memory rather than reservations.
 WORKER_ENV = {"MALLOC_ARENA_MAX": "1", "ARROW_DEFAULT_MEMORY_POOL": "system", "OMP_NUM_THREADS": "1"}
-# Environment of the worker: only these besides TERRITOIRE_* settings, and never these settings.
-BASIC_VARS = {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV"}
-SECRET_VARS = {"TERRITOIRE_ADMIN_SECRET", "TERRITOIRE_REUSES_DB_URL"}
 BUSY = "Trop de requêtes SQL en cours, réessayez dans un instant."
 TOO_MUCH_MEMORY = "La requête demande trop de mémoire ; réduisez son périmètre."
 KILLED = "La requête a été arrêtée : elle demandait plus de ressources (mémoire, calcul) que le permet le service."
@@ -121,9 +118,7 @@ def _private_temp_dir(settings: Settings) -> tempfile.TemporaryDirectory[str]:
 
 def _worker_env() -> dict[str, str]:
     """The worker's environment: the portal's settings and the basics, never a secret nor the database URL."""
-    keep = {k: v for k, v in os.environ.items()
-            if (k.startswith("TERRITOIRE_") and k not in SECRET_VARS) or k in BASIC_VARS or k.startswith("LC_")}
-    return keep | WORKER_ENV
+    return sql_worker_env() | WORKER_ENV
 
 
 @dataclass
