@@ -1,4 +1,5 @@
-"""Backup of the reuse store: `python -m reuses export FILE.json`, `import FILE.json [--replace]`, `migrate`."""
+"""Reuse store commands: `python -m reuses export FILE.json`, `import FILE.json [--replace]`, `migrate`,
+`fetch-images` (copy the external images recorded before the server fetched them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 from pathlib import Path
 
 import atomic
-from reuses import store
+from reuses import service, store
+from reuses.images import ImageError
 
 
 def _write_private(path: Path, payload: str) -> None:
@@ -27,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("file", type=Path)
     p_import.add_argument("--replace", action="store_true", help="remplace le contenu actuel au lieu de fusionner")
     sub.add_parser("migrate", help="met le schéma à jour")
+    sub.add_parser("fetch-images", help="copie les images externes pas encore copiées (réutilisations anciennes)")
     args = parser.parse_args(argv)
 
     if args.command == "export":
@@ -44,10 +47,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Import impossible : {exc}", file=sys.stderr)
             return 1
         print("Import terminé : " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+    elif args.command == "fetch-images":
+        return _fetch_images()
     else:
         store.get_engine()
         print("Schéma à jour.")
     return 0
+
+
+def _fetch_images() -> int:
+    """Pages show only stored thumbnails: copy each external image once, through the outgoing HTTP policy."""
+    failed = 0
+    todo = store.images_to_copy()
+    for reuse_id, url in todo:
+        try:
+            data, mime = service.fetch_image(url)
+        except ImageError as exc:
+            failed += 1
+            print(f"{reuse_id} : {exc}", file=sys.stderr)
+            continue
+        store.set_image(reuse_id, data, mime)
+    print(f"{len(todo) - failed} image(s) copiée(s), {failed} échec(s).")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -284,6 +284,21 @@ def get_image(reuse_id: str) -> tuple[bytes, str] | None:
     return bytes(row.image_data), row.image_mime or "image/webp"
 
 
+def images_to_copy() -> list[tuple[str, str]]:
+    """(id, image_url) of reuses whose external image was never copied (recorded before images were fetched)."""
+    with _read() as conn:
+        rows = conn.execute(select(_T.c.id, _T.c.image_url).where(_T.c.image_url != "", _T.c.image_data.is_(None))
+                            .order_by(_T.c.id)).all()
+    return [(r.id, r.image_url) for r in rows]
+
+
+def set_image(reuse_id: str, data: bytes, mime: str) -> None:
+    """Store a copied thumbnail for a reuse (the `fetch-images` command)."""
+    with _write() as conn:
+        _require(conn, reuse_id)
+        conn.execute(update(_T).where(_T.c.id == reuse_id).values(image_data=data, image_mime=mime, updated_at=_now()))
+
+
 def list_by_status(status: str, *, offset: int = 0, limit: int | None = None) -> list[Reuse]:
     """Reuses of one status for moderators (with e-mail), oldest first for the pending queue; one page of them
     when `limit` is given (the queue can hold thousands: the page never loads them all)."""
@@ -596,6 +611,6 @@ __all__ = [
     "LOGIN_FAILED", "NotFound", "QueueFull", "RateLimited", "Reuse", "SORTS", "STATUSES", "audit_entries",
     "check_submission", "clear_login_failures", "counts_by_status", "create_engine_for", "delete_reuse",
     "dispose_engines", "edit", "export_backup", "get", "get_engine", "get_image", "get_published", "import_backup",
-    "list_by_status", "list_latest", "list_published", "login_wait", "migrate", "publish", "record_login_failure",
-    "record_view", "reject", "set_featured", "submit",
+    "images_to_copy", "list_by_status", "list_latest", "list_published", "login_wait", "migrate", "publish",
+    "record_login_failure", "record_view", "reject", "set_featured", "set_image", "submit",
 ]

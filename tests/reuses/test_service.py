@@ -77,3 +77,22 @@ def test_image_url_on_a_private_address_is_refused(reuse_env: Path, monkeypatch:
                                       known_datasets=DATASETS)
         assert server.hits("/logo.png") == 0
     assert "Adresse refusée" in outcome.errors["image_url"]
+
+
+def test_fetch_images_command_copies_images_recorded_before(image_server: FakeServer,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from reuses.__main__ import main
+    from tests.reuses.helpers import draft
+
+    # reuses stored as earlier versions did: an image address, no copy
+    good = store.submit(draft(image_url=f"{image_server.base_url}/logo.png"), "198.51.100.1")
+    bad = store.submit(draft(url="https://e.fr/b", email="b@e.fr", image_url=f"{image_server.base_url}/absent.png"),
+                       "198.51.100.2")
+    assert not store.get(good).has_image
+    assert sorted(store.images_to_copy()) == sorted([(good, f"{image_server.base_url}/logo.png"),
+                                                     (bad, f"{image_server.base_url}/absent.png")])
+    assert main(["fetch-images"]) == 1  # one failure: said, and the exit status says it
+    out = capsys.readouterr()
+    assert "1 image(s) copiée(s), 1 échec(s)." in out.out and f"{bad} : L'image n'a pas pu être récupérée" in out.err
+    assert store.get_image(good)[1] == "image/webp" and store.get_image(bad) is None
+    assert store.images_to_copy() == [(bad, f"{image_server.base_url}/absent.png")]
