@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config import env_int, env_str, get_settings
+import config
+from config import env_int, env_str
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,6 @@ def proxy_settings() -> ProxySettings:
 
 
 def database_url() -> str:
-    """TERRITOIRE_REUSES_DB_URL (e.g. postgresql+psycopg://...) or `<private_dir>/reuses.sqlite`."""
-    url = env_str("TERRITOIRE_REUSES_DB_URL")
-    if url:
-        return url
-    return f"sqlite:///{get_settings().private_dir / 'reuses.sqlite'}"
+    """The portal's shared database, which the usage statistics use too (config.database_url:
+    TERRITOIRE_REUSES_DB_URL, e.g. postgresql+psycopg://..., or `<private_dir>/reuses.sqlite`)."""
+    return config.database_url()

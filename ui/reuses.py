@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
+from queries.cache import cached
 from reuses import guard, service, store
 from reuses.sanitize import md_escape, md_url, render_html, safe_http_url
 from reuses.settings import proxy_settings
@@ -70,7 +71,7 @@ def page_link(target: tuple[str, str], label: str, query_params: dict[str, str] 
         st.markdown(f"[{md_escape(label)}]({md_url(url_path + query)})")
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@cached(ttl=300)
 def _dataset_titles(catalogue_dir: str) -> dict[str, str]:
     return service.dataset_choices()
 
