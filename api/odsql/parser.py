@@ -118,10 +118,13 @@ class _Builder(Transformer_NonRecursive):
 
     # -- boolean --
     def or_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
-        return items[0] if len(items) == 1 else _node(ast.Or, meta, tuple(items))
+        # `a or b or c` arrives left-nested: flattened into one Or (its depth stays that of its deepest operand).
+        left, right = items
+        return _node(ast.Or, meta, (left.items if isinstance(left, ast.Or) else (left,)) + (right,))
 
     def and_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
-        return items[0] if len(items) == 1 else _node(ast.And, meta, tuple(items))
+        left, right = items
+        return _node(ast.And, meta, (left.items if isinstance(left, ast.And) else (left,)) + (right,))
 
     def not_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
         return _node(ast.Not, meta, items[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # Warehouse column types (meta.json) → Opendatasoft field types.
@@ -42,14 +43,14 @@ class DatasetSchema:
         if len(set(names)) != len(names):
             raise ValueError("duplicate field names")
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, FieldInfo]:
         return {f.name: f for f in self.fields}
 
-    @property
-    def columns(self) -> set[str]:
+    @cached_property
+    def columns(self) -> frozenset[str]:
         """Every physical column the fields read: the allow-list handed to queries.ident()."""
-        return {c for f in self.fields for c in f.columns}
+        return frozenset(c for f in self.fields for c in f.columns)
 
     def find(self, name: str) -> FieldInfo | None:
         """The field named `name` (ODSQL is case-insensitive: an exact match first, then a unique folded one)."""
