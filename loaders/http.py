@@ -7,7 +7,6 @@ time limit per call, and bodies capped (files, JSON, `fetch_bytes`).
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
@@ -16,7 +15,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -33,12 +31,16 @@ from loaders.http_errors import (
     Refused,
     RemoteQueryError,
     TotalTimeout,
+    error_message,
+    parse_retry_after,
+    raise_for_status,
 )
 from loaders.http_guard import GuardedAdapter, check_url, time_limit
 from loaders.settings import HttpSettings, http_settings
 
 __all__ = ["Download", "HttpError", "InvalidResponse", "NotFound", "RateLimited", "Refused", "RemoteQueryError",
-           "TotalTimeout", "download", "fetch_bytes", "get_json", "http_settings", "raise_for_status", "session"]
+           "TotalTimeout", "download", "fetch_bytes", "get_json", "http_settings", "parse_retry_after",
+           "raise_for_status", "session"]
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -139,63 +141,6 @@ def _backoff_sleep(attempt: int, settings: HttpSettings) -> None:
     time.sleep(min(settings.backoff_factor * (2 ** attempt), settings.backoff_max))
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-
-
-def _error_message(body: bytes) -> str:
-    """The explanation carried by an API error body (Opendatasoft `message`/`error`, udata `message`)."""
-    try:
-        data = json.loads(body.decode("utf-8", "replace"))
-    except ValueError:
-        text = re.sub(r"<[^>]+>", " ", body[:300].decode("utf-8", "replace"))
-        return " ".join(text.split())
-    if isinstance(data, dict):
-        code = data.get("error_code") or data.get("errorcode")
-        for key in ("message", "error", "detail"):
-            if data.get(key):
-                return f"{data[key]} ({code})" if code else str(data[key])
-    return ""
-
-
-def raise_for_status(resp: requests.Response, body: bytes | None = None) -> None:
-    """Turn an error status (after urllib3's retries) into a French HttpError subclass."""
-    if resp.status_code < 400:
-        return
-    if body is None:
-        try:
-            body = resp.raw.read(64 * 1024, decode_content=True) if resp.raw is not None else b""
-        except Exception:  # noqa: BLE001 - the body is only decoration for the message
-            body = b""
-    detail = _error_message(body or b"")
-    url = resp.url
-    status = resp.status_code
-    suffix = f" : {detail}" if detail else ""
-    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-    if status == 429:
-        when = f" ; réessayer dans {retry_after:.0f} s" if retry_after is not None else ""
-        raise RateLimited(f"Quota de requêtes dépassé sur {urlsplit(url).netloc} (HTTP 429){suffix}{when}.",
-                          url=url, status=status, retry_after=retry_after)
-    if status in (404, 410):
-        raise NotFound(f"Ressource introuvable (HTTP {status}) : {url}", url=url, status=status)
-    if status == 400:
-        raise RemoteQueryError(f"Requête refusée par le serveur (HTTP 400){suffix}.", url=url, status=status)
-    if status >= 500:
-        raise HttpError(f"Le serveur distant est en erreur (HTTP {status}) après plusieurs essais{suffix}.",
-                        url=url, status=status, retry_after=retry_after)
-    raise HttpError(f"Requête refusée (HTTP {status}){suffix} : {url}", url=url, status=status)
-
-
 # Errors worth one more try at our level: urllib3 retries stop once headers arrived, a body can still break.
 _TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.Timeout, ProtocolError)
@@ -217,7 +162,7 @@ def _request(url: str, params: Any, headers: dict[str, str]) -> requests.Respons
         # urllib3 refused a Retry-After longer than we accept (or gave up on 429/5xx)
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
         if isinstance(reason, _RetryAfterTooLong):
-            detail = _error_message(reason.body)
+            detail = error_message(reason.body)
             raise RateLimited(f"Quota de requêtes dépassé ou service indisponible sur {urlsplit(url).netloc} "
                               f"(HTTP {reason.status}){' : ' + detail if detail else ''} ; "
                               f"réessayer dans {reason.retry_after:.0f} s.",
