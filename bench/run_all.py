@@ -22,7 +22,7 @@ BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 # Known scripts, in the order they run and appear; any other bench/*.py with a `main` and no leading underscore
 # is run afterwards. memory_server comes after scale because it reuses the data scale generates.
-ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server", "soak"]
+ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server", "sandbox_attack", "soak"]
 # A script whose results JSON says {"group": "Robustesse"} (write_result's `extra`) is placed, after the others,
 # under one "## Robustesse" heading: the hostile-use benchmarks (sandbox attacks, the soak test) read together.
 GROUPS = {"Robustesse": "How the portal holds under hostile use: attacks on the analysts' SQL sandbox and a soak "

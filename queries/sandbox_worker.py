@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import resource
 import sys
 import traceback
@@ -31,6 +32,7 @@ from config import get_settings
 from queries import QueryError, Warehouse, _require_select, _version_file
 
 READY = b"R"
+NICENESS = 10  # lower CPU priority than the app process
 BATCH_ROWS = 256  # small batches: a few wide rows are enough to reach the byte cap
 TABLES_SQL = (
     "SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS columns "
@@ -125,6 +127,8 @@ def answer(request: dict[str, Any], out: BinaryIO) -> dict[str, Any]:
 
 
 def main() -> int:
+    # Analysts' queries yield the CPU to the app's own pages (the kernel's scheduler, `nice`).
+    os.nice(NICENESS)
     # The app starts each worker ahead of its query (a spare): imports and settings (which may import Streamlit to
     # look for secrets) are done before the request arrives; the database itself is built only then.
     get_settings()
