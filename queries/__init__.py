@@ -290,7 +290,7 @@ _ENGINES_LOCK = threading.Lock()
 
 
 def engine(name: str, memory_limit: str | None = None, threads: int | None = None) -> Warehouse:
-    """The process-wide Warehouse `name` (today only "app": analysts' SQL runs in worker processes, queries.sandbox), rebuilt when the settings change (e.g. in tests)."""
+    """The process-wide Warehouse `name` ("app"; /sql runs in worker processes), rebuilt when the settings change."""
     settings = get_settings()
     with _ENGINES_LOCK:
         current = _ENGINES.get(name)
