@@ -45,6 +45,20 @@ def _node(cls: type[ast.Node], meta: Any, *args: Any, **kw: Any) -> ast.Node:
     return cls(*args, pos=pos, end=end, depth=depth, **kw)
 
 
+def _chain(cls: type[ast.And] | type[ast.Or], meta: Any, left: ast.Node, right: ast.Node) -> ast.Node:
+    """`a or b or c` arrives left-nested: flattened into one Or whose depth is that of its deepest operand + 1
+    (computed from the left part's, so a long chain costs linear time)."""
+    if isinstance(left, cls):
+        operands, depth = left.items + (right,), max(left.depth, right.depth + 1)
+    else:
+        operands, depth = (left, right), max(left.depth, right.depth) + 1
+    if len(operands) > MAX_LIST_ITEMS:
+        raise ODSQLError(f"too many conditions joined by AND/OR (at most {MAX_LIST_ITEMS})", position=meta.start_pos)
+    if depth > MAX_DEPTH:
+        raise ODSQLError(f"expression nested too deeply (more than {MAX_DEPTH} levels)", position=meta.start_pos)
+    return cls(operands, pos=meta.start_pos, end=meta.end_pos, depth=depth)
+
+
 def _string_value(raw: str) -> str:
     """The text of a quoted literal: quotes removed, backslash escapes (`\\'`, `\\"`, `\\\\`) resolved."""
     return re.sub(r"\\(.)", r"\1", raw[1:-1], flags=re.DOTALL)
@@ -118,13 +132,10 @@ class _Builder(Transformer_NonRecursive):
 
     # -- boolean --
     def or_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
-        # `a or b or c` arrives left-nested: flattened into one Or (its depth stays that of its deepest operand).
-        left, right = items
-        return _node(ast.Or, meta, (left.items if isinstance(left, ast.Or) else (left,)) + (right,))
+        return _chain(ast.Or, meta, items[0], items[1])
 
     def and_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
-        left, right = items
-        return _node(ast.And, meta, (left.items if isinstance(left, ast.And) else (left,)) + (right,))
+        return _chain(ast.And, meta, items[0], items[1])
 
     def not_(self, meta: Any, items: list[ast.Node]) -> ast.Node:
         return _node(ast.Not, meta, items[0])

@@ -162,13 +162,14 @@ def test_bounds_refuse_deep_long_and_huge_input_quickly() -> None:
              "-" * (MAX_DEPTH + 5) + "1 > a",
              "a" * (MAX_CLAUSE_LENGTH + 1),
              "x in (" + ", ".join(["1"] * (MAX_LIST_ITEMS + 1)) + ")",
+             " or ".join(["a = 1"] * (MAX_LIST_ITEMS + 1)),
              "(" * 9000 + "a" + ")" * 9000,
              ""]
     for text in cases:
         start = time.monotonic()
         with pytest.raises(ODSQLError):
             parse_where(text)
-        assert time.monotonic() - start < 2.0
+        assert time.monotonic() - start < 5.0  # well within the executor's 10 s, even on a loaded machine
     assert parse_where("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH) == F("a")
 
 
