@@ -16,6 +16,7 @@ from api.odsql.errors import InvalidParameterError, ODSQLError
 from api.odsql.facets import facet_condition
 from api.odsql.parser import MAX_LIST_ITEMS, parse_facet, parse_group_by, parse_order_by, parse_select, parse_where
 from api.odsql.schema import DatasetSchema
+from queries import SafeIdent
 
 RECORDS_MAX_LIMIT = 100  # ODS: limit ≤ 100 and offset + limit ≤ 10 000 without group_by
 RECORDS_MAX_WINDOW = 10_000
@@ -126,15 +127,18 @@ def _unique(ctx: Context, outputs: Iterable[tuple[str, Typed, ast.Node | None]])
         seen.add(label)
 
 
-def build_query(table: str, schema: DatasetSchema, *, select: str | None = None,
+def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None = None,
                 where: str | Sequence[str] | None = None, group_by: str | None = None,
                 order_by: str | None = None, refine: str | Sequence[str] | None = None,
                 exclude: str | Sequence[str] | None = None, limit: int = 10, offset: int = 0, lang: str = "fr",
                 timezone: str = "UTC", now: dt.datetime | None = None, export: bool = False,
-                tiebreak: str | None = None) -> ODSQLQuery:
+                tiebreak: SafeIdent | None = None) -> ODSQLQuery:
     """The SQL of one request. `table` is an allow-listed, quoted view (queries.table_name / ordered_table_name);
-    `tiebreak`, a quoted column of that view (e.g. `"file_row_number"`) that makes record pages a total order;
+    `tiebreak`, a quoted column of that view (`queries.ident("file_row_number", …)`) that makes record pages a total
+    order;
     `export` lifts the records limits (exports stream every row; limit=-1 means all)."""
+    if not isinstance(table, SafeIdent) or (tiebreak is not None and not isinstance(tiebreak, SafeIdent)):
+        raise TypeError("table and tiebreak must be allow-listed identifiers (queries.table_name(), queries.ident())")
     if lang not in LANGS:
         raise InvalidParameterError(f"Invalid value for lang API parameter: {lang[:20]}", "lang")
     bind = Binder()

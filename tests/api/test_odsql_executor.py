@@ -20,7 +20,8 @@ CENTER = (0.7218, 45.1840)  # Périgueux
 
 def _query(**kw: object) -> tuple[pd.DataFrame, int]:
     schema = DatasetSchema.from_meta(queries.dataset_meta(DATASET))
-    query = build_query(str(queries.ordered_table_name(DATASET)), schema, tiebreak='"file_row_number"', **kw)
+    tiebreak = queries.ident("file_row_number", ["file_row_number"])
+    query = build_query(queries.ordered_table_name(DATASET), schema, tiebreak=tiebreak, **kw)
     wh = queries.warehouse()
     frame = wh.execute(query.sql, query.params).frame
     frame.columns = [c.label for c in query.columns]

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from api.odsql import DatasetSchema, FieldInfo, ODSQLError, build_query
+from queries import SafeIdent
 
 COLUMNS = [  # name, SQL type, ODS type
     ("id", "VARCHAR", "text"), ("my_field", "BIGINT", "int"), ("12", "BIGINT", "int"), ("and", "VARCHAR", "text"),
@@ -51,6 +52,7 @@ SCHEMA = DatasetSchema(tuple(FieldInfo(name, ods, column=name) for name, _sql, o
                        + tuple(FieldInfo(name, "geo_point_2d", lon="lon", lat="lat") for name in POINT_FIELDS))
 PARIS = ("POLYGON((2.331161 48.869762, 2.3600006 48.87574, 2.373046875 48.85101, 2.3503875 48.84209, "
          "2.3376846 48.85451, 2.3311614 48.869762))")
+TABLE = SafeIdent('"spec"')  # the in-memory test table, quoted as queries.table_name() quotes a view
 NOW = dt.datetime(2021, 5, 6, 12, 34, 55, 450500, tzinfo=dt.UTC)  # the spec's now() examples assume it
 
 
@@ -64,7 +66,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 def run(con: duckdb.DuckDBPyConnection, **kw: Any) -> list[dict[str, Any]]:
     kw.setdefault("limit", 100)
-    query = build_query("spec", SCHEMA, now=NOW, **kw)
+    query = build_query(TABLE, SCHEMA, now=NOW, **kw)
     rows = con.execute(query.sql, query.params).fetchall()
     total = con.execute(query.count_sql, query.count_params).fetchone()[0]
     if not query.grouped and not kw.get("offset"):
@@ -356,7 +358,7 @@ def test_refine_and_exclude(con: duckdb.DuckDBPyConnection, kw: dict[str, Any], 
 ])
 def test_errors_name_the_problem_and_the_clause(kw: dict[str, Any], message: str) -> None:
     with pytest.raises(ODSQLError) as info:
-        build_query("spec", SCHEMA, now=NOW, **kw)
+        build_query(TABLE, SCHEMA, now=NOW, **kw)
     assert message in info.value.message
     clause = next(iter(kw)) if len(kw) == 1 else info.value.clause
     assert info.value.clause == clause
@@ -375,7 +377,7 @@ def test_errors_name_the_problem_and_the_clause(kw: dict[str, Any], message: str
 ])
 def test_paging_limits_of_the_records_endpoint(kw: dict[str, Any], message: str) -> None:
     with pytest.raises(ODSQLError) as info:
-        build_query("spec", SCHEMA, now=NOW, **kw)
+        build_query(TABLE, SCHEMA, now=NOW, **kw)
     assert message in info.value.message
     assert info.value.to_dict()["error_code"] == "InvalidRESTParameterError"
 
@@ -384,7 +386,7 @@ def test_limits_that_the_spec_allows(con: duckdb.DuckDBPyConnection) -> None:
     assert len(run(con, limit=100, offset=9900)) == 0
     assert len(run(con, group_by="city", limit=-1)) == 5
     assert len(run(con, select="id", limit=2, offset=4)) == 1
-    export = build_query("spec", SCHEMA, now=NOW, limit=-1, export=True)
+    export = build_query(TABLE, SCHEMA, now=NOW, limit=-1, export=True)
     assert "LIMIT" not in export.sql
     assert len(con.execute(export.sql, export.params).fetchall()) == 5
 
@@ -392,3 +394,10 @@ def test_limits_that_the_spec_allows(con: duckdb.DuckDBPyConnection) -> None:
 def test_the_polygon_examples_hold_exactly_one_row() -> None:
     """The spec's polygon (left unclosed in the documentation) around central Paris holds the row at (2.35, 48.86)."""
     assert _inside(PARIS) == {R3}
+
+
+def test_the_table_must_be_an_allow_listed_identifier() -> None:
+    with pytest.raises(TypeError):
+        build_query("spec; DROP TABLE spec", SCHEMA)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        build_query(TABLE, SCHEMA, tiebreak="1; DROP TABLE spec")  # type: ignore[arg-type]

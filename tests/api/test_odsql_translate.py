@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from api.odsql import DatasetSchema, ODSQLError, build_query
 from catalogue.folding import LIGATURES, fold
+from queries import SafeIdent, ident
 
 COMMUNES = [  # INSEE code, name, latitude, longitude (town centres)
     ("24322", "Périgueux", 45.1840, 0.7218), ("24037", "Bergerac", 44.8530, 0.4834),
@@ -35,6 +36,7 @@ COLUMNS = [("numero_uai", "text"), ("appellation_officielle", "text"), ("secteur
            ("latitude", "number"), ("longitude", "number")]
 SCHEMA = DatasetSchema.from_columns(COLUMNS, {"kind": "point", "lon": "longitude", "lat": "latitude"})
 NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+TABLE = SafeIdent('"colleges"')  # the in-memory test table, quoted as queries.table_name() quotes a view
 
 
 def _frame() -> pd.DataFrame:
@@ -76,7 +78,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 def run(con: duckdb.DuckDBPyConnection, **kw: Any) -> pd.DataFrame:
     kw.setdefault("limit", 100)
-    query = build_query("colleges", SCHEMA, now=NOW, **kw)
+    query = build_query(TABLE, SCHEMA, now=NOW, **kw)
     frame = con.execute(query.sql, query.params).df()
     frame.columns = [c.label for c in query.columns]
     return frame
@@ -89,33 +91,33 @@ def uais(con: duckdb.DuckDBPyConnection, where: str) -> set[str]:
 # ---- exact SQL ---------------------------------------------------------------------------------------------------
 GOLDEN = [
     ({"select": "numero_uai", "where": "effectif > 500"},
-     'SELECT "numero_uai" AS c0 FROM colleges WHERE ("effectif" > $p1) LIMIT $p2 OFFSET $p3',
+     'SELECT "numero_uai" AS c0 FROM "colleges" WHERE ("effectif" > $p1) LIMIT $p2 OFFSET $p3',
      {"p1": 500, "p2": 10, "p3": 0}),
     ({"select": "numero_uai", "where": 'secteur = "Privé" and not internat', "order_by": "effectif desc",
       "limit": 5, "offset": 10},
-     'SELECT "numero_uai" AS c0 FROM colleges WHERE (("secteur" = $p1) AND (NOT coalesce(("internat" IS TRUE), '
+     'SELECT "numero_uai" AS c0 FROM "colleges" WHERE (("secteur" = $p1) AND (NOT coalesce(("internat" IS TRUE), '
      'FALSE))) ORDER BY "effectif" DESC NULLS LAST LIMIT $p2 OFFSET $p3',
      {"p1": "Privé", "p2": 5, "p3": 10}),
     ({"select": "count(*) as n, avg(ips)", "group_by": "secteur", "order_by": "n desc"},
-     'SELECT "secteur" AS c0, count(*) AS c1, avg("ips") AS c2 FROM colleges GROUP BY "secteur" '
+     'SELECT "secteur" AS c0, count(*) AS c1, avg("ips") AS c2 FROM "colleges" GROUP BY "secteur" '
      'ORDER BY c1 DESC NULLS LAST, "secteur" ASC NULLS LAST LIMIT $p1 OFFSET $p2',
      {"p1": 10, "p2": 0}),
     ({"select": "numero_uai", "where": "date_ouverture = date'1975'"},
-     'SELECT "numero_uai" AS c0 FROM colleges WHERE ("date_ouverture" >= $p1 AND "date_ouverture" < $p2) '
+     'SELECT "numero_uai" AS c0 FROM "colleges" WHERE ("date_ouverture" >= $p1 AND "date_ouverture" < $p2) '
      'LIMIT $p3 OFFSET $p4',
      {"p1": dt.date(1975, 1, 1), "p2": dt.date(1976, 1, 1), "p3": 10, "p4": 0}),
     ({"select": "numero_uai", "where": 'libelle_commune in ("Périgueux", "Bergerac") and ips in ]90..100]'},
-     'SELECT "numero_uai" AS c0 FROM colleges WHERE (("libelle_commune" IN ($p1, $p2)) AND (("ips" > $p3) AND '
+     'SELECT "numero_uai" AS c0 FROM "colleges" WHERE (("libelle_commune" IN ($p1, $p2)) AND (("ips" > $p3) AND '
      '("ips" <= $p4))) LIMIT $p5 OFFSET $p6',
      {"p1": "Périgueux", "p2": "Bergerac", "p3": 90, "p4": 100, "p5": 10, "p6": 0}),
     ({"select": "numero_uai", "where": "effectif is not null", "refine": "secteur:Public",
-      "exclude": "libelle_commune:Nontron", "tiebreak": '"file_row_number"'},
-     'SELECT "numero_uai" AS c0 FROM colleges WHERE ("effectif" IS NOT NULL) AND ("secteur" = $p1) AND '
+      "exclude": "libelle_commune:Nontron", "tiebreak": ident("file_row_number", ["file_row_number"])},
+     'SELECT "numero_uai" AS c0 FROM "colleges" WHERE ("effectif" IS NOT NULL) AND ("secteur" = $p1) AND '
      '((("libelle_commune" = $p2)) IS NOT TRUE) ORDER BY "file_row_number" ASC LIMIT $p3 OFFSET $p4',
      {"p1": "Public", "p2": "Nontron", "p3": 10, "p4": 0}),
     ({"select": "geo_point_2d", "where": "in_bbox(geo_point_2d, 45, 0.5, 45.3, 1)", "limit": 1},
      'SELECT (CASE WHEN "longitude" IS NULL OR "latitude" IS NULL THEN NULL ELSE struct_pack(lon := "longitude", '
-     'lat := "latitude") END) AS c0 FROM colleges WHERE ("latitude" BETWEEN $p1 AND $p2 AND "longitude" BETWEEN '
+     'lat := "latitude") END) AS c0 FROM "colleges" WHERE ("latitude" BETWEEN $p1 AND $p2 AND "longitude" BETWEEN '
      '$p3 AND $p4) LIMIT $p5 OFFSET $p6',
      {"p1": 45.0, "p2": 45.3, "p3": 0.5, "p4": 1.0, "p5": 1, "p6": 0}),
 ]
@@ -123,22 +125,22 @@ GOLDEN = [
 
 @pytest.mark.parametrize(("kw", "sql", "params"), GOLDEN)
 def test_exact_sql_and_parameters(kw: dict[str, Any], sql: str, params: dict[str, Any]) -> None:
-    query = build_query("colleges", SCHEMA, now=NOW, **kw)
+    query = build_query(TABLE, SCHEMA, now=NOW, **kw)
     assert query.sql == sql
     assert query.params == params
 
 
 def test_the_count_query_shares_the_filters() -> None:
-    query = build_query("colleges", SCHEMA, where="effectif > 500", limit=5)
-    assert query.count_sql == 'SELECT count(*) AS total_count FROM colleges WHERE ("effectif" > $p1)'
+    query = build_query(TABLE, SCHEMA, where="effectif > 500", limit=5)
+    assert query.count_sql == 'SELECT count(*) AS total_count FROM "colleges" WHERE ("effectif" > $p1)'
     assert query.count_params == {"p1": 500}
-    grouped = build_query("colleges", SCHEMA, group_by="secteur", where="ips > 90")
-    assert grouped.count_sql == ('SELECT count(*) AS total_count FROM (SELECT 1 FROM colleges WHERE ("ips" > $p1) '
+    grouped = build_query(TABLE, SCHEMA, group_by="secteur", where="ips > 90")
+    assert grouped.count_sql == ('SELECT count(*) AS total_count FROM (SELECT 1 FROM "colleges" WHERE ("ips" > $p1) '
                                  'GROUP BY "secteur") AS g')
 
 
 def test_output_columns_carry_labels_and_ods_types() -> None:
-    query = build_query("colleges", SCHEMA, select="numero_uai as uai, effectif, ips * 2, date_ouverture, "
+    query = build_query(TABLE, SCHEMA, select="numero_uai as uai, effectif, ips * 2, date_ouverture, "
                                                    "mise_a_jour, internat, geo_point_2d, length(secteur)")
     assert [(c.label, c.type) for c in query.columns] == [
         ("uai", "text"), ("effectif", "int"), ("ips * 2", "double"), ("date_ouverture", "date"),
@@ -308,7 +310,7 @@ def test_fuzz_translation(con: duckdb.DuckDBPyConnection, where: str, select: st
     for kw in ({"where": where}, {"select": select}, {"select": select, "group_by": group, "order_by": order},
                {"where": where, "order_by": order}, {"refine": f"effectif:{where}"}, {"exclude": f"nope:{where}"}):
         try:
-            query = build_query("colleges", SCHEMA, now=NOW, **kw)
+            query = build_query(TABLE, SCHEMA, now=NOW, **kw)
         except ODSQLError as exc:
             assert exc.to_dict()["message"]
             continue
