@@ -104,10 +104,9 @@ def _version_file(dataset_id: str, entry: Mapping[str, Any], name: str) -> Path 
 def _connection_config(settings: Settings, memory_limit: str, threads: int, temp_dir: Path | None) -> dict[str, Any]:
     tmp = temp_dir or settings.data_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    return {
-        "memory_limit": memory_limit,
-        "threads": threads,
-        "temp_directory": str(tmp),
+    return {  # the sandbox's private temp dir also caps what a query may spill to disk
+        "memory_limit": memory_limit, "threads": threads, "temp_directory": str(tmp),
+        **({"max_temp_directory_size": f"{settings.sql_max_memory}B"} if temp_dir else {}),
         # Offline by design: never try to download an extension at query time.
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
