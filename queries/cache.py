@@ -121,6 +121,7 @@ class ResultCache:
                 self._pending.pop(key, None)
             future.set_exception(exc)
             raise
+        future.set_result(value)  # waiters go on at once; measuring a large result can take a moment
         size = measure(value)
         with self._lock:
             self._pending.pop(key, None)
@@ -130,7 +131,6 @@ class ResultCache:
                     log.info("résultat de %d octets non mis en cache (budget %d)", size, self.max_bytes)
                 else:
                     self._lru[key] = _Entry(value, size, ttl)
-        future.set_result(value)
         return value
 
 
@@ -150,7 +150,10 @@ def shared() -> ResultCache:
 
 def clear() -> None:
     """Forget every cached result (tests; an administrator after a manual change)."""
-    shared().clear()
+    with _shared_lock:
+        current = _shared
+    if current is not None:
+        current.clear()
 
 
 def scope() -> Hashable:
