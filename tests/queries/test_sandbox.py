@@ -64,7 +64,8 @@ def test_only_the_current_parquet_files_are_allowed(sandbox_portal: Path) -> Non
         "SELECT current_setting('allowed_paths') AS paths, current_setting('allowed_directories') AS dirs, "
         "current_setting('temp_directory') AS tmp, current_setting('enable_external_access') AS external, "
         "current_setting('lock_configuration') AS locked, current_setting('threads') AS threads, "
-        "current_setting('autoload_known_extensions') AS autoload, current_setting('memory_limit') AS memory"
+        "current_setting('autoload_known_extensions') AS autoload, current_setting('memory_limit') AS memory, "
+        "current_setting('max_temp_directory_size') AS spill"
     ).table.to_pylist()[0]
     expected = sorted(str(p) for p in current_files())
     assert sorted(row["paths"]) == expected and len(expected) == len(queries.published_ids())
@@ -74,6 +75,7 @@ def test_only_the_current_parquet_files_are_allowed(sandbox_portal: Path) -> Non
     assert not Path(row["tmp"]).is_relative_to(settings.data_dir) and not Path(row["tmp"]).exists()
     assert (row["external"], row["locked"], row["threads"], row["autoload"]) == (False, True, 1, False)
     assert row["memory"].replace(" ", "").lower().startswith(("256", "244"))  # 256 MB as DuckDB prints it
+    assert row["spill"] == "1.0 GiB"  # TERRITOIRE_SQL_MAX_MEMORY also caps what a query may write to its temp dir
 
 
 def _escapes(portal: Path) -> list[str]:
