@@ -17,6 +17,7 @@ import pytest
 
 from catalogue import vocab
 from catalogue.manifest import GRANULARITIES, ID_RE, load_manifest, load_manifest_report, manifest_errors
+from tests.reuses.helpers import reuse_env  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "catalogue" / "datasets"
@@ -232,3 +233,21 @@ def test_loaders_build_loads_the_good_entries_and_fails_on_the_bad_file(tmp_path
     assert "chargé  petit : 2 lignes" in proc.stdout
     assert "casse.toml : TOML illisible" in proc.stderr
     assert "Fichiers de manifeste invalides : casse.toml" in proc.stderr
+
+
+@pytest.mark.usefixtures("reuse_env")
+def test_admin_lists_the_invalid_manifest_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.pages.test_admin import SECRET, admin, login
+
+    directory = tmp_path / "catalogue"  # reuse_env's three-dataset catalogue, plus three broken files
+    broken = {name: text for name, text in BAD_FILES.items() if name != "z-doublon.toml"}
+    for name, text in broken.items():
+        (directory / name).write_bytes(text.encode("latin-1"))
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
+    at = login(admin())
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Fichiers de manifeste invalides" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.dataframe if "Fichier" in d.value.columns)
+    listed = dict(zip(table["Fichier"], table["Erreur"], strict=True))
+    assert set(listed) == set(broken)
+    assert all(message.startswith(name) for name, message in listed.items())
