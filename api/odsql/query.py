@@ -45,6 +45,9 @@ class ODSQLQuery:
     grouped: bool
 
 
+Output = tuple[str, Typed, ast.Node | None]  # label, translated expression, the item it comes from
+
+
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
     if value is None:
         return []
@@ -86,8 +89,7 @@ def wall_clock(timezone: str, now: dt.datetime | None = None) -> dt.datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _select_outputs(ctx: Context, items: list[ast.Node],
-                    typed_exprs: list[tuple[ast.Item, Typed]]) -> list[tuple[str, Typed, ast.Node | None]]:
+def _select_outputs(ctx: Context, items: list[ast.Node], typed_exprs: list[tuple[ast.Item, Typed]]) -> list[Output]:
     """(label, typed SQL, source item) of a select without grouping: `*`, include/exclude, expressions."""
     names = [f.name for f in ctx.schema.fields]
     has_star = any(isinstance(i, ast.SelectAll) for i in items)
@@ -103,7 +105,7 @@ def _select_outputs(ctx: Context, items: list[ast.Node],
     for item, typed in typed_exprs:
         if typed.type == "null":
             typed = Typed(typed.sql, "text")
-        label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
+        label = _label(item)
         if isinstance(item.expr, ast.Field) and item.alias is None:
             info = ctx.schema.find(item.expr.name)
             label = info.name if info else label
@@ -119,7 +121,7 @@ def _matches(name: str, pattern: str) -> bool:
     return name == pattern
 
 
-def _unique(ctx: Context, outputs: Iterable[tuple[str, Typed, ast.Node | None]]) -> None:
+def _unique(ctx: Context, outputs: Iterable[Output]) -> None:
     seen: set[str] = set()
     for label, _typed, node in outputs:
         if label in seen:
@@ -135,8 +137,7 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
                 tiebreak: SafeIdent | None = None) -> ODSQLQuery:
     """The SQL of one request. `table` is an allow-listed, quoted view (queries.table_name / ordered_table_name);
     `tiebreak`, a quoted column of that view (`queries.ident("file_row_number", …)`) that makes record pages a total
-    order;
-    `export` lifts the records limits (exports stream every row; limit=-1 means all)."""
+    order; `export` lifts the records limits (exports stream every row; limit=-1 means all)."""
     if not isinstance(table, SafeIdent) or (tiebreak is not None and not isinstance(tiebreak, SafeIdent)):
         raise TypeError("table and tiebreak must be allow-listed identifiers (queries.table_name(), queries.ident())")
     if lang not in LANGS:
@@ -144,9 +145,52 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     bind = Binder()
     ctx = Context(schema=schema, bind=bind, now=wall_clock(timezone, now), lang=lang, evaluate=translate.value,
                   condition=translate.predicate)
+    conditions = _conditions(ctx, where, refine, exclude)
+    groups = _groups(ctx, group_by)
+    conditions += ctx.extra_where
+    outputs, grouped = _outputs(ctx, select, groups)
+    columns = tuple(Column(label, f"c{i}", typed.type if typed.type != "null" else "text")
+                    for i, (label, typed, _n) in enumerate(outputs))
+    ctx.clause = "order_by"
+    ctx.labels = {label: Typed(f"c{i}", typed.type, typed.aggregate) for i, (label, typed, _n) in enumerate(outputs)}
+    order_terms = [f"{_order_expr(ctx, item, groups, grouped)} {'DESC' if item.descending else 'ASC'} NULLS LAST"
+                   for item in (parse_order_by(order_by) if order_by and order_by.strip() else [])]
+    if grouped:
+        order_terms += [f"{t.sort or t.sql} ASC NULLS LAST" for _l, t, _n in groups]
+    elif tiebreak:
+        order_terms.append(f"{tiebreak} ASC")
+    check_page(limit, offset, grouped, export)
 
-    # where, refine, exclude
-    conditions: list[str] = []
+    select_sql = ", ".join(f"{typed.sql} AS {col.name}" for (_l, typed, _n), col in zip(outputs, columns,
+                                                                                          strict=True))
+    where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    # A range's sort key depends on its label only: grouping by both keeps the groups and lets ORDER BY use it.
+    keys = [t.sql for _l, t, _n in groups] + [t.sort for _l, t, _n in groups if t.sort]
+    group_sql = f" GROUP BY {', '.join(keys)}" if groups else ""
+    order_sql = f" ORDER BY {', '.join(order_terms)}" if order_terms else ""
+    page_sql = ""
+    if limit >= 0 or (grouped and not export):
+        page_sql = f" LIMIT {bind(limit if limit >= 0 else GROUPS_MAX_LIMIT)} OFFSET {bind(offset)}"
+    elif offset:
+        page_sql = f" OFFSET {bind(offset)}"
+    sql = f"SELECT {select_sql} FROM {table}{where_sql}{group_sql}{order_sql}{page_sql}"  # noqa: S608
+    if groups:
+        count_sql = f"SELECT count(*) AS total_count FROM (SELECT 1 FROM {table}{where_sql}{group_sql}) AS g"  # noqa: S608
+    elif grouped:  # aggregates over the whole selection: one row
+        count_sql = "SELECT 1 AS total_count"
+    else:
+        count_sql = f"SELECT count(*) AS total_count FROM {table}{where_sql}"  # noqa: S608
+    # DuckDB refuses parameters a statement does not name (a value may have been bound for a discarded item).
+    used, count_used = set(_PARAM.findall(sql)), set(_PARAM.findall(count_sql))
+    return ODSQLQuery(sql=sql, params={k: v for k, v in bind.params.items() if k in used}, count_sql=count_sql,
+                      count_params={k: v for k, v in bind.params.items() if k in count_used},
+                      columns=columns, grouped=grouped)
+
+
+def _conditions(ctx: Context, where: str | Sequence[str] | None, refine: str | Sequence[str] | None,
+                exclude: str | Sequence[str] | None) -> list[str]:
+    """One condition per `where` parameter (ODS combines them with AND), then the facet filters."""
+    conditions = []
     for text in _as_list(where):
         ctx.clause = "where"
         conditions.append(translate.predicate(ctx, parse_where(text)))
@@ -157,92 +201,55 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
         for text in facets:
             ctx.clause = clause
             condition = facet_condition(ctx, parse_facet(text, clause))
+            # Excluding a value keeps the rows that have none.
             conditions.append(condition if clause == "refine" else f"(({condition}) IS NOT TRUE)")
+    return conditions
 
-    # group_by
+
+def _label(item: ast.Item) -> str:
+    return item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
+
+
+def _groups(ctx: Context, group_by: str | None) -> list[Output]:
     ctx.clause = "group_by"
-    groups: list[tuple[str, Typed, ast.Node | None]] = []
-    group_nodes: list[ast.Node] = []
+    groups: list[Output] = []
     for item in parse_group_by(group_by) if group_by and group_by.strip() else []:
         typed = translate.value(ctx, item.expr)
         if typed.aggregate:
             raise ctx.error(item, "aggregate functions are not allowed in group_by")
         if typed.type == "geo_point_2d" and isinstance(item.expr, ast.Field):
             raise ctx.error(item, "grouping by a geo_point_2d field is not supported: use geo_cluster()")
-        label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
-        groups.append((label, typed, item))
-        group_nodes.append(item.expr)
-    conditions += ctx.extra_where
+        groups.append((_label(item), typed, item))
+    return groups
 
-    # select
+
+def _outputs(ctx: Context, select: str | None, groups: list[Output]) -> tuple[list[Output], bool]:
+    """The result's columns, and whether the query aggregates (a group_by, or aggregates in select)."""
     ctx.clause = "select"
-    select_items = parse_select(select) if select and select.strip() else [ast.SelectAll()]
-    exprs = [i for i in select_items if isinstance(i, ast.Item)]
-    typed_exprs = [(i, translate.value(ctx, i.expr)) for i in exprs]
-    aggregated = any(t.aggregate for _i, t in typed_exprs)
-    grouped = bool(groups) or aggregated
-    if grouped:
-        for item in select_items:
+    items = parse_select(select) if select and select.strip() else [ast.SelectAll()]
+    typed_exprs = [(i, translate.value(ctx, i.expr)) for i in items if isinstance(i, ast.Item)]
+    grouped = bool(groups) or any(t.aggregate for _i, t in typed_exprs)
+    if not grouped:
+        ctx.random_basis = ", ".join(field_sql(ctx, f).sql for f in ctx.schema.fields) or "1"
+        outputs = _select_outputs(ctx, items, typed_exprs)
+    else:
+        for item in items:
             if isinstance(item, ast.SelectPattern):
                 raise ctx.error(item, "include()/exclude() cannot be used with group_by or aggregations")
-        outputs = list(groups)
+        outputs = list(groups)  # the group keys come first, then the aggregates
         for item, typed in typed_exprs:
-            label = item.alias or (item.expr.name if isinstance(item.expr, ast.Field) else item.text)
             if not typed.aggregate:
-                match = next((g for g, n in zip(groups, group_nodes, strict=True) if n == item.expr), None)
+                match = next((g for g in groups if g[2] is not None and g[2].expr == item.expr), None)
                 if match is None:
                     raise ctx.error(item, f"'{item.text}' must be in group_by or inside an aggregate function")
-                if label == match[0]:
+                if _label(item) == match[0]:
                     continue
-            outputs.append((label, typed, item))
+            outputs.append((_label(item), typed, item))
         ctx.random_basis = ", ".join(t.sql for _l, t, _n in groups) or "1"
-    else:
-        ctx.random_basis = ", ".join(field_sql(ctx, f).sql for f in schema.fields) or "1"
-        outputs = _select_outputs(ctx, select_items, typed_exprs)
     if not outputs:
         raise ODSQLError("the select clause selects no field", "select")
     _unique(ctx, outputs)
-    columns = tuple(Column(label, f"c{i}", typed.type if typed.type != "null" else "text")
-                    for i, (label, typed, _n) in enumerate(outputs))
-
-    # order_by
-    ctx.clause = "order_by"
-    ctx.labels = {label: Typed(f"c{i}", typed.type, typed.aggregate) for i, (label, typed, _n) in enumerate(outputs)}
-    order_terms: list[str] = []
-    for item in parse_order_by(order_by) if order_by and order_by.strip() else []:
-        direction = "DESC" if item.descending else "ASC"
-        order_terms.append(f"{_order_expr(ctx, item, groups, group_nodes, grouped)} {direction} NULLS LAST")
-    if grouped:
-        order_terms += [f"{t.sort or t.sql} ASC NULLS LAST" for _l, t, _n in groups]
-    elif tiebreak:
-        order_terms.append(f"{tiebreak} ASC")
-
-    check_page(limit, offset, grouped, export)
-    select_sql = ", ".join(f"{typed.sql} AS {col.name}" for (_l, typed, _n), col in zip(outputs, columns,
-                                                                                          strict=True))
-    where_sql = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    # A range's sort key depends on its label only: grouping by both keeps the groups and lets ORDER BY use it.
-    keys = [t.sql for _l, t, _n in groups] + [t.sort for _l, t, _n in groups if t.sort]
-    group_sql = f" GROUP BY {', '.join(keys)}" if groups else ""
-    order_sql = f" ORDER BY {', '.join(order_terms)}" if order_terms else ""
-    count_where = where_sql
-    page_sql = ""
-    if limit >= 0 or (grouped and not export):
-        page_sql = f" LIMIT {bind(limit if limit >= 0 else GROUPS_MAX_LIMIT)} OFFSET {bind(offset)}"
-    elif offset:
-        page_sql = f" OFFSET {bind(offset)}"
-    sql = f"SELECT {select_sql} FROM {table}{where_sql}{group_sql}{order_sql}{page_sql}"  # noqa: S608
-    if groups:
-        count_sql = f"SELECT count(*) AS total_count FROM (SELECT 1 FROM {table}{count_where}{group_sql}) AS g"  # noqa: S608
-    elif aggregated:
-        count_sql = "SELECT 1 AS total_count"
-    else:
-        count_sql = f"SELECT count(*) AS total_count FROM {table}{count_where}"  # noqa: S608
-    # DuckDB refuses parameters a statement does not name (a value may have been bound for a discarded item).
-    used, count_used = set(_PARAM.findall(sql)), set(_PARAM.findall(count_sql))
-    return ODSQLQuery(sql=sql, params={k: v for k, v in bind.params.items() if k in used}, count_sql=count_sql,
-                      count_params={k: v for k, v in bind.params.items() if k in count_used},
-                      columns=columns, grouped=grouped)
+    return outputs, grouped
 
 
 def _reads_data(node: ast.Node) -> bool:
@@ -259,14 +266,13 @@ def _reads_data(node: ast.Node) -> bool:
     return False
 
 
-def _order_expr(ctx: Context, item: ast.OrderItem, groups: list[tuple[str, Typed, ast.Node | None]],
-                group_nodes: list[ast.Node], grouped: bool) -> str:
+def _order_expr(ctx: Context, item: ast.OrderItem, groups: list[Output], grouped: bool) -> str:
     """An order_by term: a result label (c0…), a group key, an aggregate, a field or an expression."""
     expr = item.expr
     if isinstance(expr, ast.Field) and expr.name in ctx.labels:
         return ctx.labels[expr.name].sql
-    for (label, typed, _n), node in zip(groups, group_nodes, strict=True):
-        if node == expr:
+    for label, typed, node in groups:
+        if node is not None and node.expr == expr:
             return ctx.labels[label].sql if typed.sort is None else typed.sort
     if not _reads_data(expr):
         raise ctx.error(item, "order_by expects fields, labels, aggregates or random(): a constant orders nothing")
