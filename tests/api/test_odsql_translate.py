@@ -322,3 +322,17 @@ def test_fuzz_translation(con: duckdb.DuckDBPyConnection, where: str, select: st
         except (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException) as exc:
             # Data errors of a valid query (e.g. an overflow); the executor turns them into a 400.
             assert "Parameter" not in str(exc), exc
+
+
+@pytest.mark.parametrize(("kw", "clause", "position"), [
+    ({"where": "effectif > 1 and nope = 2"}, "where", 17),
+    ({"select": "numero_uai, frobnicate(effectif)"}, "select", 12),
+    ({"group_by": "secteur, sum(effectif)"}, "group_by", 9),
+    ({"order_by": "effectif desc, `nope`"}, "order_by", 15),
+    ({"where": "secteur = 3"}, "where", 0),
+])
+def test_semantic_errors_point_at_their_place(kw: dict[str, Any], clause: str, position: int) -> None:
+    with pytest.raises(ODSQLError) as info:
+        build_query(TABLE, SCHEMA, now=NOW, **kw)
+    assert (info.value.clause, info.value.position) == (clause, position)
+    assert f"(at character {position + 1})" in info.value.message
