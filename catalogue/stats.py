@@ -110,37 +110,46 @@ def engine() -> Engine:
             except SQLAlchemyError:
                 # Another instance may have created the tables between the check and the CREATE: look again once.
                 metadata.create_all(new, checkfirst=True)
+            _import_legacy_file(new)
         except SQLAlchemyError:
             new.dispose()  # not kept: the next call tries again (a database that was down may be back)
             raise
-        _import_legacy_file(new)
         _engines[url] = new
         return new
 
 
 def _import_legacy_file(target: Engine) -> None:
-    """Counters of an older portal kept in `<private_dir>/stats.sqlite` move into the shared database once (the file
-    is then renamed `stats.sqlite.imported`): an upgrade loses no statistics."""
+    """Counters of an older portal kept in `<private_dir>/stats.sqlite` move into the shared database once: the file
+    is first renamed `stats.sqlite.imported` (an atomic claim: two processes never import it twice), then read; an
+    upgrade loses no statistics."""
     legacy = get_settings().private_dir / "stats.sqlite"
-    if not legacy.is_file():
+    claimed = legacy.with_name(legacy.name + ".imported")
+    try:
+        legacy.rename(claimed)
+    except OSError:  # no older file (the usual case), or another process claimed it first
         return
     try:
-        with closing(sqlite3.connect(legacy)) as con:
+        with closing(sqlite3.connect(claimed)) as con:
             counts = con.execute("SELECT dataset_id, views, downloads, updated_at FROM dataset_counts").fetchall()
             formats = con.execute("SELECT dataset_id, fmt, downloads FROM download_formats").fetchall()
             logged = con.execute("SELECT at, q, filters, results FROM searches").fetchall()
     except sqlite3.Error as exc:
-        log.warning("ancien fichier de statistiques illisible, ignoré : %s", exc)
+        log.warning("ancien fichier de statistiques illisible, ignoré (%s) : %s", claimed, exc)
         return
-    with target.begin() as conn:
-        for ds, views, downloads, at in counts:
-            _upsert(conn, _counts, {"dataset_id": ds, "updated_at": at}, {"views": views, "downloads": downloads},
-                    ["dataset_id"])
-        for ds, fmt, downloads in formats:
-            _upsert(conn, _formats, {"dataset_id": ds, "fmt": fmt}, {"downloads": downloads}, ["dataset_id", "fmt"])
-        if logged:
-            conn.execute(insert(_searches), [{"at": a, "q": q, "filters": f, "results": r} for a, q, f, r in logged])
-    legacy.rename(legacy.with_name(legacy.name + ".imported"))
+    try:
+        with target.begin() as conn:
+            for ds, views, downloads, at in counts:
+                _upsert(conn, _counts, {"dataset_id": ds, "updated_at": at},
+                        {"views": views, "downloads": downloads}, ["dataset_id"])
+            for ds, fmt, downloads in formats:
+                _upsert(conn, _formats, {"dataset_id": ds, "fmt": fmt}, {"downloads": downloads},
+                        ["dataset_id", "fmt"])
+            if logged:
+                conn.execute(insert(_searches), [{"at": a, "q": q, "filters": f, "results": r}
+                                                 for a, q, f, r in logged])
+    except SQLAlchemyError:
+        claimed.rename(legacy)  # nothing was imported: try again next time
+        raise
     log.info("statistiques de %s importées dans la base partagée", legacy)
 
 

@@ -84,6 +84,9 @@ def test_an_older_local_stats_file_is_imported_once(private: Path) -> None:
     assert stats.download_formats("colleges") == {"csv": 2}
     assert stats.failed_searches()[0]["q"] == "chevaux"
     assert not legacy.exists() and (private / "stats.sqlite.imported").is_file()
+    stats.dispose_engines()  # a restart: the claimed file is not imported again
+    stats.record_view("colleges")
+    assert stats.popularity() == {"colleges": {"views": 9, "downloads": 2}}
 
 
 def test_views_downloads_and_popularity(private: Path) -> None:
