@@ -57,7 +57,10 @@ HOSTILE_THINK_S = (1.0, 3.0)  # an attacker does not read: the next attack follo
 DEFAULT_TIME_LIMIT_S = 10.0  # a visitor's page run, as TERRITOIRE_QUERY_TIMEOUT bounds each of its queries
 # The app's last-resort message (app.py): a page raised; the visitor saw French, but it is a server error.
 UNEXPECTED = "Cette page a rencontré une erreur inattendue"
-RUN_TIMEOUT_S = 120.0  # a run that has not finished by then counts as an error (the server is stuck)
+RUN_TIMEOUT_S = 120.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # a run that has not finished by then counts as an error (the server is stuck)
 
 # What visitors open: (url path, query) pairs over the embedded Dordogne catalogue. Maps, tables with filters and
 # sorts, charts, the catalogue search with facets, the indicator board, the territory map with its layers.
@@ -297,6 +300,46 @@ async def hostile_analyst(url: str, deadline: float, stats: Stats, rng: random.R
         stats.ws_errors.append(f"hostile: {type(exc).__name__}: {exc}")
 
 
+class BrowserVisitor(threading.Thread):
+    """A real Chromium (Playwright) among the simulated visitors: it follows the same links and checks what a person
+    would see (no exception box, not the app's last-resort message), proving the protocol sessions do what a browser
+    does. Page load = navigation until Streamlit's status widget is gone."""
+
+    def __init__(self, base: str, deadline: float, stats: Stats, rng: random.Random, think: tuple[float, float]) -> None:
+        super().__init__(daemon=True)
+        self.base, self.deadline, self.stats, self.rng, self.think = base, deadline, stats, rng, think
+
+    def run(self) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000}).new_page()
+                while time.monotonic() < self.deadline:
+                    path, params = self.rng.choice(BROWSE)
+                    url = f"{self.base}/{path}" + (f"?{urlencode(params)}" if params else "")
+                    t0 = time.perf_counter()
+                    error = ""
+                    try:
+                        page.goto(url)
+                        page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+                        page.wait_for_timeout(300)
+                        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+                        if page.locator('[data-testid="stException"]').count():
+                            error = "exception box in the browser"
+                        elif page.get_by_text(UNEXPECTED).count():
+                            error = "the app's last-resort error message in the browser"
+                    except PlaywrightError as exc:
+                        error = f"browser: {str(exc).splitlines()[0][:200]}"
+                    self.stats.add(Run("browser", url.removeprefix(self.base), time.perf_counter() - t0, error))
+                    time.sleep(self.rng.uniform(*self.think))
+                browser.close()
+        except PlaywrightError as exc:
+            self.stats.ws_errors.append(f"browser could not start: {exc}")
+
+
 async def http_poller(base: str, deadline: float, stats: Stats) -> None:
     """What a browser fetches over plain HTTP (the page shell, health): any 5xx is a server error."""
     loop = asyncio.get_running_loop()
@@ -325,12 +368,15 @@ async def warm_up(ws_url: str) -> None:
 
 
 async def drive(base: str, duration: float, sessions: int, hostile: int, seed: int,
-                think: tuple[float, float], warm: bool) -> Stats:
+                think: tuple[float, float], warm: bool, browsers: int = 0) -> Stats:
     ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
     if warm:
         await warm_up(ws_url)
     stats = Stats()
     deadline = time.monotonic() + duration
+    real = [BrowserVisitor(base, deadline, stats, random.Random(seed + 20_000 + i), think) for i in range(browsers)]
+    for thread in real:
+        thread.start()
     tasks = []
     for i in range(sessions):
         tasks.append(visitor(ws_url, deadline, stats, random.Random(seed + i), think))
@@ -343,6 +389,8 @@ async def drive(base: str, duration: float, sessions: int, hostile: int, seed: i
         await coro
 
     await asyncio.gather(*(staggered(k, c) for k, c in enumerate(tasks)))
+    for thread in real:
+        await asyncio.get_running_loop().run_in_executor(None, thread.join)
     return stats
 
 
@@ -366,6 +414,11 @@ class Report:
     sql_p50_s: float
     sql_p95_s: float
     sql_max_s: float
+    browsers: int
+    browser_runs: int
+    browser_p50_s: float
+    browser_p95_s: float
+    browser_max_s: float
     over_limit: list[str]
     http_checks: int
     think_s: tuple[float, float]
@@ -400,7 +453,7 @@ def _outcome(run: Run) -> str:
 
 def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_mb: float = DEFAULT_CEILING_MB,
          time_limit: float = DEFAULT_TIME_LIMIT_S, data_dir: Path | None = None, seed: int = 11,
-         think: tuple[float, float] = DEFAULT_THINK_S, warm: bool = True) -> Report:
+         think: tuple[float, float] = DEFAULT_THINK_S, warm: bool = True, browsers: int = 0) -> Report:
     """Start the server, drive it for `duration` seconds, stop it; everything measured is in the Report."""
     import config  # the limits the server applies, read the way the server reads them
 
@@ -419,7 +472,7 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         sampler.start()
         t0 = time.monotonic()
         try:
-            stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm))
+            stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm, browsers))
         finally:
             elapsed = time.monotonic() - t0
             sampler.stop()
@@ -429,10 +482,12 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         shutil.rmtree(work, ignore_errors=True)
 
     browse = [r for r in stats.runs if r.kind == "browse"]
+    in_browser = [r for r in stats.runs if r.kind == "browser"]
     sql = [r for r in stats.runs if r.kind == "sql"]
     errors = ([f"{r.url}: {r.error}" for r in stats.runs if r.error] + stats.ws_errors + stats.http_errors
               + [f"server log: {line[:200]}" for line in log_errors])
     over = ([f"{r.url} took {r.seconds:.1f} s" for r in browse if r.seconds > time_limit]
+            + [f"{r.url} took {r.seconds:.1f} s in Chromium" for r in in_browser if r.seconds > time_limit]
             + [f"/sql {r.url[:60]} took {r.seconds:.1f} s" for r in sql if r.seconds > sql_time_limit])
     outcomes: dict[str, int] = {}
     for r in sql:
@@ -440,13 +495,16 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         outcomes[label] = outcomes.get(label, 0) + 1
     b50, b95, bmax = _pct([r.seconds for r in browse])
     s50, s95, smax = _pct([r.seconds for r in sql])
+    w50, w95, wmax = _pct([r.seconds for r in in_browser])
     samples = sampler.samples or [0.0]
     return Report(duration_s=round(elapsed, 1), sessions=sessions, hostile=hostile, browse_runs=len(browse),
                   sql_runs=len(sql), errors=errors, peak_rss_mb=round(max(samples), 1),
                   mean_rss_mb=round(sum(samples) / len(samples), 1), ceiling_mb=ceiling_mb, time_limit_s=time_limit,
                   sql_time_limit_s=sql_time_limit, browse_p50_s=round(b50, 2), browse_p95_s=round(b95, 2),
                   browse_max_s=round(bmax, 2), sql_p50_s=round(s50, 2), sql_p95_s=round(s95, 2),
-                  sql_max_s=round(smax, 2), over_limit=over, http_checks=stats.http_checks, think_s=think, warm=warm, sql_outcomes=outcomes,
+                  sql_max_s=round(smax, 2), browsers=browsers, browser_runs=len(in_browser),
+                  browser_p50_s=round(w50, 2), browser_p95_s=round(w95, 2), browser_max_s=round(wmax, 2),
+                  over_limit=over, http_checks=stats.http_checks, think_s=think, warm=warm, sql_outcomes=outcomes,
                   load=uptime_line())
 
 
@@ -466,7 +524,9 @@ def markdown(report: Report, command: str) -> str:
         f"trigger widget) every {HOSTILE_THINK_S[0]:g}–{HOSTILE_THINK_S[1]:g} s after the previous answer, "
         f"picking among {len(HOSTILE_SQL)} queries (huge lists and sorts, regex blow-ups, 1 GB "
         "results under the row cap, endless recursive CTEs, cross joins, glob/read_text/read_blob, older versions, "
-        "settings, ATTACH, COPY, INSTALL). A poller fetches the page shells and health over HTTP every 2 s.",
+        "settings, ATTACH, COPY, INSTALL). A poller fetches the page shells and health over HTTP every 2 s."
+        + (f" {r.browsers} real Chromium (Playwright) follows the same links with the same pauses, each page load "
+           "timed until Streamlit's status widget is gone and checked for an exception box." if r.browsers else ""),
         "",
         "| measure | value | limit | met |",
         "|---|---:|---:|---|",
@@ -478,6 +538,9 @@ def markdown(report: Report, command: str) -> str:
         f"{r.browse_max_s:g} s | {r.time_limit_s:g} s | {'yes' if r.browse_max_s <= r.time_limit_s else '**NO**'} |",
         f"| hostile /sql runs: {r.sql_runs}; p50 / p95 / max | {r.sql_p50_s:g} / {r.sql_p95_s:g} / {r.sql_max_s:g} s "
         f"| {r.sql_time_limit_s:g} s | {'yes' if r.sql_max_s <= r.sql_time_limit_s else '**NO**'} |",
+        *([f"| page loads in {r.browsers} real Chromium (Playwright, same links): {r.browser_runs}; p50 / p95 / max | "
+           f"{r.browser_p50_s:g} / {r.browser_p95_s:g} / {r.browser_max_s:g} s | {r.time_limit_s:g} s | "
+           f"{'yes' if r.browser_max_s <= r.time_limit_s else '**NO**'} |"] if r.browsers else []),
         f"| HTTP checks | {r.http_checks} | | |",
         "",
         "The visitor limit is the app's per-query limit (`TERRITOIRE_QUERY_TIMEOUT`, 10 s) applied to a whole page "
@@ -510,12 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, nargs=2, default=DEFAULT_THINK_S, metavar=("MIN", "MAX"),
                         help="pause of a session between two pages, in seconds (default %(default)s)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--browsers", type=int, default=1,
+                        help="real Chromium visitors (Playwright) besides the simulated ones (default 1; 0 without "
+                             "/usr/bin/chromium)")
     parser.add_argument("--no-warm-up", action="store_true", help="measure from the server's first page run")
     parser.add_argument("--no-write", action="store_true", help="print the figures, do not write bench/results/")
     args = parser.parse_args(argv)
     command = " ".join(["python", "bench/soak.py", *(argv if argv is not None else sys.argv[1:])])
     report = soak(args.duration, args.sessions, args.hostile, args.ceiling_mb, args.time_limit, args.data_dir,
-                  args.seed, tuple(args.think), not args.no_warm_up)
+                  args.seed, tuple(args.think), not args.no_warm_up,
+                  args.browsers if Path(CHROMIUM).exists() else 0)
     print(json.dumps(asdict(report), indent=1, ensure_ascii=False))
     if not args.no_write:
         metrics = [
