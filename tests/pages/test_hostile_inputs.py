@@ -55,6 +55,9 @@ hostile = st.one_of(
     st.tuples(st.sampled_from(REAL), st.sampled_from(PAYLOADS)).map("".join),
 )
 
+# Hypothesis warns when it prints a 100 kB example; these payloads are long on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
 DATASET_ID = "colleges"  # points with coordinates, categories and commune codes: every tab of the page applies
 
 
