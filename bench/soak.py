@@ -106,12 +106,16 @@ HOSTILE_SQL: list[str] = [
     "SELECT * FROM read_blob('/proc/self/environ')",
     "SELECT current_setting('allowed_directories')",
     "SELECT * FROM read_parquet('../../**/versions/*/data.parquet')",
-    "ATTACH '/tmp/x.db' AS x",
-    "COPY (SELECT 1) TO '/tmp/soak-pwned.csv'",
+    "ATTACH '/tmp/territoire-soak-attached.db' AS x",
+    "COPY (SELECT 1) TO '/tmp/territoire-soak-copied.csv'",
     "INSTALL httpfs",
     "SELECT regexp_matches(repeat('a', 30000000), '(a|aa)*b')",
     "SELECT id, title FROM catalogue ORDER BY id",  # a legitimate one among them
 ]
+
+
+# Files the attacks above try to create: any of them existing afterwards is an escape, counted as an error.
+ESCAPE_FILES = [Path("/tmp/territoire-soak-attached.db"), Path("/tmp/territoire-soak-copied.csv")]
 
 
 @dataclass
@@ -457,6 +461,8 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
     """Start the server, drive it for `duration` seconds, stop it; everything measured is in the Report."""
     import config  # the limits the server applies, read the way the server reads them
 
+    for path in ESCAPE_FILES:
+        path.unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="territoire-soak-"))
     try:
         if data_dir is None:
@@ -485,7 +491,8 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
     in_browser = [r for r in stats.runs if r.kind == "browser"]
     sql = [r for r in stats.runs if r.kind == "sql"]
     errors = ([f"{r.url}: {r.error}" for r in stats.runs if r.error] + stats.ws_errors + stats.http_errors
-              + [f"server log: {line[:200]}" for line in log_errors])
+              + [f"server log: {line[:200]}" for line in log_errors]
+              + [f"escape: {path} was written by a hostile query" for path in ESCAPE_FILES if path.exists()])
     over = ([f"{r.url} took {r.seconds:.1f} s" for r in browse if r.seconds > time_limit]
             + [f"{r.url} took {r.seconds:.1f} s in Chromium" for r in in_browser if r.seconds > time_limit]
             + [f"/sql {r.url[:60]} took {r.seconds:.1f} s" for r in sql if r.seconds > sql_time_limit])
