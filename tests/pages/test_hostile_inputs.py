@@ -240,6 +240,18 @@ def test_admin_login_ignores_any_parameter(portal: Path, recorder: Recorder, par
     check_render(render("pages/admin.py", params, recorder), params, recorder)
 
 
+@settings(HYPOTHESIS, max_examples=6)
+@given(keys=st.lists(st.sampled_from([p for p in PAYLOADS if len(p) < 200]), min_size=1, max_size=3, unique=True),
+       value=hostile, page_file=st.sampled_from(["pages/catalogue.py", "pages/dataset.py", "pages/map.py"]))
+def test_unknown_parameter_names_are_harmless(portal: Path, recorder: Recorder, keys: list[str], value: str,
+                                              page_file: str) -> None:
+    """Parameter names are hostile too: the catalogue keeps foreign keys in its links (Streamlit's `embed`)."""
+    params: dict[str, str] = dict.fromkeys(keys, value)
+    if page_file == "pages/dataset.py":
+        params["id"] = DATASET_ID
+    check_render(render(page_file, params, recorder), {**params, "keys": keys}, recorder)
+
+
 # -- the dataset page: a valid id, every other parameter hostile; then hostile ids --------------------------------
 def _columns() -> list[str]:
     return [c["name"] for c in queries.dataset_meta(DATASET_ID)["columns"]]
