@@ -57,6 +57,7 @@ class _Outcome:
     stdout: bytes
     returncode: int
     stopped: str  # "" (ended by itself), "startup", "timeout" or "too-big" (killed by us)
+    query_s: float | None  # from READY to the end of the process: the time the query itself had
 
 
 def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Outcome:
@@ -65,6 +66,7 @@ def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Out
     buf = bytearray()
     stopped = ""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    ready_at: float | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
         while True:
@@ -78,14 +80,16 @@ def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Out
             if not chunk:
                 break
             if not buf:
-                deadline = time.monotonic() + timeout_s  # the database is ready: the query's own clock starts
+                ready_at = time.monotonic()
+                deadline = ready_at + timeout_s  # the database is ready: the query's own clock starts
             buf += chunk
             if len(buf) > max_out:
                 stopped = "too-big"
                 break
     if stopped:
         proc.kill()
-    return _Outcome(bytes(buf), proc.wait(), stopped)
+    returncode = proc.wait()
+    return _Outcome(bytes(buf), returncode, stopped, None if ready_at is None else time.monotonic() - ready_at)
 
 
 def _outcome_to_table(out: _Outcome, timeout_s: float) -> tuple[pa.Table, bool]:
@@ -182,7 +186,11 @@ def run_in_worker(request: dict[str, Any], settings: Settings | None = None) -> 
                             worker.errors.read()[-2000:].decode(errors="replace"))
         finally:
             worker.discard()
-        return _outcome_to_table(out, settings.sql_timeout_s)
+        try:
+            return _outcome_to_table(out, settings.sql_timeout_s)
+        except QueryError as exc:
+            exc.query_s = out.query_s  # type: ignore[attr-defined]  # how long the query itself ran (tests, bench)
+            raise
 
 
 @dataclass(frozen=True)

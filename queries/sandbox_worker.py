@@ -32,7 +32,7 @@ from config import get_settings
 from queries import QueryError, Warehouse, _require_select, _version_file
 
 READY = b"R"
-NICENESS = 10  # lower CPU priority than the app process
+NICENESS = 5  # lower CPU priority than the app process (not starved on a busy machine)
 BATCH_ROWS = 256  # small batches: a few wide rows are enough to reach the byte cap
 TABLES_SQL = (
     "SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS columns "
@@ -115,11 +115,11 @@ def answer(request: dict[str, Any], out: BinaryIO) -> dict[str, Any]:
     """The header (and payload) to send back, whatever happened: the worker always answers if it can."""
     try:
         return run(request, out)
-    except QueryError as exc:
-        return {"ok": False, "kind": "error", "message": str(exc)}
     except Exception as exc:  # noqa: BLE001 - the process boundary: every failure becomes an answer
-        if _is_memory(exc):
+        if _is_memory(exc):  # first: even parsing the SQL can be refused memory
             return {"ok": False, "kind": "memory", "message": ""}
+        if isinstance(exc, QueryError):
+            return {"ok": False, "kind": "error", "message": str(exc)}
         if isinstance(exc, duckdb.Error):
             return {"ok": False, "kind": "error", "message": f"Requête refusée : {str(exc)[:2000]}"}
         traceback.print_exc()  # to the worker's stderr, which the app logs

@@ -26,7 +26,7 @@ from queries.sandbox_worker import current_files
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_VERSION = "20200101T000000000000Z"
-TIMEOUT_S = 2.0
+TIMEOUT_S = 3.0
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> config.Settings:
@@ -143,24 +143,21 @@ def test_every_escape_is_refused(sandbox_portal: Path) -> None:
 ])
 def test_exhaustion_is_stopped_at_the_time_limit(sql: str, sandbox_portal: Path) -> None:
     """Without the worker these ran 17 to 25 s (or forever) in the app's process; now the query gets TIMEOUT_S of
-    its own (plus the worker's start, a second or two on a busy machine)."""
-    t0 = time.perf_counter()
+    its own, counted from the moment its worker's database is ready (the worker's start is bounded apart)."""
     with pytest.raises(queries.QueryError) as caught:
         sandbox.run_user_sql(sql)
-    elapsed = time.perf_counter() - t0
     assert str(caught.value) in (sandbox.TOO_MUCH_MEMORY,
                                  f"La requête a dépassé la limite de {TIMEOUT_S:g} s et a été arrêtée.")
-    assert elapsed < TIMEOUT_S + 10, elapsed
+    assert caught.value.query_s < TIMEOUT_S + 1, caught.value.query_s  # type: ignore[attr-defined]
 
 
 def test_memory_exhaustion_is_refused_by_the_kernel_limit(sandbox_portal: Path) -> None:
     """A 1.6 GB list in one scalar expression: DuckDB's memory_limit does not cover it, RLIMIT_AS does."""
-    t0 = time.perf_counter()
     for sql in ("SELECT length(list_sort(range(200000000)))",
                 "SELECT length(string_agg(repeat('x', 100000), '')) FROM range(100000)"):
-        with pytest.raises(queries.QueryError, match="trop de mémoire"):
+        with pytest.raises(queries.QueryError, match="trop de mémoire") as caught:
             sandbox.run_user_sql(sql)
-    assert time.perf_counter() - t0 < 2 * (TIMEOUT_S + 10)
+        assert caught.value.query_s < TIMEOUT_S, caught.value.query_s  # type: ignore[attr-defined]
     # The next query runs normally: nothing was left behind.
     assert sandbox.run_user_sql("SELECT 42 AS x").table.column("x").to_pylist() == [42]
 
@@ -209,7 +206,7 @@ def test_the_concurrency_cap_refuses_the_next_query(sandbox_portal: Path, monkey
     with pytest.raises(queries.QueryError, match="Trop de requêtes SQL en cours"):
         sandbox.run_user_sql("SELECT 1")
     assert time.perf_counter() - t0 < 2
-    first.join(30)
+    first.join(sandbox.STARTUP_TIMEOUT_S + TIMEOUT_S + 10)
     assert len(outcome) == 1 and isinstance(outcome[0], queries.QueryTimeout)
     assert sandbox.run_user_sql("SELECT 1 AS x").table.num_rows == 1  # the slot was given back
 
