@@ -1,9 +1,11 @@
 """Analysts' own SQL (`/sql`): each query runs in a worker process of its own, under limits the kernel enforces.
 
 A query reaches DuckDB only in `queries.sandbox_worker`, a fresh process per query: address space (`RLIMIT_AS`)
-and CPU time (`RLIMIT_CPU`) capped in the child, killed (SIGKILL) by this process at the wall-clock limit, results
-capped in rows and bytes, only the current data.parquet files readable. At most `sql_max_concurrent` queries run at
-once in one app process; the next ones wait `QUEUE_WAIT_S`, then are refused with a French message.
+and CPU time (`RLIMIT_CPU`) capped in the child, lower CPU priority (nice), killed (SIGKILL) by this process at the
+wall-clock limit, results capped in rows and bytes, only the current data.parquet files readable. Each worker is
+started one query ahead (a spare that has done its imports), but builds its database only when its query arrives,
+so it sees the versions published at that moment. At most `sql_max_concurrent` queries run at once in one app
+process; the next ones wait `QUEUE_WAIT_S`, then are refused with a French message.
 """
 
 from __future__ import annotations
