@@ -1,4 +1,5 @@
-"""Start the Streamlit server for app.py (used by `make run` and the browser tests)."""
+"""Start the server (used by `make run` and the browser tests): asgi.py, i.e. the Streamlit app (app.py) and the
+Explore API (/api/explore/v2.1/) on the same port, served by `streamlit run` (which accepts an st.App entry)."""
 
 import sys
 
@@ -13,5 +14,5 @@ from streamlit.web import cli
 PagesManager.uses_pages_directory = False
 
 if __name__ == "__main__":
-    sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", "asgi.py", *sys.argv[1:]]
     sys.exit(cli.main())

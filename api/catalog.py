@@ -1,0 +1,178 @@
+"""GET /catalog/datasets, /catalog/datasets/{dataset_id}, /catalog/facets, /catalog/exports[/{format}] and
+…/attachments: the catalogue table under Opendatasoft's names (the shared view `api_catalog`), filtered by ODSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+import queries
+from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query
+from api.records import dataset_url, facet_names
+from api.responses import (
+    CORS,
+    base_url,
+    boolean,
+    endpoint,
+    integer,
+    json_response,
+    link,
+    odsql_params,
+    published,
+    run,
+    schema_of,
+)
+from exports import catalogue as catalogue_export
+from queries import catalogue_search
+
+CATALOG_VIEW = "api_catalog"
+CATALOG_FIELDS = [("dataset_id", "text"), ("title", "text"), ("description", "text"), ("publisher", "text"),
+                  ("license", "text"), ("license_url", "text"), ("modified", "date"), ("records_count", "integer"),
+                  ("keyword", "text"), ("theme", "text"), ("frequency", "text"), ("spatial_granularity", "text"),
+                  ("features_geo", "boolean"), ("features_timeserie", "boolean")]
+CATALOG_SCHEMA = DatasetSchema.from_columns(CATALOG_FIELDS)
+CATALOG_FACETS = ("publisher", "theme", "keyword", "license", "features", "language")
+# Catalogue exports: format → (media type, what exports/catalogue.py writes). DCAT is JSON-LD.
+CATALOG_EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
+                   "dcat": "application/ld+json; charset=utf-8"}
+
+
+def _catalog_query(request: Request, *, select: str | None = None, export: bool = False, **kw: Any) -> Any:
+    params = odsql_params(request)
+    if select is not None:
+        params["select"] = select
+    table = queries.ident(CATALOG_VIEW, [CATALOG_VIEW])
+    tiebreak = queries.ident("dataset_id", ["dataset_id"])
+    return build_query(table, CATALOG_SCHEMA, tiebreak=tiebreak, export=export, **{**params, **kw})
+
+
+def _entries() -> dict[str, dict[str, Any]]:
+    """The whole catalogue as plain dicts (lists kept), by dataset id."""
+    rows = catalogue_export.records(catalogue_search.all_entries(), base_url())
+    return {str(r["id"]): r for r in rows}
+
+
+def _matching_ids(request: Request, **kw: Any) -> tuple[list[str], int]:
+    query = _catalog_query(request, select="dataset_id", **kw)
+    rows, total = run(query)
+    return [str(r["dataset_id"]) for r in rows], total
+
+
+def _features(entry: Mapping[str, Any]) -> list[str]:
+    return ["analyze"] + (["geo"] if entry.get("has_map") else []) + (["timeserie"] if entry.get("has_time_series")
+                                                                       else [])
+
+
+def dataset_object(entry: Mapping[str, Any], include_links: bool = False) -> dict[str, Any]:
+    """One dataset as ODS describes it: dataset_id, metas.default, fields with ODS types, features, links."""
+    dataset_id = str(entry["id"])
+    meta = published(dataset_id)
+    labels = {str(c["name"]): c for c in meta.get("columns", [])}
+    fields = [{"name": f.name, "label": str(labels.get(f.name, {}).get("label") or f.name), "type": f.type,
+               "annotations": {}, "description": labels.get(f.name, {}).get("description") or None}
+              for f in schema_of(meta).fields]
+    modified = str(entry.get("modified") or "")
+    default = {
+        "title": entry.get("title"), "description": entry.get("description"), "publisher": entry.get("publisher"),
+        "license": entry.get("license_title"), "license_url": entry.get("license_url") or None,
+        "modified": f"{modified}T00:00:00+00:00" if len(modified) == 10 else (modified or None),
+        "data_processed": entry.get("loaded_at") or None, "metadata_processed": entry.get("loaded_at") or None,
+        "records_count": int(entry.get("records") or 0), "keyword": list(entry.get("keywords") or []),
+        "theme": list(entry.get("theme_labels") or []), "language": "fr", "timezone": None,
+        "references": entry.get("source_page") or entry.get("source_url") or None,
+        "attributions": entry.get("attribution") or None, "frequency": entry.get("frequency") or None,
+        "spatial_granularity": entry.get("spatial_granularity") or None, "version": entry.get("version") or None,
+        "landing_page": entry.get("landing_page"),
+    }
+    obj: dict[str, Any] = {"dataset_id": dataset_id, "dataset_uid": f"da_{dataset_id}", "attachments": [],
+                           "has_records": int(entry.get("records") or 0) > 0, "data_visible": True,
+                           "features": _features(entry), "metas": {"default": default}, "fields": fields}
+    if include_links:
+        url = dataset_url(dataset_id)
+        obj = {"_links": [link(url, "self"), link(f"{base_url()}/catalog/datasets", "catalog")], **obj}
+    return obj
+
+
+@endpoint
+def datasets(request: Request) -> Response:
+    limit, offset = integer(request, "limit", 10), integer(request, "offset", 0)
+    include_links = boolean(request, "include_links")
+    params = odsql_params(request)
+    if params["select"] or params["group_by"]:  # a projection or aggregation of the catalogue: rows as ODSQL gives them
+        rows, total = run(_catalog_query(request, limit=limit, offset=offset))
+        return json_response({"total_count": total, "results": rows})
+    ids, total = _matching_ids(request, limit=limit, offset=offset)
+    entries = _entries()
+    results = [dataset_object(entries[i], include_links) for i in ids if i in entries]
+    body: dict[str, Any] = {"total_count": total, "results": results}
+    if include_links:
+        body = {"total_count": total, "_links": [link(f"{base_url()}/catalog/datasets", "self")], "results": results}
+    return json_response(body)
+
+
+@endpoint
+def dataset(request: Request) -> Response:
+    dataset_id = request.path_params["dataset_id"]
+    published(dataset_id)
+    entry = _entries().get(dataset_id)
+    if entry is None:  # published but absent from the manifest (a broken manifest file hides its dataset)
+        return json_response({"error_code": "NotFoundError", "message": f"Unknown dataset: {dataset_id[:100]}"}, 404)
+    return json_response(dataset_object(entry, boolean(request, "include_links")))
+
+
+@endpoint
+def facets(request: Request) -> Response:
+    """Facets of the catalogue (publisher, theme, keyword, license, features, language) over the datasets that the
+    where/refine/exclude parameters select; counted here, the catalogue being one row per dataset."""
+    wanted = [name for name, _limit in facet_names(request, DatasetSchema.from_columns(
+        [(n, "text") for n in CATALOG_FACETS]), list(CATALOG_FACETS))]
+    ids, _total = _matching_ids(request, limit=-1, export=True)
+    entries = _entries()
+    chosen = [entries[i] for i in ids if i in entries]
+    sources = {"publisher": lambda e: [e.get("publisher")], "theme": lambda e: e.get("theme_labels") or [],
+               "keyword": lambda e: e.get("keywords") or [], "license": lambda e: [e.get("license_title")],
+               "features": _features, "language": lambda e: ["fr"]}
+    out = []
+    for name in wanted:
+        counts = Counter(str(v) for e in chosen for v in sources[name](e) if v)
+        values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append({"name": name, "facets": [{"name": v, "count": n, "value": v, "state": "displayed"}
+                                             for v, n in values]})
+    return json_response({"_links": [], "facets": out})
+
+
+@endpoint
+def export_formats(request: Request) -> Response:
+    url = f"{base_url()}/catalog/exports"
+    return json_response({"_links": [link(url, "self")] + [link(f"{url}/{fmt}", fmt) for fmt in CATALOG_EXPORTS]})
+
+
+@endpoint
+def export(request: Request) -> Response:
+    """The catalogue (or the datasets ODSQL selects) as CSV (`;`), JSON or DCAT JSON-LD, written by exports/catalogue.py."""
+    fmt = request.path_params["format"]
+    if fmt not in CATALOG_EXPORTS:
+        raise InvalidParameterError(f"Unsupported export format for the catalog: {fmt[:40]}. Available formats: "
+                                    f"{', '.join(CATALOG_EXPORTS)}.", "format")
+    limit, offset = integer(request, "limit", -1), integer(request, "offset", 0)
+    if odsql_params(request)["group_by"]:
+        raise ODSQLError("group_by is not supported by catalogue exports", "group_by")
+    ids, _total = _matching_ids(request, limit=limit, offset=offset, export=True)
+    entries = _entries()
+    rows = [entries[i] for i in ids if i in entries]
+    writers = {"csv": catalogue_export.to_csv, "json": catalogue_export.to_json, "dcat": catalogue_export.to_jsonld}
+    body = writers[fmt](rows)
+    name = {"csv": "catalog.csv", "json": "catalog.json", "dcat": "catalog.jsonld"}[fmt]
+    return Response(body, media_type=CATALOG_EXPORTS[fmt],
+                    headers={**CORS, "Content-Disposition": f'attachment; filename="{quote(name)}"'})
+
+
+@endpoint
+def attachments(request: Request) -> Response:
+    published(request.path_params["dataset_id"])
+    return json_response({"_links": [], "attachments": []})

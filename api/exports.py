@@ -1,0 +1,240 @@
+"""GET …/exports (the list) and …/exports/{format}: every row ODSQL selects, streamed as it is written (no records
+cap), under the export limits of exports/limits.py (a slot per export, a time limit) and with exports/' writers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from api.odsql import ODSQLQuery
+from api.odsql.errors import InvalidParameterError
+from api.records import dataset_url
+from api.responses import (
+    CORS,
+    boolean,
+    clean,
+    dataset_query,
+    endpoint,
+    integer,
+    json_response,
+    link,
+    odsql_params,
+    published,
+    schema_of,
+    text,
+)
+from config import get_settings
+from exports import WRITERS, licence_info
+from exports.limits import Deadline, export_slot, timed_batches
+
+BATCH_ROWS = 20_000
+CHUNK_BYTES = 256 * 1024
+QUEUE_CHUNKS = 16  # at most ~4 MiB waits for a slow client; the writer blocks beyond it
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
+           "jsonl": "application/jsonl; charset=utf-8", "geojson": "application/geo+json; charset=utf-8",
+           "parquet": "application/vnd.apache.parquet",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# The other formats of ODS's list (fgb, gpx, jsonld, kml, n3, ov2, rdfxml, shp, turtle) need GIS or RDF writers
+# this portal does not have: they are refused with a 400 naming the formats it serves.
+GEO_TYPES = ("geo_point_2d", "geo_shape")
+
+
+class _Pipe(io.RawIOBase):
+    """The writable end a writer thread fills and the response drains, in chunks, with back-pressure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(QUEUE_CHUNKS)
+        self.buffer = bytearray()
+        self.position = 0
+        self.cancelled = threading.Event()
+
+    def writable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def write(self, data: Any) -> int:
+        if self.cancelled.is_set():
+            raise BrokenPipeError("the client went away")
+        view = bytes(data)
+        self.buffer += view
+        self.position += len(view)
+        if len(self.buffer) >= CHUNK_BYTES:
+            self.push()
+        return len(view)
+
+    def push(self, item: bytes | None = b"") -> None:
+        chunk = bytes(self.buffer) if item == b"" else item
+        self.buffer.clear()
+        while not self.cancelled.is_set():
+            try:
+                self.chunks.put(chunk, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:  # pyarrow closes the sink it was given; the stream ends when the writer returns
+        pass
+
+
+def _flatten_geo(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """geo_point_2d structs → "lat, lon" text, as ODS writes them in CSV and spreadsheets."""
+    arrays = []
+    for arr in batch.columns:
+        if pa.types.is_struct(arr.type) and {arr.type.field(i).name for i in range(arr.type.num_fields)} == {"lon",
+                                                                                                           "lat"}:
+            lat, lon = pc.cast(arr.field("lat"), pa.string()), pc.cast(arr.field("lon"), pa.string())
+            arr = pc.binary_join_element_wise(lat, lon, ", ")
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _write_records(out: IO[bytes], batches: Iterator[pa.RecordBatch], lines: bool) -> None:
+    """ODS's json export (one array of records) or jsonl (one record a line)."""
+    first = True
+    if not lines:
+        out.write(b"[")
+    for batch in batches:
+        for rec in batch.to_pylist():
+            data = json.dumps(clean(rec), ensure_ascii=False, default=str, allow_nan=False)
+            out.write(((data + "\n") if lines else (("" if first else ",\n") + data)).encode("utf-8"))
+            first = False
+    if not lines:
+        out.write(b"]\n")
+
+
+def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple[str, str]) -> None:
+    """A FeatureCollection; the geometry is the first geo field (a point {lon, lat} or a GeoJSON shape)."""
+    name, kind = geo
+    out.write(b'{"type": "FeatureCollection", "features": [')
+    first = True
+    for batch in batches:
+        for rec in batch.to_pylist():
+            value = rec.pop(name, None)
+            geometry = None
+            if kind == "geo_point_2d" and isinstance(value, dict) and None not in (value.get("lon"), value.get("lat")):
+                geometry = {"type": "Point", "coordinates": [value["lon"], value["lat"]]}
+            elif isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    geometry = json.loads(value)
+            elif isinstance(value, dict):
+                geometry = value
+            feature = {"type": "Feature", "geometry": geometry, "properties": clean(rec)}
+            out.write((("" if first else ",\n") + json.dumps(feature, ensure_ascii=False, default=str,
+                                                              allow_nan=False)).encode("utf-8"))
+            first = False
+    out.write(b"]}\n")
+
+
+def _writer(fmt: str, request: Request, dataset_id: str, query: ODSQLQuery) -> Callable[[IO[bytes], Iterator[
+        pa.RecordBatch]], None]:
+    geo = next(((c.label, c.type) for c in query.columns if c.type in GEO_TYPES), None)
+    if fmt == "geojson" and geo is None:
+        raise InvalidParameterError("The geojson export needs a geographic field (geo_point_2d or geo_shape): this "
+                                    "dataset, or this select, has none. Use csv, json, jsonl, parquet or xlsx.",
+                                    "format")
+    info = licence_info(dataset_id)
+    empty = pa.schema([pa.field(c.label, pa.string()) for c in query.columns])
+    if fmt in ("csv", "xlsx"):
+        delimiter = text(request, "delimiter") or ";"
+        if len(delimiter) != 1 or delimiter in "\"\r\n":
+            raise InvalidParameterError(f"Invalid value for delimiter API parameter: {delimiter[:10]!r}", "delimiter")
+        opts = {"bom": boolean(request, "with_bom", True), "delimiter": delimiter, "geo": (None, None, None)}
+        return lambda out, batches: WRITERS[fmt](out, (_flatten_geo(b) for b in batches), lambda: empty, info,
+                                                 opts) and None
+    if fmt == "parquet":
+        return lambda out, batches: WRITERS["parquet"](out, batches, lambda: empty, info, {}) and None
+    if fmt == "geojson" and geo is not None:
+        return lambda out, batches: _write_geojson(out, batches, geo)
+    return lambda out, batches: _write_records(out, batches, lines=fmt == "jsonl")
+
+
+def _stream(write: Callable[[IO[bytes], Iterator[pa.RecordBatch]], None], batches: Iterator[pa.RecordBatch],
+            stack: contextlib.ExitStack) -> Iterator[bytes]:
+    """Run the writer in a thread into a pipe and yield its chunks; the export slot is freed when it ends, and a
+    client that goes away stops it at its next write."""
+    pipe = _Pipe()
+
+    def work() -> None:
+        try:
+            write(pipe, batches)
+            pipe.push()
+        except Exception:  # noqa: BLE001 - the answer has started: the stream just ends (truncated), as ODS does
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                batches.close()  # type: ignore[attr-defined]  # a generator: releases the DuckDB cursor now
+            stack.close()
+            pipe.push(None)
+
+    thread = threading.Thread(target=work, name="api-export", daemon=True)
+    thread.start()
+    try:
+        while (chunk := pipe.chunks.get()) is not None:
+            if chunk:
+                yield chunk
+    finally:
+        pipe.cancelled.set()
+
+
+def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch],
+           raw: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The first batch (already read) then the rest; closing it closes the DuckDB cursor at once."""
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        raw.close()  # type: ignore[attr-defined]
+
+
+@endpoint
+def formats(request: Request) -> Response:
+    dataset_id = request.path_params["dataset_id"]
+    meta = published(dataset_id)
+    has_geo = any(f.type in GEO_TYPES for f in schema_of(meta).fields)
+    url = f"{dataset_url(dataset_id)}/exports"
+    return json_response({"_links": [link(url, "self")] + [link(f"{url}/{fmt}", fmt) for fmt in FORMATS
+                                                            if has_geo or fmt != "geojson"]})
+
+
+@endpoint
+def export(request: Request) -> Response:
+    dataset_id = request.path_params["dataset_id"]
+    fmt = request.path_params["format"]
+    meta = published(dataset_id)
+    if fmt not in FORMATS:
+        raise InvalidParameterError(f"Unsupported export format: {fmt[:40]}. Available formats: "
+                                    f"{', '.join(FORMATS)}.", "format")
+    limit, offset = integer(request, "limit", -1), integer(request, "offset", 0)
+    query = dataset_query(dataset_id, schema_of(meta), limit=limit, offset=offset, export=True,
+                          **odsql_params(request))
+    write = _writer(fmt, request, dataset_id, query)
+    labels = [c.label for c in query.columns]
+    stack = contextlib.ExitStack()
+    stack.enter_context(export_slot())  # ExportBusy → 429 before anything is sent
+    try:
+        deadline = Deadline(get_settings().export_timeout_s)
+        raw = timed_batches(query.sql, query.params, BATCH_ROWS, deadline)
+        batches = (b.rename_columns(labels) for b in raw)
+        first = next(batches, None)  # a query DuckDB refuses is still a 400 here, before the 200 is sent
+    except BaseException:
+        stack.close()
+        raise
+    rows = _chain(first, batches, raw)
+    name = quote(f"{dataset_id}.{fmt}")
+    headers = {**CORS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(_stream(write, rows, stack), media_type=FORMATS[fmt], headers=headers)

@@ -1,0 +1,22 @@
+"""The Starlette routes of the Explore API v2.1, mounted by asgi.py under /api/explore/v2.1/."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from api import catalog, exports, records
+from api.responses import BASE_PATH
+
+ROUTES = [
+    Route(f"{BASE_PATH}/catalog/datasets", catalog.datasets, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/facets", catalog.facets, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/exports", catalog.export_formats, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/exports/{{format}}", catalog.export, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}", catalog.dataset, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/records", records.records, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/records/{{record_id}}", records.record, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/facets", records.facets, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/attachments", catalog.attachments, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports", exports.formats, methods=["GET"]),
+    Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports/{{format}}", exports.export, methods=["GET"]),
+]
