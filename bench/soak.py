@@ -133,6 +133,7 @@ class Stats:
     ws_errors: list[str] = field(default_factory=list)
     http_errors: list[str] = field(default_factory=list)
     http_checks: int = 0
+    seconds: float = 0.0  # of traffic, from the first arrival to the last answer (the warm-up excluded)
 
     def add(self, run: Run) -> None:
         self.runs.append(run)
@@ -377,7 +378,8 @@ async def drive(base: str, duration: float, sessions: int, hostile: int, seed: i
     if warm:
         await warm_up(ws_url)
     stats = Stats()
-    deadline = time.monotonic() + duration
+    start = time.monotonic()
+    deadline = start + duration
     real = [BrowserVisitor(base, deadline, stats, random.Random(seed + 20_000 + i), think) for i in range(browsers)]
     for thread in real:
         thread.start()
@@ -388,13 +390,18 @@ async def drive(base: str, duration: float, sessions: int, hostile: int, seed: i
         tasks.append(hostile_analyst(ws_url, deadline, stats, random.Random(seed + 10_000 + i)))
     tasks.append(http_poller(base, deadline, stats))
 
+    # Arrivals spread over one mean pause: the rate at which 50 readers already on the site ask for pages, rather
+    # than 50 first pages in the same second.
+    ramp = min(sum(think) / 2, duration / 4)
+
     async def staggered(k: int, coro: Any) -> None:
-        await asyncio.sleep(k * min(0.2, 10.0 / max(1, sessions + hostile)))  # visitors do not all arrive at once
+        await asyncio.sleep(k * ramp / max(1, len(tasks)))
         await coro
 
     await asyncio.gather(*(staggered(k, c) for k, c in enumerate(tasks)))
     for thread in real:
         await asyncio.get_running_loop().run_in_executor(None, thread.join)
+    stats.seconds = time.monotonic() - start
     return stats
 
 
@@ -476,11 +483,9 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         server = Server(data_dir, work / "server.log")
         sampler = MemorySampler(server.proc.pid)
         sampler.start()
-        t0 = time.monotonic()
         try:
             stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm, browsers))
         finally:
-            elapsed = time.monotonic() - t0
             sampler.stop()
             log_errors = server.log_errors()
             server.stop()
@@ -504,7 +509,7 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
     s50, s95, smax = _pct([r.seconds for r in sql])
     w50, w95, wmax = _pct([r.seconds for r in in_browser])
     samples = sampler.samples or [0.0]
-    return Report(duration_s=round(elapsed, 1), sessions=sessions, hostile=hostile, browse_runs=len(browse),
+    return Report(duration_s=round(stats.seconds, 1), sessions=sessions, hostile=hostile, browse_runs=len(browse),
                   sql_runs=len(sql), errors=errors, peak_rss_mb=round(max(samples), 1),
                   mean_rss_mb=round(sum(samples) / len(samples), 1), ceiling_mb=ceiling_mb, time_limit_s=time_limit,
                   sql_time_limit_s=sql_time_limit, browse_p50_s=round(b50, 2), browse_p95_s=round(b95, 2),
@@ -526,7 +531,8 @@ def markdown(report: Report, command: str) -> str:
         "read until `script_finished`); visitors follow "
         f"{len(BROWSE)} links (catalogue searches and facets, dataset tables with filters and sorts, charts, point, "
         f"polygon and choropleth maps, indicators, the territory map with layers) with a {r.think_s[0]:g}–{r.think_s[1]:g} s "
-        f"pause between pages ({(r.browse_runs + r.sql_runs) / max(r.duration_s, 1):.2f} page runs per second in all); "
+        f"pause between pages, arriving over the first {min(sum(r.think_s) / 2, r.duration_s / 4):g} s "
+        f"({(r.browse_runs + r.sql_runs) / max(r.duration_s, 1):.2f} page runs per second in all); "
         "hostile analysts open /sql with an attacking query in the link and press « Exécuter » (the button's "
         f"trigger widget) every {HOSTILE_THINK_S[0]:g}–{HOSTILE_THINK_S[1]:g} s after the previous answer, "
         f"picking among {len(HOSTILE_SQL)} queries (huge lists and sorts, regex blow-ups, 1 GB "
