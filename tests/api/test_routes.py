@@ -1,0 +1,215 @@
+"""The Explore API v2.1 over real HTTP: the server `make run` starts (serve.py → asgi.py) on a free port, the Streamlit
+app and /api/explore/v2.1/ on that one port; answers checked against Opendatasoft's OpenAPI description (status,
+shapes, error body) and their values against the warehouse read directly (pandas over the same rows)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import pytest
+import requests
+
+import queries
+from tests.conftest import ROOT, LiveServer
+
+SPEC = json.loads((ROOT.parent / "shared" / "reference" / "ods-explore-v2.1" / "openapi.json").read_text("utf-8"))
+API = "/api/explore/v2.1"
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("api-routes") / "data"
+    shutil.copytree(warehouse_dir, data_dir)
+    live = LiveServer(data_dir)
+    yield live
+    live.stop()
+
+
+def get(server: LiveServer, path: str, **params: Any) -> requests.Response:
+    return requests.get(f"{server.url}{API}{path}", params=params, timeout=60)
+
+
+def _nullable(schema: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` → JSON Schema's type list (the spec's own examples have null descriptions)."""
+    if isinstance(schema, dict):
+        out = {k: _nullable(v) for k, v in schema.items() if k != "nullable"}
+        if schema.get("nullable") and "type" in schema:
+            out["type"] = [schema["type"], "null"]
+        return out
+    if isinstance(schema, list):
+        return [_nullable(v) for v in schema]
+    return schema
+
+
+def spec_schema(path: str, status: str = "200") -> dict[str, Any]:
+    answer = SPEC["paths"][path]["get"]["responses"][status]
+    if "$ref" in answer:
+        answer = SPEC["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+    schema = next(iter(answer["content"].values()))["schema"]
+    return {**_nullable(copy.deepcopy(schema)), "components": _nullable(SPEC["components"])}
+
+
+def conforms(path: str, response: requests.Response, status: int = 200) -> Any:
+    """The answer has the spec's status and JSON shape (and the open CORS header); returns its body."""
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    jsonschema.validate(body, spec_schema(path, "200" if status == 200 else "400"))
+    return body
+
+
+def rows_of(dataset_id: str) -> pd.DataFrame:
+    return queries.run_sql_text(f"SELECT * FROM {queries.ordered_table_name(dataset_id)} ORDER BY file_row_number",
+                                max_rows=1_000_000)
+
+
+# -- one port ----------------------------------------------------------------------------------------------------------
+def test_the_app_and_the_api_share_one_port(server: LiveServer) -> None:
+    assert requests.get(f"{server.url}/_stcore/health", timeout=10).text == "ok"
+    home = requests.get(f"{server.url}/", timeout=10)
+    assert home.status_code == 200 and "<html" in home.text.lower()
+    conforms("/catalog/datasets", get(server, "/catalog/datasets"))
+
+
+# -- catalogue ---------------------------------------------------------------------------------------------------------
+def test_catalog_datasets_list_every_published_dataset(server: LiveServer, read_only_portal: Path) -> None:
+    catalogue = queries.run("catalogue_export", max_rows=10_000)
+    body = conforms("/catalog/datasets", get(server, "/catalog/datasets", limit=100))
+    assert body["total_count"] == len(catalogue) == len(body["results"])
+    assert [d["dataset_id"] for d in body["results"]] == sorted(catalogue.id)  # tie-break: dataset_id
+    colleges = next(d for d in body["results"] if d["dataset_id"] == "colleges")
+    entry = catalogue.set_index("id").loc["colleges"]
+    default = colleges["metas"]["default"]
+    assert default["title"] == entry.title and default["records_count"] == entry.records
+    assert default["publisher"] == entry.publisher and default["license"] == entry.license_title
+    assert default["keyword"] == list(entry.keywords)
+    fields = {f["name"]: f["type"] for f in colleges["fields"]}
+    assert fields["geo_point_2d"] == "geo_point_2d" and fields["date_ouverture"] == "date"
+    assert "geo" in colleges["features"]
+
+
+def test_catalog_datasets_where_order_and_pages(server: LiveServer, read_only_portal: Path) -> None:
+    catalogue = queries.run("catalogue_export", max_rows=10_000)
+    big = catalogue[catalogue.records > 100].sort_values(["records", "id"], ascending=[False, True])
+    body = conforms("/catalog/datasets", get(server, "/catalog/datasets", where="records_count > 100",
+                                             order_by="records_count desc", limit=3, offset=1))
+    assert body["total_count"] == len(big)
+    assert [d["dataset_id"] for d in body["results"]] == list(big.id[1:4])
+    grouped = get(server, "/catalog/datasets", select="count(*) as n", group_by="publisher", limit=100).json()
+    assert {r["publisher"]: r["n"] for r in grouped["results"]} == dict(catalogue.groupby("publisher").size())
+
+
+def test_catalog_dataset_and_unknown_ids(server: LiveServer) -> None:
+    body = conforms("/catalog/datasets/{dataset_id}", get(server, "/catalog/datasets/colleges", include_links="true"))
+    assert body["dataset_id"] == "colleges"
+    assert {"rel": "self", "href": f"{server.url}{API}/catalog/datasets/colleges"} in body["_links"]
+    for path in ("/catalog/datasets/nope", "/catalog/datasets/nope/records", "/catalog/datasets/nope/facets",
+                 "/catalog/datasets/nope/exports", "/catalog/datasets/nope/exports/csv",
+                 "/catalog/datasets/nope/attachments", "/catalog/datasets/colleges/records/nope",
+                 "/catalog/datasets/colleges%27--/records", "/catalog/datasets/COLLEGES/records"):
+        answer = get(server, path)
+        assert answer.status_code == 404, path
+        assert set(answer.json()) == {"error_code", "message"}
+    # An encoded slash is refused by the server before any route (a plain 400): never a file, never a 5xx.
+    traversal = get(server, "/catalog/datasets/..%2F..%2Fetc%2Fpasswd/records")
+    assert traversal.status_code in (400, 404) and "root:" not in traversal.text
+
+
+def test_catalog_facets_count_the_selected_datasets(server: LiveServer, read_only_portal: Path) -> None:
+    catalogue = queries.run("catalogue_export", max_rows=10_000)
+    body = conforms("/catalog/facets", get(server, "/catalog/facets"))
+    facets = {f["name"]: {v["value"]: v["count"] for v in f["facets"]} for f in body["facets"]}
+    assert facets["publisher"] == dict(catalogue.groupby("publisher").size())
+    assert facets["keyword"] == dict(pd.Series([k for ks in catalogue.keywords for k in ks]).value_counts())
+    refined = get(server, "/catalog/facets", facet="publisher", refine="publisher:INSEE").json()
+    assert refined["facets"] == [{"name": "publisher", "facets": [
+        {"name": "INSEE", "value": "INSEE", "state": "displayed", "count": int((catalogue.publisher == "INSEE").sum())}]}]
+
+
+def test_attachments_are_an_empty_list(server: LiveServer) -> None:
+    body = conforms("/catalog/datasets/{dataset_id}/attachments", get(server, "/catalog/datasets/colleges/attachments"))
+    assert body == {"_links": [], "attachments": []}
+
+
+# -- records -----------------------------------------------------------------------------------------------------------
+def test_records_match_the_warehouse(server: LiveServer, read_only_portal: Path) -> None:
+    rows = rows_of("colleges")
+    public = rows[rows.secteur_public_prive_libe == "Public"].sort_values(["appellation_officielle", "file_row_number"],
+                                                                         kind="stable")
+    body = conforms("/catalog/datasets/{dataset_id}/records", get(
+        server, "/catalog/datasets/colleges/records", select="numero_uai, appellation_officielle, geo_point_2d",
+        where='secteur_public_prive_libe = "Public"', order_by="appellation_officielle", limit=20, offset=5))
+    assert body["total_count"] == len(public)
+    assert [r["numero_uai"] for r in body["results"]] == list(public.numero_uai[5:25])
+    first = public.iloc[5]
+    assert body["results"][0]["geo_point_2d"] == pytest.approx({"lon": first.longitude, "lat": first.latitude})
+    assert set(body["results"][0]) == {"numero_uai", "appellation_officielle", "geo_point_2d"}
+
+
+def test_records_refine_exclude_group_by(server: LiveServer, read_only_portal: Path) -> None:
+    rows = rows_of("colleges")
+    grouped = get(server, "/catalog/datasets/colleges/records", select="count(*) as n",
+                  group_by="secteur_public_prive_libe", exclude="denomination_principale:COLLEGE").json()
+    kept = rows[rows.denomination_principale != "COLLEGE"]
+    assert {r["secteur_public_prive_libe"]: r["n"] for r in grouped["results"]} == dict(
+        kept.groupby("secteur_public_prive_libe").size())
+    refined = get(server, "/catalog/datasets/colleges/records", refine="secteur_public_prive_libe:Privé").json()
+    assert refined["total_count"] == int((rows.secteur_public_prive_libe == "Privé").sum())
+    assert len(refined["results"]) == 10  # ODS's default limit
+
+
+def test_records_errors_are_ods_400s(server: LiveServer) -> None:
+    path = "/catalog/datasets/{dataset_id}/records"
+    for params, code in (({"where": "nope = 1"}, "ODSQLError"), ({"select": "invalid_function(x)"}, "ODSQLError"),
+                         ({"where": "numero_uai = "}, "ODSQLError"), ({"limit": 101}, "InvalidRESTParameterError"),
+                         ({"limit": 100, "offset": 9_950}, "InvalidRESTParameterError"),
+                         ({"limit": "ten"}, "InvalidRESTParameterError"),
+                         ({"timezone": "Mars/Olympus"}, "InvalidRESTParameterError"),
+                         ({"lang": "xx"}, "InvalidRESTParameterError")):
+        body = conforms(path, get(server, "/catalog/datasets/colleges/records", **params), 400)
+        assert body["error_code"] == code, (params, body)
+    body = get(server, "/catalog/datasets/colleges/records", where="nope = 1").json()
+    assert "nope" in body["message"] and "where" in body["message"]
+
+
+def test_record_by_id_is_the_row_number_of_the_current_version(server: LiveServer, read_only_portal: Path) -> None:
+    rows = rows_of("colleges")
+    listed = get(server, "/catalog/datasets/colleges/records", include_links="true", order_by="numero_uai desc",
+                 limit=3).json()
+    top = rows.sort_values("numero_uai", ascending=False).head(3)
+    assert [r["_id"] for r in listed["results"]] == [str(n) for n in top.file_row_number]
+    record_id = listed["results"][0]["_id"]
+    body = conforms("/catalog/datasets/{dataset_id}/records/{record_id}",
+                    get(server, f"/catalog/datasets/colleges/records/{record_id}"))
+    row = rows[rows.file_row_number == int(record_id)].iloc[0]
+    assert body["numero_uai"] == row.numero_uai and body["appellation_officielle"] == row.appellation_officielle
+    assert "_record_number" not in body and "file_row_number" not in body
+    assert get(server, f"/catalog/datasets/colleges/records/{len(rows)}").status_code == 404
+    assert get(server, "/catalog/datasets/colleges/records/1", select="numero_uai").json() == {
+        "numero_uai": rows.numero_uai[1]}
+
+
+# -- dataset facets ----------------------------------------------------------------------------------------------------
+def test_dataset_facets_match_the_warehouse(server: LiveServer, read_only_portal: Path) -> None:
+    rows = rows_of("colleges")
+    body = conforms("/catalog/datasets/{dataset_id}/facets", get(
+        server, "/catalog/datasets/colleges/facets", facet=["secteur_public_prive_libe",
+                                                            'facet(name="denomination_principale", limit=2)'],
+        where="date_ouverture >= date'1960-01-01'"))
+    recent = rows[pd.to_datetime(rows.date_ouverture) >= pd.Timestamp("1960-01-01")]
+    facets = {f["name"]: f["facets"] for f in body["facets"]}
+    assert {v["value"]: v["count"] for v in facets["secteur_public_prive_libe"]} == dict(
+        recent.groupby("secteur_public_prive_libe").size())
+    expected = recent.denomination_principale.value_counts()
+    assert [v["count"] for v in facets["denomination_principale"]] == sorted(expected, reverse=True)[:2]
+    assert get(server, "/catalog/datasets/colleges/facets", facet="nope").json()["error_code"] == "ODSQLError"
+    default = get(server, "/catalog/datasets/colleges/facets").json()
+    assert default["facets"] and all(f["facets"] for f in default["facets"])
