@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from api import catalog, exports, records
-from api.responses import BASE_PATH
+from api.responses import BASE_PATH, error_response
+
+
+def unknown_path(request: Request) -> Response:
+    """Any other path under the API: ODS's JSON 404 (not the app's HTML page, which serves every other path)."""
+    return error_response(404, "NotFoundError", f"Unknown API path: {request.url.path[:200]}")
+
 
 ROUTES = [
     Route(f"{BASE_PATH}/catalog/datasets", catalog.datasets, methods=["GET"]),
@@ -19,4 +27,6 @@ ROUTES = [
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/attachments", catalog.attachments, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports", exports.formats, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports/{{format}}", exports.export, methods=["GET"]),
+    Route(f"{BASE_PATH}/{{path:path}}", unknown_path),
+    Route(BASE_PATH, unknown_path),
 ]
