@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import queries
-from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query
+from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query, check_page
 from api.records import dataset_url, facet_names
 from api.responses import (
     CORS,
@@ -26,6 +26,7 @@ from api.responses import (
     published,
     run,
     schema_of,
+    texts,
 )
 from exports import catalogue as catalogue_export
 from queries import catalogue_search
@@ -36,6 +37,8 @@ CATALOG_FIELDS = [("dataset_id", "text"), ("title", "text"), ("description", "te
                   ("keyword", "text"), ("theme", "text"), ("frequency", "text"), ("spatial_granularity", "text"),
                   ("features_geo", "boolean"), ("features_timeserie", "boolean")]
 CATALOG_SCHEMA = DatasetSchema.from_columns(CATALOG_FIELDS)
+# keyword and theme are lists: refine/exclude on them match one entry of the list (the catalogue facets' values).
+LIST_FIELDS = {"keyword": "keywords", "theme": "theme_labels"}
 CATALOG_FACETS = ("publisher", "theme", "keyword", "license", "features", "language")
 # Catalogue exports: format → (media type, what exports/catalogue.py writes). DCAT is JSON-LD.
 CATALOG_EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
@@ -57,10 +60,34 @@ def _entries() -> dict[str, dict[str, Any]]:
     return {str(r["id"]): r for r in rows}
 
 
-def _matching_ids(request: Request, **kw: Any) -> tuple[list[str], int]:
-    query = _catalog_query(request, select="dataset_id", **kw)
-    rows, total = run(query)
-    return [str(r["dataset_id"]) for r in rows], total
+def _list_facets(values: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Split refine/exclude values: those on a list field (keyword, theme) are matched here, entry by entry, since
+    ODSQL sees these lists joined into one text; the others go to ODSQL."""
+    plain, lists = [], []
+    for value in values:
+        name, sep, wanted = value.partition(":")
+        if sep and name.strip().lower() in LIST_FIELDS:
+            lists.append((LIST_FIELDS[name.strip().lower()], wanted))
+        else:
+            plain.append(value)
+    return plain, lists
+
+
+def _matching_ids(request: Request, *, limit: int, offset: int = 0, export: bool = False) -> tuple[list[str], int]:
+    """Ids of the datasets the request selects, in its order, and their count."""
+    refine, refine_lists = _list_facets(texts(request, "refine"))
+    exclude, exclude_lists = _list_facets(texts(request, "exclude"))
+    if not refine_lists and not exclude_lists:
+        rows, total = run(_catalog_query(request, select="dataset_id", limit=limit, offset=offset, export=export))
+        return [str(r["dataset_id"]) for r in rows], total
+    check_page(limit, offset, grouped=False, export=export)
+    rows, _total = run(_catalog_query(request, select="dataset_id", limit=-1, offset=0, export=True, refine=refine,
+                                      exclude=exclude))
+    entries = _entries()
+    ids = [str(r["dataset_id"]) for r in rows if str(r["dataset_id"]) in entries]
+    ids = [i for i in ids if all(value in (entries[i].get(key) or []) for key, value in refine_lists)
+           and not any(value in (entries[i].get(key) or []) for key, value in exclude_lists)]
+    return ids[offset:offset + limit if limit >= 0 else None], len(ids)
 
 
 def _features(entry: Mapping[str, Any]) -> list[str]:

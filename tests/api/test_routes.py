@@ -134,6 +134,21 @@ def test_catalog_facets_count_the_selected_datasets(server: LiveServer, read_onl
         {"name": "INSEE", "value": "INSEE", "state": "displayed", "count": int((catalogue.publisher == "INSEE").sum())}]}]
 
 
+def test_catalog_refine_on_a_keyword_or_theme_matches_one_entry_of_the_list(server: LiveServer,
+                                                                           read_only_portal: Path) -> None:
+    catalogue = queries.run("catalogue_export", max_rows=10_000)
+    theme = catalogue.theme_labels[catalogue.theme_labels.map(len) > 1].iloc[0][0]  # a dataset with several themes
+    with_theme = sorted(i for i, labels in zip(catalogue.id, catalogue.theme_labels, strict=True) if theme in labels)
+    body = conforms("/catalog/datasets", get(server, "/catalog/datasets", refine=f"theme:{theme}", limit=100))
+    assert body["total_count"] == len(with_theme) > 0
+    assert [d["dataset_id"] for d in body["results"]] == with_theme
+    page = get(server, "/catalog/datasets", exclude=f"theme:{theme}", limit=2, offset=1).json()
+    assert page["total_count"] == len(catalogue) - len(with_theme)
+    assert [d["dataset_id"] for d in page["results"]] == sorted(set(catalogue.id) - set(with_theme))[1:3]
+    facets = get(server, "/catalog/facets", facet="theme", refine=f"theme:{theme}").json()["facets"][0]["facets"]
+    assert {"name": theme, "value": theme, "count": len(with_theme), "state": "displayed"} in facets
+
+
 def test_attachments_are_an_empty_list(server: LiveServer) -> None:
     body = conforms("/catalog/datasets/{dataset_id}/attachments", get(server, "/catalog/datasets/colleges/attachments"))
     assert body == {"_links": [], "attachments": []}
