@@ -3,9 +3,12 @@ dataset a path names, and running a built ODSQL query through the one executor."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+import email.utils
 import functools
+import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -24,6 +27,7 @@ BASE_PATH = "/api/explore/v2.1"
 JSON_TYPE = "application/json; charset=utf-8"
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET"}
 RETRY_AFTER_S = 30
+CACHE_MAX_AGE_S = 60  # a new dataset version changes the ETag; clients and proxies revalidate after a minute
 # The record id: the row's position in the current version's Parquet file (DuckDB's file_row_number). It is stable
 # for as long as that version is current (a new version may renumber rows), cheap to look up and never reused within
 # a version. It is exposed to ODSQL under this name only for the record routes and include_links.
@@ -81,7 +85,13 @@ def endpoint(handler: Callable[[Request], Response]) -> Callable[[Request], Resp
     @functools.wraps(handler)
     def wrapped(request: Request) -> Response:
         try:
-            return handler(request)
+            tag, modified = validators(request)
+            if _not_modified(request, tag, modified):
+                return Response(status_code=304, headers={**CORS, **_cache_headers(tag, modified)})
+            response = handler(request)
+            if response.status_code == 200:
+                response.headers.update(_cache_headers(tag, modified))
+            return response
         except ODSQLError as exc:
             return JSONResponse(exc.to_dict(), 400, headers=CORS, media_type=JSON_TYPE)
         except NotFound as exc:
@@ -94,6 +104,38 @@ def endpoint(handler: Callable[[Request], Response]) -> Callable[[Request], Resp
             return error_response(400, "InvalidQueryError", str(exc))
 
     return wrapped
+
+
+# -- conditional requests -----------------------------------------------------------------------------------------------
+def validators(request: Request) -> tuple[str, dt.datetime | None]:
+    """The ETag of an answer (the warehouse's data version — it changes with any dataset version or manifest edit —
+    and the request's path and parameters) and, for a dataset's routes, the load time of its current version."""
+    digest = hashlib.sha256(f"{queries.data_version()}|{request.url.path}|{request.url.query}".encode()).hexdigest()
+    modified = None
+    dataset_id = request.path_params.get("dataset_id")
+    if dataset_id in queries.warehouse().datasets():
+        with contextlib.suppress(QueryError, ValueError, TypeError):
+            stamp = dt.datetime.fromisoformat(str(queries.dataset_meta(dataset_id).get("loaded_at")))
+            modified = (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).replace(microsecond=0)
+    return f'"{digest[:32]}"', modified
+
+
+def _not_modified(request: Request, tag: str, modified: dt.datetime | None) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        return tag in [t.strip().removeprefix("W/") for t in match.split(",")] or match.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since and modified is not None:
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            return modified <= email.utils.parsedate_to_datetime(since)
+    return False
+
+
+def _cache_headers(tag: str, modified: dt.datetime | None) -> dict[str, str]:
+    headers = {"ETag": tag, "Cache-Control": f"public, max-age={CACHE_MAX_AGE_S}"}
+    if modified is not None:
+        headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(dt.UTC), usegmt=True)
+    return headers
 
 
 # -- parameters --------------------------------------------------------------------------------------------------------

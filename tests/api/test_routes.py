@@ -228,3 +228,16 @@ def test_dataset_facets_match_the_warehouse(server: LiveServer, read_only_portal
     assert get(server, "/catalog/datasets/colleges/facets", facet="nope").json()["error_code"] == "ODSQLError"
     default = get(server, "/catalog/datasets/colleges/facets").json()
     assert default["facets"] and all(f["facets"] for f in default["facets"])
+
+
+def test_conditional_requests_answer_304_for_the_same_data_and_request(server: LiveServer) -> None:
+    first = get(server, "/catalog/datasets/colleges/records", limit=2)
+    tag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    url = f"{server.url}{API}/catalog/datasets/colleges/records"
+    again = requests.get(url, params={"limit": 2}, headers={"If-None-Match": tag}, timeout=30)
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert requests.get(url, params={"limit": 2}, headers={"If-Modified-Since": modified}, timeout=30).status_code == 304
+    other = requests.get(url, params={"limit": 3}, headers={"If-None-Match": tag}, timeout=30)
+    assert other.status_code == 200 and other.headers["etag"] != tag
+    assert get(server, "/catalog/datasets/colleges/records", where="nope = 1").headers.get("etag") is None
