@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -35,7 +36,7 @@ from api.responses import (
     text,
 )
 from config import get_settings
-from exports import WRITERS, licence_info
+from exports import BOM, WRITERS, defuse_formulas, licence_info
 from exports.limits import Deadline, export_slot, timed_batches
 
 BATCH_ROWS = 20_000
@@ -102,6 +103,26 @@ def _flatten_geo(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
+def _write_csv(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty: pa.Schema, delimiter: str,
+               bom: bool) -> None:
+    """CSV as the export tab writes it (spreadsheet formulas defused by exports.defuse_formulas), each batch
+    formatted by Arrow into memory and handed over in one write: a Python sink written line by line is 3× slower."""
+    if bom:
+        out.write(BOM)
+    header = True
+    for batch in batches:
+        batch = defuse_formulas(_flatten_geo(batch))
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=header, delimiter=delimiter,
+                                                       quoting_style="needed"))
+        out.write(sink.getvalue().to_pybytes())
+        header = False
+    if header:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(empty.empty_table(), sink, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
+        out.write(sink.getvalue().to_pybytes())
+
+
 def _write_records(out: IO[bytes], batches: Iterator[pa.RecordBatch], lines: bool) -> None:
     """ODS's json export (one array of records) or jsonl (one record a line)."""
     first = True
@@ -152,7 +173,10 @@ def _writer(fmt: str, request: Request, dataset_id: str, query: ODSQLQuery) -> C
         delimiter = text(request, "delimiter") or ";"
         if len(delimiter) != 1 or delimiter in "\"\r\n":
             raise InvalidParameterError(f"Invalid value for delimiter API parameter: {delimiter[:10]!r}", "delimiter")
-        opts = {"bom": boolean(request, "with_bom", True), "delimiter": delimiter, "geo": (None, None, None)}
+        bom = boolean(request, "with_bom", True)
+        if fmt == "csv":
+            return lambda out, batches: _write_csv(out, batches, empty, delimiter, bom)
+        opts = {"bom": bom, "delimiter": delimiter, "geo": (None, None, None)}
         return lambda out, batches: WRITERS[fmt](out, (_flatten_geo(b) for b in batches), lambda: empty, info,
                                                  opts) and None
     if fmt == "parquet":

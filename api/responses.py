@@ -205,7 +205,10 @@ def schema_of(meta: Mapping[str, Any], with_record_number: bool = False) -> Data
 
 
 def dataset_query(dataset_id: str, schema: DatasetSchema, **kw: Any) -> ODSQLQuery:
-    """build_query over the dataset's view with file_row_number (a total order for record pages)."""
+    """build_query over the dataset's view with file_row_number (a total order for record pages). An export without
+    order_by reads the file in its own order (DuckDB keeps insertion order): no sort of every row."""
+    if kw.get("export") and not kw.get("order_by"):
+        return build_query(queries.ordered_table_name(dataset_id), schema, **kw)
     tiebreak = queries.ident(ROW_NUMBER, [ROW_NUMBER])
     return build_query(queries.ordered_table_name(dataset_id), schema, tiebreak=tiebreak, **kw)
 
