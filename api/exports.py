@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import IO, Any
 from urllib.parse import quote
 
+import anyio
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -39,9 +41,11 @@ from config import get_settings
 from exports import BOM, WRITERS, defuse_formulas, licence_info
 from exports.limits import Deadline, export_slot, timed_batches
 
+LOG = logging.getLogger(__name__)
 BATCH_ROWS = 20_000
 CHUNK_BYTES = 256 * 1024
 QUEUE_CHUNKS = 16  # at most ~4 MiB waits for a slow client; the writer blocks beyond it
+STALL_S = 30.0  # a client that reads nothing for this long is gone: its export stops and frees its slot
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
            "jsonl": "application/jsonl; charset=utf-8", "geojson": "application/geo+json; charset=utf-8",
            "parquet": "application/vnd.apache.parquet",
@@ -78,14 +82,20 @@ class _Pipe(io.RawIOBase):
         return len(view)
 
     def push(self, item: bytes | None = b"") -> None:
+        """Hand a chunk to the response; a reader that takes nothing for STALL_S is gone (the export stops)."""
         chunk = bytes(self.buffer) if item == b"" else item
         self.buffer.clear()
+        waited = 0.0
         while not self.cancelled.is_set():
             try:
                 self.chunks.put(chunk, timeout=0.5)
                 return
             except queue.Full:
-                continue
+                waited += 0.5
+                if waited >= STALL_S:
+                    self.cancelled.set()
+        if item is not None:
+            raise BrokenPipeError("the client went away")
 
     def close(self) -> None:  # pyarrow closes the sink it was given; the stream ends when the writer returns
         pass
@@ -187,31 +197,43 @@ def _writer(fmt: str, request: Request, dataset_id: str, query: ODSQLQuery) -> C
 
 
 def _stream(write: Callable[[IO[bytes], Iterator[pa.RecordBatch]], None], batches: Iterator[pa.RecordBatch],
-            stack: contextlib.ExitStack) -> Iterator[bytes]:
-    """Run the writer in a thread into a pipe and yield its chunks; the export slot is freed when it ends, and a
-    client that goes away stops it at its next write."""
+            stack: contextlib.ExitStack) -> AsyncIterator[bytes]:
+    """Run the writer in a thread into a pipe and yield its chunks; the export slot is freed when it ends. An async
+    generator, so that a client who goes away cancels it at once: the writer then stops at its next write."""
     pipe = _Pipe()
 
     def work() -> None:
         try:
             write(pipe, batches)
             pipe.push()
-        except Exception:  # noqa: BLE001 - the answer has started: the stream just ends (truncated), as ODS does
-            pass
+        except Exception as exc:  # noqa: BLE001 - the answer has started: the stream ends (truncated), as ODS does
+            LOG.warning("API export stopped: %s", exc)
         finally:
             with contextlib.suppress(Exception):
                 batches.close()  # type: ignore[attr-defined]  # a generator: releases the DuckDB cursor now
             stack.close()
             pipe.push(None)
 
+    def next_chunk() -> bytes | None:
+        while True:
+            try:
+                return pipe.chunks.get(timeout=1.0)
+            except queue.Empty:
+                if not thread.is_alive():
+                    return None  # the writer stopped without its end marker (its reader was declared gone)
+
     thread = threading.Thread(target=work, name="api-export", daemon=True)
     thread.start()
-    try:
-        while (chunk := pipe.chunks.get()) is not None:
-            if chunk:
-                yield chunk
-    finally:
-        pipe.cancelled.set()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while (chunk := await anyio.to_thread.run_sync(next_chunk, abandon_on_cancel=True)) is not None:
+                if chunk:
+                    yield chunk
+        finally:
+            pipe.cancelled.set()
+
+    return chunks()
 
 
 def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch],

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import string
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import queries
-from tests.conftest import LiveServer
+from tests.conftest import ROOT, LiveServer
 
 API = "/api/explore/v2.1"
 PUBLIC = 'secteur_public_prive_libe = "Public"'
@@ -152,3 +156,52 @@ def test_hostile_record_parameters_never_cause_a_server_error(server: LiveServer
         assert set(answer.json()) == {"error_code", "message"}
     elif answer.status_code == 200:
         assert set(answer.json()) == {"total_count", "results"}
+
+
+# -- limits ------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def busy_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One export slot, and a dataset of a million rows (~50 MB of CSV) loaded by the real `loaders add`."""
+    root = tmp_path_factory.mktemp("api-busy")
+    data_dir, catalogue_dir, csv = root / "data", root / "catalogue", root / "big.csv"
+    shutil.copytree(warehouse_dir, data_dir)
+    catalogue_dir.mkdir()
+    with csv.open("w", encoding="utf-8") as out:
+        out.write("id;valeur;libelle\n")
+        out.writelines(f"{i};{i * 0.5};ligne numéro {i}\n" for i in range(1_000_000))
+    env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir)}
+    subprocess.run([sys.executable, "-m", "loaders", "add", str(csv), "--id", "gros-jeu", "--title", "Gros jeu"],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    live = LiveServer(data_dir, {"TERRITOIRE_EXPORT_MAX_CONCURRENT": "1", "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir)})
+    yield live
+    live.stop()
+
+
+def test_a_second_export_waits_for_the_slot_and_a_closed_download_frees_it(busy_server: LiveServer) -> None:
+    url = f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/csv"
+    first = requests.get(url, stream=True, timeout=60)
+    assert first.status_code == 200
+    assert next(first.iter_content(1024)).startswith(b"\xef\xbb\xbf")  # streaming: bytes come before the end
+    refused = requests.get(f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/json", timeout=60)
+    assert refused.status_code == 429, refused.text[:200]
+    assert int(refused.headers["retry-after"]) > 0
+    assert set(refused.json()) == {"error_code", "message"}
+    assert get(busy_server, "/catalog/datasets/gros-jeu/records", limit=1).status_code == 200  # pages still answer
+    first.close()  # the visitor gives up: the writer stops at its next write and the slot is freed
+    deadline = time.monotonic() + 10  # well before api.exports.STALL_S: the disconnect itself stopped the export
+    while time.monotonic() < deadline:
+        again = requests.get(url, params={"limit": 5}, timeout=60)
+        if again.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert again.status_code == 200
+    frame = pd.read_csv(io.BytesIO(again.content), sep=";", encoding="utf-8-sig")
+    assert frame.to_dict("list") == {"id": list(range(5)), "valeur": [i * 0.5 for i in range(5)],
+                                     "libelle": [f"ligne numéro {i}" for i in range(5)]}
+
+
+def test_a_full_export_streams_every_row(busy_server: LiveServer) -> None:
+    with requests.get(f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/csv", stream=True, timeout=300) as r:
+        assert r.status_code == 200
+        rows = sum(1 for _line in r.iter_lines())
+    assert rows == 1_000_001  # the header and every row: no records cap on exports
