@@ -205,3 +205,20 @@ def test_a_full_export_streams_every_row(busy_server: LiveServer) -> None:
         assert r.status_code == 200
         rows = sum(1 for _line in r.iter_lines())
     assert rows == 1_000_001  # the header and every row: no records cap on exports
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.sampled_from(["/catalog/datasets", "/catalog/facets", "/catalog/exports/json",
+                              "/catalog/datasets/colleges/facets", "/catalog/datasets/colleges/exports/json",
+                              "/catalog/datasets/colleges/exports/csv", "/catalog/datasets/colleges/records/1"]),
+       where=TEXT, select=TEXT, order_by=TEXT, facet=TEXT, refine=TEXT, exclude=TEXT, limit=NUMBER)
+def test_hostile_parameters_on_the_other_routes_never_cause_a_server_error(server: LiveServer, route: str, where: str,
+                                                                           select: str, order_by: str, facet: str,
+                                                                           refine: str, exclude: str,
+                                                                           limit: str) -> None:
+    params = {"where": where, "select": select, "order_by": order_by, "facet": facet, "refine": refine,
+              "exclude": exclude, "limit": limit}
+    answer = requests.get(f"{server.url}{API}{route}", params=params, timeout=60)
+    assert answer.status_code < 500, (route, params, answer.text[:300])
+    if answer.status_code != 200:
+        assert set(answer.json()) == {"error_code", "message"}
