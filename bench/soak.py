@@ -348,7 +348,11 @@ class BrowserVisitor(threading.Thread):
 async def http_poller(base: str, deadline: float, stats: Stats) -> None:
     """What a browser fetches over plain HTTP (the page shell, health): any 5xx is a server error."""
     loop = asyncio.get_running_loop()
-    paths = ["/_stcore/health", "/", "/catalogue", "/jeu-de-donnees?id=colleges", "/sql", "/_stcore/host-config"]
+    paths = ["/_stcore/health", "/", "/catalogue", "/jeu-de-donnees?id=colleges", "/sql", "/_stcore/host-config",
+             # the Explore API served by the same process (asgi.py), a hostile ODSQL clause among its calls
+             "/api/explore/v2.1/catalog/datasets?limit=20",
+             "/api/explore/v2.1/catalog/datasets/colleges/records?limit=50&where=secteur_public_prive_libe%3D%22Public%22",
+             "/api/explore/v2.1/catalog/datasets/colleges/records?where=1%3D1%27%3B%20DROP%20TABLE%20catalogue%3B--"]
     i = 0
     while time.monotonic() < deadline:
         path = paths[i % len(paths)]
@@ -537,7 +541,8 @@ def markdown(report: Report, command: str) -> str:
         f"trigger widget) every {HOSTILE_THINK_S[0]:g}–{HOSTILE_THINK_S[1]:g} s after the previous answer, "
         f"picking among {len(HOSTILE_SQL)} queries (huge lists and sorts, regex blow-ups, 1 GB "
         "results under the row cap, endless recursive CTEs, cross joins, glob/read_text/read_blob, older versions, "
-        "settings, ATTACH, COPY, INSTALL). A poller fetches the page shells and health over HTTP every 2 s."
+        "settings, ATTACH, COPY, INSTALL). A poller fetches the page shells, health and the Explore API (one call with "
+        "a hostile `where`) over HTTP every 2 s."
         + (f" {r.browsers} real Chromium (Playwright) follows the same links with the same pauses, each page load "
            "timed until Streamlit's status widget is gone and checked for an exception box." if r.browsers else ""),
         "",
