@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from api.odsql import ODSQLQuery
 from api.odsql.errors import InvalidParameterError
@@ -64,6 +65,7 @@ class _Pipe(io.RawIOBase):
         self.buffer = bytearray()
         self.position = 0
         self.cancelled = threading.Event()
+        self.stalled = False
 
     def writable(self) -> bool:
         return True
@@ -73,7 +75,7 @@ class _Pipe(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         if self.cancelled.is_set():
-            raise BrokenPipeError("the client went away")
+            raise BrokenPipeError(self.reason())
         view = bytes(data)
         self.buffer += view
         self.position += len(view)
@@ -93,9 +95,13 @@ class _Pipe(io.RawIOBase):
             except queue.Full:
                 waited += 0.5
                 if waited >= STALL_S:
+                    self.stalled = True
                     self.cancelled.set()
         if item is not None:
-            raise BrokenPipeError("the client went away")
+            raise BrokenPipeError(self.reason())
+
+    def reason(self) -> str:
+        return f"the client read nothing for {STALL_S:g} s" if self.stalled else "the client went away"
 
     def close(self) -> None:  # pyarrow closes the sink it was given; the stream ends when the writer returns
         pass
@@ -236,6 +242,17 @@ def _stream(write: Callable[[IO[bytes], Iterator[pa.RecordBatch]], None], batche
     return chunks()
 
 
+class _ExportResponse(StreamingResponse):
+    """A streamed export whose chunk generator is closed as soon as the answer ends, sent or not (a client gone away
+    would otherwise leave it to the garbage collector, and the export holding its slot until then)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+
+
 def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch],
            raw: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The first batch (already read) then the rest; closing it closes the DuckDB cursor at once."""
@@ -283,4 +300,4 @@ def export(request: Request) -> Response:
     rows = _chain(first, batches, raw)
     name = quote(f"{dataset_id}.{fmt}")
     headers = {**CORS, "Content-Disposition": f'attachment; filename="{name}"'}
-    return StreamingResponse(_stream(write, rows, stack), media_type=FORMATS[fmt], headers=headers)
+    return _ExportResponse(_stream(write, rows, stack), media_type=FORMATS[fmt], headers=headers)
