@@ -1,8 +1,8 @@
 """Analysts' own SQL (`/sql`): each query runs in a worker process of its own, under limits the kernel enforces.
 
 A query reaches DuckDB only in `queries.sandbox_worker`, a fresh process per query: address space (`RLIMIT_AS`)
-and CPU time (`RLIMIT_CPU`) capped in the child, lower CPU priority (nice), killed (SIGKILL) by this process at the
-wall-clock limit, results capped in rows and bytes, only the current data.parquet files readable. Each worker is
+and CPU time (`RLIMIT_CPU`) capped in the child, lowest CPU priority (nice), killed (SIGKILL) by this process at the
+wall-clock limit, counted from the moment the query arrives (waiting for a slot and the worker's start included), results capped in rows and bytes, only the current data.parquet files readable. Each worker is
 started one query ahead (a spare that has done its imports), but builds its database only when its query arrives,
 so it sees the versions published at that moment. At most `sql_max_concurrent` queries run at once in one app
 process; the next ones wait `QUEUE_WAIT_S`, then are refused with a French message.
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_SQL_CHARS = 20_000
 QUEUE_WAIT_S = 2.0
-# Building the worker's database (imports, views) is not counted in the query's time, but is bounded too.
+# The table list (not an analyst's query) may wait for a worker's start that long on top of the query time.
 STARTUP_TIMEOUT_S = 30.0
 # Allocator knobs of the worker: one malloc arena and Arrow on the system allocator keep the address space close
 # to the memory really used, so that RLIMIT_AS bounds memory rather than reservations.
@@ -62,12 +62,11 @@ class _Outcome:
     query_s: float | None  # from READY to the end of the process: the time the query itself had
 
 
-def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Outcome:
-    """Read the worker's output: READY within STARTUP_TIMEOUT_S, then the rest within `timeout_s`; kill it otherwise."""
+def _read(proc: subprocess.Popen[bytes], deadline: float, max_out: int) -> _Outcome:
+    """Read the worker's output until `deadline` (time.monotonic()); kill it then, or when it says too much."""
     stream: IO[bytes] = proc.stdout  # type: ignore[assignment]
     buf = bytearray()
     stopped = ""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     ready_at: float | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
@@ -82,8 +81,7 @@ def _read(proc: subprocess.Popen[bytes], timeout_s: float, max_out: int) -> _Out
             if not chunk:
                 break
             if not buf:
-                ready_at = time.monotonic()
-                deadline = ready_at + timeout_s  # the database is ready: the query's own clock starts
+                ready_at = time.monotonic()  # the database is ready: the query's own clock starts
             buf += chunk
             if len(buf) > max_out:
                 stopped = "too-big"
@@ -167,9 +165,12 @@ def _take_worker(settings: Settings) -> _Worker:
         return worker
 
 
-def run_in_worker(request: dict[str, Any], settings: Settings | None = None) -> tuple[pa.Table, bool]:
-    """Run one request in a fresh worker process with the user-SQL limits; (Arrow table, truncated)."""
+def run_in_worker(request: dict[str, Any], settings: Settings | None = None,
+                  deadline: float | None = None) -> tuple[pa.Table, bool]:
+    """Run one request in a fresh worker process with the user-SQL limits, killed at `deadline` (time.monotonic(),
+    default: the time limit from now); (Arrow table, truncated)."""
     settings = settings or get_settings()
+    deadline = time.monotonic() + settings.sql_timeout_s if deadline is None else deadline
     with _private_temp_dir(settings) as tmp:
         request = {**request, "temp_dir": tmp, "max_rows": settings.sql_max_rows,
                    "max_bytes": settings.sql_max_result_bytes, "memory_limit": settings.sql_memory_limit,
@@ -181,7 +182,7 @@ def run_in_worker(request: dict[str, Any], settings: Settings | None = None) -> 
                 worker.proc.stdin.close()  # type: ignore[union-attr]
             except BrokenPipeError:
                 pass  # the worker died at once: its exit status says why
-            out = _read(worker.proc, settings.sql_timeout_s, settings.sql_max_result_bytes * 2 + (1 << 20))
+            out = _read(worker.proc, deadline, settings.sql_max_result_bytes * 2 + (1 << 20))
             if out.returncode != 0 and not out.stopped:
                 worker.errors.seek(0)
                 log.warning("worker SQL terminé (code %s) : %s", out.returncode,
@@ -208,16 +209,18 @@ class UserResult:
 
 
 def run_user_sql(sql: str) -> UserResult:
-    """Run an analyst's SELECT in a worker process of its own, with the user-SQL limits."""
+    """Run an analyst's SELECT in a worker process of its own, with the user-SQL limits: the time limit runs from
+    now, so the wait for a slot and the worker's start count against it (no answer comes later than the limit)."""
     settings = get_settings()
+    arrived = time.monotonic()
     if len(sql) > MAX_SQL_CHARS:
         raise QueryError("Requête trop longue (20 000 caractères au plus).")
     _require_select(sql)  # refused at once, without using a worker (the worker checks again)
     slot = _slot(settings)
-    if not slot.acquire(timeout=QUEUE_WAIT_S):
+    if not slot.acquire(timeout=min(QUEUE_WAIT_S, settings.sql_timeout_s / 2)):
         raise QueryError(BUSY)
     try:
-        return UserResult(*run_in_worker({"op": "query", "sql": sql}, settings))
+        return UserResult(*run_in_worker({"op": "query", "sql": sql}, settings, arrived + settings.sql_timeout_s))
     finally:
         slot.release()
 
@@ -226,5 +229,5 @@ def run_user_sql(sql: str) -> UserResult:
 def sandbox_tables() -> pd.DataFrame:
     """Tables an analyst can query: the catalogue and one view per dataset, with their columns (asked of a worker,
     once per data version)."""
-    table, _ = run_in_worker({"op": "tables"})
+    table, _ = run_in_worker({"op": "tables"}, deadline=time.monotonic() + STARTUP_TIMEOUT_S)
     return table.to_pandas()
