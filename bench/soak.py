@@ -484,7 +484,7 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
             shutil.copytree(data_dir, work / "data")
             data_dir = work / "data"
         settings = config.get_settings()  # the limits come from the environment the server inherits
-        sql_time_limit = settings.sql_timeout_s + 5.0  # the wall-clock kill plus the worker's start and the page
+        sql_time_limit = settings.sql_timeout_s + 5.0  # the kill (counted from the query's arrival) plus the page run
         server = Server(data_dir, work / "server.log")
         sampler = MemorySampler(server.proc.pid)
         sampler.start()
@@ -564,7 +564,7 @@ def markdown(report: Report, command: str) -> str:
         f"| HTTP checks | {r.http_checks} | | |",
         "",
         "The visitor limit is the app's per-query limit (`TERRITOIRE_QUERY_TIMEOUT`, 10 s) applied to a whole page "
-        "run; the /sql limit is `TERRITOIRE_SQL_TIMEOUT` (5 s) plus 5 s for the worker's start and the page. "
+        "run; the /sql limit is `TERRITOIRE_SQL_TIMEOUT` (5 s) plus 5 s for the page run around it (the sandbox's clock starts when the query arrives: slot wait and worker start count against it). "
         "What the hostile runs got: " + ", ".join(f"{k} × {v}" for k, v in sorted(r.sql_outcomes.items())) + ".",
         "",
         "Before the clock starts, one session opens each page once, unmeasured (as a deployment's check after a "
