@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(figures, ensure_ascii=False, indent=1))
 
-    limit_s = settings.sql_timeout_s + sandbox.STARTUP_TIMEOUT_S
+    limit_s = settings.sql_timeout_s + 1  # counted from the query's arrival; 1 s for the kill and the reply
     metrics = [
         Metric("requête hostile la plus longue dans son worker (jusqu'à l'arrêt)", worst_query, "s",
                target=f"≤ {settings.sql_timeout_s + 1:g}", ok=worst_query <= settings.sql_timeout_s + 1,
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                ok=ratio <= RATIO_TARGET),
         Metric("réponse la plus lente à une requête hostile (arrêt compris)", worst_kill, "s",
                target=f"≤ {limit_s:g}", ok=worst_kill <= limit_s,
-               note="limite de la requête + démarrage borné du processus"),
+               note="limite comptée dès l'arrivée de la requête (attente et démarrage compris), + 1 s"),
     ]
     outcomes = ", ".join(f"{k} : {v}" for k, v in sorted(attack.outcomes.items()))
     hostile = "\n".join(f"- `{q}`" for q in HOSTILE)
