@@ -107,6 +107,9 @@ def resolve(level: str, code: str) -> Resolution:
         return Resolution(top)
     code = (code or "").strip()
     whole = f"affichage {get_settings().territory.of}"
+    if not code:  # a link naming a level without a code (e.g. ?niveau=epci): say so rather than « » inconnue
+        kind = "intercommunalité" if level == "epci" else "commune"
+        return Resolution(top, notice=f"Aucune {kind} indiquée dans le lien : {whole}.")
     if level == "epci":
         table = epcis()
         hit = table[table["code"] == code]

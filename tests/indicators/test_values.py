@@ -275,6 +275,9 @@ def test_old_commune_codes_lead_to_the_current_commune(portal: Path) -> None:
     for r in merged:
         assert territory.resolve("commune", r["COM_AV"]).territory.code in current, r["COM_AV"]
     assert territory.resolve("commune", "99999").territory.level == "departement"
+    for level, kind in (("epci", "intercommunalité"), ("commune", "commune")):
+        blank = territory.resolve(level, "")
+        assert blank.territory.level == "departement" and blank.notice.startswith(f"Aucune {kind} indiquée"), blank
 
 
 def test_search_by_name_and_postcode(portal: Path) -> None:
