@@ -181,12 +181,16 @@ def test_a_second_export_waits_for_the_slot_and_a_closed_download_frees_it(busy_
     url = f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/csv"
     first = requests.get(url, stream=True, timeout=60)
     assert first.status_code == 200, first.text[:200]
-    assert next(first.iter_content(1024)).startswith(b"\xef\xbb\xbf")  # streaming: bytes come before the end
+    # Streaming: bytes come before the end. The iterator stays referenced: urllib3 closes the connection when a
+    # half-read body generator is garbage-collected, which would end the download here.
+    body = first.iter_content(1024)
+    assert next(body).startswith(b"\xef\xbb\xbf")
     refused = requests.get(f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/json", timeout=60)
-    assert refused.status_code == 429, refused.text[:200]
+    assert refused.status_code == 429, (refused.text[:200], Path(busy_server.log.name).read_text("utf-8")[-2000:])
     assert int(refused.headers["retry-after"]) > 0
     assert set(refused.json()) == {"error_code", "message"}
     assert get(busy_server, "/catalog/datasets/gros-jeu/records", limit=1).status_code == 200  # pages still answer
+    body.close()
     first.close()  # the visitor gives up: the writer stops at its next write and the slot is freed
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
