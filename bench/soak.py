@@ -198,6 +198,15 @@ class Server:
         return [line for line in text.splitlines() if "Traceback" in line or "page error" in line]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/<pid>/stat utime, stime), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     """RSS of the server process plus all its children (sandbox workers), every `interval` seconds."""
 
@@ -441,6 +450,7 @@ class Report:
     warm: bool
     sql_outcomes: dict[str, int]
     load: str
+    server_cpu_s: float  # CPU time of the Streamlit server process itself (not its SQL workers) during the drive
 
     @property
     def ok(self) -> bool:
@@ -488,9 +498,11 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         server = Server(data_dir, work / "server.log")
         sampler = MemorySampler(server.proc.pid)
         sampler.start()
+        cpu_before = cpu_seconds(server.proc.pid)
         try:
             stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm, browsers))
         finally:
+            server_cpu = cpu_seconds(server.proc.pid) - cpu_before
             sampler.stop()
             log_errors = server.log_errors()
             server.stop()
@@ -522,7 +534,7 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
                   sql_max_s=round(smax, 2), browsers=browsers, browser_runs=len(in_browser),
                   browser_p50_s=round(w50, 2), browser_p95_s=round(w95, 2), browser_max_s=round(wmax, 2),
                   over_limit=over, http_checks=stats.http_checks, think_s=think, warm=warm, sql_outcomes=outcomes,
-                  load=uptime_line())
+                  load=uptime_line(), server_cpu_s=round(server_cpu, 1))
 
 
 def markdown(report: Report, command: str) -> str:
@@ -572,6 +584,15 @@ def markdown(report: Report, command: str) -> str:
         "each page pay for their imports.",
         "",
         f"Load at the end: `{r.load}`.",
+        "",
+        f"Capacity: the server process used {r.server_cpu_s:g} s of CPU over {r.duration_s:g} s "
+        f"({r.server_cpu_s / max(r.duration_s, 1):.2f} of one core; its SQL workers not counted), that is "
+        f"{r.server_cpu_s / max(r.browse_runs + r.sql_runs + r.browser_runs, 1):.2f} s of CPU per page run. Streamlit "
+        "runs every session's script in one Python process, where the GIL lets about one core run Python at a time: "
+        f"one instance serves at most about {max(r.browse_runs + r.sql_runs + r.browser_runs, 1) / max(r.server_cpu_s, 0.1):.1f} "
+        "page runs per second before runs queue behind each other; beyond that, latency grows with the queue "
+        "(the remedy is more instances behind a load balancer, issue 16, and less CPU per run, issue 17). The load "
+        "generator and Chromium share the same 2 cores.",
     ]
     if r.errors:
         lines += ["", "Errors (first 20):", ""] + [f"- `{e[:300]}`" for e in r.errors[:20]]
