@@ -1,4 +1,4 @@
-"""The ODSQL examples of Opendatasoft's own documentation (../shared/reference/ods-explore-v2.1/openapi.json,
+"""The ODSQL examples of Opendatasoft's own documentation (api/spec/openapi.json,
 `info.description` and the parameter descriptions), copied as written, run for real on DuckDB over a small table
 that has every field they name; the expected rows were worked out by hand from the table below (geometry by shapely)."""
 

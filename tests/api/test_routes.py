@@ -19,7 +19,8 @@ import requests
 import queries
 from tests.conftest import ROOT, LiveServer
 
-SPEC = json.loads((ROOT.parent / "shared" / "reference" / "ods-explore-v2.1" / "openapi.json").read_text("utf-8"))
+# Opendatasoft's official OpenAPI description of Explore v2.1, kept in the repo (the contract the API follows).
+SPEC = json.loads((ROOT / "api" / "spec" / "openapi.json").read_text("utf-8"))
 API = "/api/explore/v2.1"
 
 
