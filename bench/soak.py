@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import random
@@ -500,7 +501,10 @@ def soak(duration: float = 180.0, sessions: int = 50, hostile: int = 5, ceiling_
         sampler.start()
         cpu_before = cpu_seconds(server.proc.pid)
         try:
-            stats = asyncio.run(drive(server.url, duration, sessions, hostile, seed, think, warm, browsers))
+            # A thread of its own: the caller may already run an event loop (pytest after Playwright's sync API).
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                stats = pool.submit(asyncio.run, drive(server.url, duration, sessions, hostile, seed, think, warm,
+                                                       browsers)).result()
         finally:
             server_cpu = cpu_seconds(server.proc.pid) - cpu_before
             sampler.stop()

@@ -79,7 +79,7 @@ moderation, sources, searches = st.tabs(
 
 with moderation:
     if client == guard.UNKNOWN_CLIENT:  # behind an undeclared proxy every visitor looks local: limits become shared
-        st.caption("Adresse des visiteurs inconnue (connexion locale, ou proxy non déclaré) : les limites de "
+        st.info("Adresse des visiteurs inconnue (connexion locale, ou proxy non déclaré) : les limites de "
                    "propositions et de connexion s'appliquent à tous les visiteurs ensemble. Derrière un proxy, "
                    "déclarez son en-tête avec `TERRITOIRE_TRUSTED_PROXY_HEADER`.")
     moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
