@@ -163,7 +163,7 @@ def test_moderation_queue_is_paged_and_failures_are_in_the_journal(monkeypatch: 
     log = at.dataframe[0].value
     assert list(log["Action"]) == ["Échec de connexion"]
     # AppTest has no client address: the moderator is told that limits are shared by every visitor
-    assert any("TERRITOIRE_TRUSTED_PROXY_HEADER" in c.value for c in at.caption)
+    assert any("TERRITOIRE_TRUSTED_PROXY_HEADER" in c.value for c in at.info)
 
 
 def test_an_image_address_is_shown_from_the_stored_copy(monkeypatch: pytest.MonkeyPatch) -> None:
