@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api import catalog, exports, records
+from api import catalog, compat, dcat, exports, feeds, openapi, records
 from api.responses import BASE_PATH, error_response
 
 
@@ -27,6 +27,11 @@ ROUTES = [
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/attachments", catalog.attachments, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports", exports.formats, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/datasets/{{dataset_id}}/exports/{{format}}", exports.export, methods=["GET"]),
+    *dcat.ROUTES,
+    *feeds.ROUTES,
+    *openapi.ROUTES,
+    *compat.ROUTES,
+    # Last: any other path under the API answers ODS's JSON 404.
     Route(f"{BASE_PATH}/{{path:path}}", unknown_path),
     Route(BASE_PATH, unknown_path),
 ]
