@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -25,16 +24,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
-    event,
     func,
     insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from catalogue import database
 from catalogue.manifest import ID_RE
 from config import database_url, get_settings
 
@@ -72,21 +69,9 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _sqlite_setup(engine: Engine) -> None:
-    """WAL (readers alongside one writer), busy timeout, and BEGIN IMMEDIATE so writers queue instead of failing."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # the "begin" listener below emits BEGIN itself
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough for counters, much faster
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _create_tables(target: Engine) -> None:
+    with database.writing(target) as conn:  # the write lock from the start: instances starting together queue
+        metadata.create_all(conn, checkfirst=True)
 
 
 def engine() -> Engine:
@@ -96,20 +81,13 @@ def engine() -> Engine:
         found = _engines.get(url)
         if found is not None:
             return found
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            new = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
-            _sqlite_setup(new)
-        else:
-            new = create_engine(url, pool_pre_ping=True)
+        new = database.open_engine(url, busy_timeout_ms=BUSY_TIMEOUT_MS, durable=False)
         try:
             try:
-                metadata.create_all(new, checkfirst=True)
+                _create_tables(new)
             except SQLAlchemyError:
                 # Another instance may have created the tables between the check and the CREATE: look again once.
-                metadata.create_all(new, checkfirst=True)
+                _create_tables(new)
             _import_legacy_file(new)
         except SQLAlchemyError:
             new.dispose()  # not kept: the next call tries again (a database that was down may be back)
@@ -137,7 +115,7 @@ def _import_legacy_file(target: Engine) -> None:
         log.warning("ancien fichier de statistiques illisible, ignoré (%s) : %s", claimed, exc)
         return
     try:
-        with target.begin() as conn:
+        with database.writing(target) as conn:
             for ds, views, downloads, at in counts:
                 _upsert(conn, _counts, {"dataset_id": ds, "updated_at": at},
                         {"views": views, "downloads": downloads}, ["dataset_id"])
@@ -181,7 +159,7 @@ def _upsert(conn: Connection, table: Table, values: dict[str, Any], add: dict[st
 def _write(work: Callable[[Connection], None]) -> None:
     """One short transaction; a statistics failure is logged and never breaks a page."""
     try:
-        with engine().begin() as conn:
+        with database.writing(engine()) as conn:
             work(conn)
     except SQLAlchemyError as exc:
         log.warning("statistiques non enregistrées : %s", exc)
@@ -189,7 +167,7 @@ def _write(work: Callable[[Connection], None]) -> None:
 
 def _read(statement: Any, default: Any) -> Any:
     try:
-        with engine().connect() as conn:
+        with database.reading(engine()) as conn:
             return conn.execute(statement).all()
     except SQLAlchemyError as exc:
         log.warning("statistiques illisibles : %s", exc)

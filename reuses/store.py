@@ -10,13 +10,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from catalogue import database
 from catalogue.folding import fold
 from catalogue.vocab import REUSE_TYPES, TOPICS
 from reuses import schema
@@ -87,37 +86,9 @@ class Reuse:
 # ---------------------------------------------------------------------------------------------- engine
 
 
-def _sqlite_setup(engine: Engine) -> None:
-    """WAL, busy timeout, foreign keys, full fsync; and explicit BEGIN so writers take the lock up front."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event below emit BEGIN itself
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")  # a committed submission survives a power cut too
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # Writers take the write lock at BEGIN (IMMEDIATE): no deadlock when a reader upgrades to a writer,
-        # and busy_timeout applies. Readers use a plain deferred transaction (WAL lets them run alongside).
-        mode = "IMMEDIATE" if conn.get_execution_options().get("territoire_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-
 def create_engine_for(url: str) -> Engine:
     """A new engine on `url`, its schema migrated to the latest version (tests use it to simulate restarts)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
-        _sqlite_setup(engine)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
+    engine = database.open_engine(url, busy_timeout_ms=BUSY_TIMEOUT_MS)
     migrate(engine)
     return engine
 
@@ -151,15 +122,13 @@ def dispose_engines() -> None:
 @contextmanager
 def _write(engine: Engine | None = None) -> Iterator[Connection]:
     """A write transaction: everything inside commits together or not at all."""
-    with (engine or get_engine()).connect() as conn:
-        conn.execution_options(territoire_write=True)
-        with conn.begin():
-            yield conn
+    with database.writing(engine or get_engine()) as conn:
+        yield conn
 
 
 @contextmanager
 def _read(engine: Engine | None = None) -> Iterator[Connection]:
-    with (engine or get_engine()).connect() as conn, conn.begin():
+    with database.reading(engine or get_engine()) as conn:
         yield conn
 
 
