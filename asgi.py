@@ -4,7 +4,11 @@ port, in one process. Started by serve.py (`make run`, the browser tests) with `
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
 
+from api.feeds import FeedLinkHeader
 from api.routes import ROUTES
 
-app = st.App(str(Path(__file__).resolve().parent / "app.py"), routes=ROUTES)
+# FeedLinkHeader: the app's HTML pages announce the Atom feeds in an HTTP Link header (RFC 8288), Streamlit having no
+# way to put a <link rel="alternate"> into the page head.
+app = st.App(str(Path(__file__).resolve().parent / "app.py"), routes=ROUTES, middleware=[Middleware(FeedLinkHeader)])

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import streamlit as st
 
 import queries
+from catalogue import feeds
 from config import get_settings
 from ui.cards import escape_markdown
 
@@ -62,6 +63,9 @@ def footer() -> None:
         f":small[{escape_markdown(get_settings().portal_name)} — données ouvertes ; chaque jeu de données indique sa "
         "licence, sa source et sa date de mise à jour sur sa page.]"
     )
+    feed = get_settings().public_base_url + feeds.CATALOGUE_FEED_PATH
+    st.markdown(f":small[[Flux Atom des jeux de données]({feed}) : nouveaux jeux et mises à jour, dans votre "
+                "lecteur de flux.]")
     contact = get_settings().security_contact  # validated by config.py: mailto: or https:, no Markdown syntax
     if contact:
         shown = contact.removeprefix("mailto:")

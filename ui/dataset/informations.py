@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from catalogue import vocab
+from catalogue import feeds, vocab
+from config import get_settings
 from queries import QueryError
 from queries.dataset.sql import histogram_query
 from ui import format as fmt
@@ -108,6 +109,9 @@ def _provenance(ds: Dataset) -> None:
 
 
 def _versions(ds: Dataset) -> None:
+    feed = get_settings().public_base_url + feeds.dataset_feed_path(ds.id)
+    st.markdown(f"[Suivre les mises à jour (Atom)]({feed}) : chaque nouvelle version de ce jeu de données, avec ce "
+                "qui a changé, dans votre lecteur de flux.")
     versions = data.versions(ds.id)
     if versions:
         note("Historique des versions publiées")
