@@ -17,9 +17,10 @@ from api.odsql.facets import facet_condition
 from api.odsql.parser import MAX_LIST_ITEMS, parse_facet, parse_group_by, parse_order_by, parse_select, parse_where
 from api.odsql.schema import DatasetSchema
 from queries import SafeIdent
+from queries.dataset.odsql_url import RECORDS_MAX_LIMIT, RECORDS_MAX_WINDOW
 
-RECORDS_MAX_LIMIT = 100  # ODS: limit ≤ 100 and offset + limit ≤ 10 000 without group_by
-RECORDS_MAX_WINDOW = 10_000
+# ODS: records limit ≤ RECORDS_MAX_LIMIT (100) and offset + limit ≤ RECORDS_MAX_WINDOW (10 000) without group_by;
+# both are defined beside the dataset page's API links (queries/dataset/odsql_url.py), which must respect them too.
 GROUPS_MAX_LIMIT = 20_000  # with group_by: limit ≤ 20 000 (-1: all of them), offset + limit ≤ 20 000
 LANGS = ("en", "fr", "nl", "pt", "it", "ar", "de", "es", "ca", "eu", "sv")
 _PARAM = re.compile(r"\$(p\d+)\b")
@@ -43,6 +44,7 @@ class ODSQLQuery:
     count_params: dict[str, Any]
     columns: tuple[Column, ...]
     grouped: bool
+    timezone: str = "UTC"  # datetime columns hold wall-clock times in this zone (context.field_sql, now())
 
 
 Output = tuple[str, Typed, ast.Node | None]  # label, translated expression, the item it comes from
@@ -143,8 +145,8 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     if lang not in LANGS:
         raise InvalidParameterError(f"Invalid value for lang API parameter: {lang[:20]}", "lang")
     bind = Binder()
-    ctx = Context(schema=schema, bind=bind, now=wall_clock(timezone, now), lang=lang, evaluate=translate.value,
-                  condition=translate.predicate)
+    ctx = Context(schema=schema, bind=bind, now=wall_clock(timezone, now), lang=lang, timezone=timezone,
+                  evaluate=translate.value, condition=translate.predicate)
     conditions = _conditions(ctx, where, refine, exclude)
     groups = _groups(ctx, group_by)
     conditions += ctx.extra_where
@@ -184,7 +186,7 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     used, count_used = set(_PARAM.findall(sql)), set(_PARAM.findall(count_sql))
     return ODSQLQuery(sql=sql, params={k: v for k, v in bind.params.items() if k in used}, count_sql=count_sql,
                       count_params={k: v for k, v in bind.params.items() if k in count_used},
-                      columns=columns, grouped=grouped)
+                      columns=columns, grouped=grouped, timezone=timezone)
 
 
 def _conditions(ctx: Context, where: str | Sequence[str] | None, refine: str | Sequence[str] | None,
