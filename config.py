@@ -220,6 +220,8 @@ class Settings:
     export_max_concurrent: int
     basemap_url: str | None
     security_contact: str | None = None  # where to report a vulnerability (mailto: or https:), shown in the footer
+    # Explore API calls per minute per client (socket address, or the trusted proxies' header): 0 = no limit.
+    api_rate_per_min: int = 600
 
     @property
     def territory(self) -> PlaceName:
@@ -295,4 +297,5 @@ def get_settings() -> Settings:
         export_max_concurrent=max(1, int(_env("TERRITOIRE_EXPORT_MAX_CONCURRENT", "2"))),
         basemap_url=os.environ.get("TERRITOIRE_BASEMAP_URL", "").strip() or None,
         security_contact=security_contact(_env("TERRITOIRE_SECURITY_CONTACT", "")),
+        api_rate_per_min=max(0, env_int("TERRITOIRE_API_RATE", 600)),
     )

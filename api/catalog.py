@@ -19,6 +19,7 @@ from api.responses import (
     base_url,
     boolean,
     endpoint,
+    format_link,
     integer,
     json_response,
     link,
@@ -176,7 +177,8 @@ def facets(request: Request) -> Response:
 @endpoint
 def export_formats(request: Request) -> Response:
     url = f"{base_url()}/catalog/exports"
-    return json_response({"_links": [link(url, "self")] + [link(f"{url}/{fmt}", fmt) for fmt in CATALOG_EXPORTS]})
+    return json_response({"_links": [link(url, "self")] + [format_link(f"{url}/{fmt}", "catalog", fmt)
+                                                            for fmt in CATALOG_EXPORTS]})
 
 
 @endpoint

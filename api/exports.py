@@ -30,6 +30,7 @@ from api.responses import (
     clean,
     dataset_query,
     endpoint,
+    format_link,
     integer,
     json_response,
     link,
@@ -270,8 +271,8 @@ def formats(request: Request) -> Response:
     meta = published(dataset_id)
     has_geo = any(f.type in GEO_TYPES for f in schema_of(meta).fields)
     url = f"{dataset_url(dataset_id)}/exports"
-    return json_response({"_links": [link(url, "self")] + [link(f"{url}/{fmt}", fmt) for fmt in FORMATS
-                                                            if has_geo or fmt != "geojson"]})
+    return json_response({"_links": [link(url, "self")] + [format_link(f"{url}/{fmt}", "dataset", fmt)
+                                                            for fmt in FORMATS if has_geo or fmt != "geojson"]})
 
 
 @endpoint

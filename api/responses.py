@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import queries
+from api import ratelimit
 from api.odsql import DatasetSchema, FieldInfo, InvalidParameterError, ODSQLError, ODSQLQuery, build_query
 from config import get_settings
 from exports.limits import ExportBusy
@@ -78,12 +79,28 @@ def error_response(status: int, error_code: str, message: str, headers: Mapping[
     return json_response({"error_code": error_code, "message": message}, status, headers)
 
 
+def quota_response(retry_after_s: float, call_limit: int, error: str) -> Response:
+    """ODS's 429 (the spec's `quota` answer: errorcode, reset_time, limit_time_unit, call_limit, error), with
+    Retry-After in whole seconds."""
+    wait = max(1, math.ceil(retry_after_s))
+    reset = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)).replace(microsecond=0)
+    body = {"errorcode": 10002, "reset_time": reset.isoformat().replace("+00:00", "Z"), "limit_time_unit": "minute",
+            "call_limit": call_limit, "error": error}
+    return json_response(body, 429, {"Retry-After": str(wait)})
+
+
 def endpoint(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
     """A route handler whose refusals become ODS's error answers: 400 for a bad request (ODSQL or parameter), 404 for
-    what does not exist, 429 (with Retry-After) when exports are all busy; never a 500 for bad input."""
+    what does not exist, 429 (with Retry-After) past the client's rate or when exports are all busy; never a 500 for
+    bad input."""
 
     @functools.wraps(handler)
     def wrapped(request: Request) -> Response:
+        wait = ratelimit.wait_s(request)
+        if wait > 0:  # checked first: a throttled client costs no query, not even the ETag's
+            return quota_response(wait, get_settings().api_rate_per_min,
+                                  "Too many requests from this client: "
+                                  f"{get_settings().api_rate_per_min} API calls per minute at most.")
         try:
             tag, modified = validators(request)
             if _not_modified(request, tag, modified):
@@ -96,8 +113,10 @@ def endpoint(handler: Callable[[Request], Response]) -> Callable[[Request], Resp
             return JSONResponse(exc.to_dict(), 400, headers=CORS, media_type=JSON_TYPE)
         except NotFound as exc:
             return error_response(404, "NotFoundError", str(exc))
-        except ExportBusy as exc:
-            return error_response(429, "TooManyRequests", str(exc), {"Retry-After": str(RETRY_AFTER_S)})
+        except ExportBusy:
+            return quota_response(RETRY_AFTER_S, get_settings().export_max_concurrent,
+                                  "Too many exports running at once: retry in a moment (at most "
+                                  f"{get_settings().export_max_concurrent} exports at a time).")
         except QueryTimeout as exc:
             return error_response(400, "QueryTimeoutError", str(exc))
         except QueryError as exc:
@@ -251,3 +270,11 @@ def _none(value: Any) -> Any:
 
 def link(href: str, rel: str) -> dict[str, str]:
     return {"href": href, "rel": rel}
+
+
+def format_link(href: str, rel: str, fmt: str) -> dict[str, str]:
+    """A link to one export format. The spec's `links` schema allows only the relations self, first, last, next,
+    dataset and catalog: an export is a representation of the dataset (or of the catalogue), so the relation is that
+    one, and the format is named beside it (`format`: the schema allows other properties)."""
+    return {"href": href, "rel": rel, "format": fmt}
+

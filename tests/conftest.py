@@ -120,8 +120,9 @@ class LiveServer:
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The API's per-client rate limit is off (every test client is 127.0.0.1); tests of it set it in extra_env.
         env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
-               **(extra_env or {})}
+               "TERRITOIRE_API_RATE": "0", **(extra_env or {})}
         self.log = (data_dir / "server.log").open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "serve.py", "--server.headless", "true",

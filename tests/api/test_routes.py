@@ -4,8 +4,6 @@ shapes, error body) and their values against the warehouse read directly (pandas
 
 from __future__ import annotations
 
-import copy
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +15,8 @@ import pytest
 import requests
 
 import queries
-from tests.conftest import ROOT, LiveServer
-
-# Opendatasoft's official OpenAPI description of Explore v2.1, kept in the repo (the contract the API follows).
-SPEC = json.loads((ROOT / "api" / "spec" / "openapi.json").read_text("utf-8"))
-API = "/api/explore/v2.1"
+from tests.api.conftest import API, spec_schema
+from tests.conftest import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -35,26 +30,6 @@ def server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 def get(server: LiveServer, path: str, **params: Any) -> requests.Response:
     return requests.get(f"{server.url}{API}{path}", params=params, timeout=60)
-
-
-def _nullable(schema: Any) -> Any:
-    """OpenAPI 3.0's `nullable: true` → JSON Schema's type list (the spec's own examples have null descriptions)."""
-    if isinstance(schema, dict):
-        out = {k: _nullable(v) for k, v in schema.items() if k != "nullable"}
-        if schema.get("nullable") and "type" in schema:
-            out["type"] = [schema["type"], "null"]
-        return out
-    if isinstance(schema, list):
-        return [_nullable(v) for v in schema]
-    return schema
-
-
-def spec_schema(path: str, status: str = "200") -> dict[str, Any]:
-    answer = SPEC["paths"][path]["get"]["responses"][status]
-    if "$ref" in answer:
-        answer = SPEC["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
-    schema = next(iter(answer["content"].values()))["schema"]
-    return {**_nullable(copy.deepcopy(schema)), "components": _nullable(SPEC["components"])}
 
 
 def conforms(path: str, response: requests.Response, status: int = 200) -> Any:
