@@ -6,6 +6,7 @@ import queries
 from config import get_settings
 from exports.results import csv_bytes
 from queries import sandbox
+from reuses import sanitize
 from ui import format as fmt
 
 settings = get_settings()
@@ -31,7 +32,11 @@ if run_clicked:
     try:
         result = sandbox.run_user_sql(sql)
     except queries.QueryError as exc:
-        st.error(str(exc))
+        # The French message, then DuckDB's pointer to the faulty place in the query (queries/sql_errors.py).
+        message, _, pointer = str(exc).partition("\n\n")
+        st.error(sanitize.md_escape(message))
+        if pointer:
+            st.code(pointer, language=None)
     else:
         note = " (limite atteinte : résultat tronqué)" if result.truncated else ""
         st.caption(f"{fmt.number(result.table.num_rows)} ligne(s){note}")

@@ -19,6 +19,7 @@ import pyarrow as pa
 import warehouse as layout
 from catalogue.build import catalogue_frame
 from config import Settings, get_settings
+from queries.sql_errors import in_french
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 VIEWS_DIR = SQL_DIR / "views"
@@ -127,7 +128,7 @@ def _require_select(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryError(f"Requête illisible : {exc}") from exc
+        raise QueryError(in_french(str(exc))) from exc
     if len(statements) != 1 or statements[0].type.name != "SELECT":
         raise QueryError("Seule une requête de lecture (une seule instruction SELECT) est autorisée.")
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 import warehouse as layout
 from config import get_settings
-from queries import QueryError, Warehouse, _require_select, _version_file
+from queries import QueryError, Warehouse, _require_select, _version_file, sql_errors
 
 READY = b"R"
 # The lowest CPU priority: on a busy machine the app's pages keep the CPU, and a starved query meets its time
@@ -123,7 +123,7 @@ def answer(request: dict[str, Any], out: BinaryIO) -> dict[str, Any]:
         if isinstance(exc, QueryError):
             return {"ok": False, "kind": "error", "message": str(exc)}
         if isinstance(exc, duckdb.Error):
-            return {"ok": False, "kind": "error", "message": f"Requête refusée : {str(exc)[:2000]}"}
+            return {"ok": False, "kind": "error", "message": sql_errors.in_french(str(exc))}
         traceback.print_exc()  # to the worker's stderr, which the app logs
         return {"ok": False, "kind": "error", "message": "La requête n'a pas pu être exécutée."}
 

@@ -46,17 +46,27 @@ def test_the_page_opens_with_the_example_without_running_it() -> None:
 
 
 @pytest.mark.parametrize(("sql", "message"), [
-    ("SELECT * FROM read_csv('/etc/passwd')", "Permission"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "Accès refusé"),
     ("DROP TABLE catalogue", "Seule une requête de lecture"),
     ("SELECT 1; SELECT 2", "Seule une requête de lecture"),
-    ("SELEC nimporte quoi", "Requête"),
+    ("SELEC nimporte quoi", "Erreur de syntaxe près de « SELEC »"),
+    ("SELECT * FROM tables_du_voisin", "La table « tables\\_du\\_voisin »"),
+    ("SELECT altitude FROM catalogue", "La colonne « altitude »"),
 ])
 def test_a_refused_query_is_a_french_message_not_an_exception(sql: str, message: str) -> None:
     at = open_page("pages/sql.py", {"sql": sql})
     at.button(key="sql_run").click().run()  # type: ignore[attr-defined]
     assert not at.exception  # type: ignore[attr-defined]
     assert any(message in e.value for e in at.error), [e.value for e in at.error]  # type: ignore[attr-defined]
+    assert not any(english in e.value for e in at.error for english in ("Error", "does not exist", "not found"))
     assert not result_frames(at)
+
+
+def test_a_refused_query_points_at_the_faulty_place() -> None:
+    at = open_page("pages/sql.py", {"sql": "SELEC nimporte quoi"})
+    at.button(key="sql_run").click().run()  # type: ignore[attr-defined]
+    (pointer,) = at.code  # type: ignore[attr-defined]
+    assert pointer.value.startswith("LINE 1: SELEC nimporte quoi") and "^^^^^" in pointer.value
 
 
 def test_a_truncated_result_says_so(monkeypatch: pytest.MonkeyPatch, read_only_portal: Path) -> None:

@@ -12,6 +12,7 @@ from catalogue.manifest import DatasetSpec
 from catalogue.schema import Schema
 from config import get_settings
 from queries.dataset.state import DatasetView
+from reuses.sanitize import md_escape as md_escape  # re-exported: one escaping rule for the whole UI
 from ui import format as fmt
 from ui.dataset import data
 
@@ -44,11 +45,6 @@ def seed(key: str, value: Any) -> None:
 def col_label(schema: Schema, name: str | None) -> str:
     col = schema.get(name)
     return col.label if col else str(name)
-
-
-def md_escape(text: str) -> str:
-    """User text shown inside Markdown (messages quoting the URL) stays literal: no link, no emphasis."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~" else ch for ch in text)
 
 
 def raw_of(value: Any) -> str:
