@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import queries
 import warehouse
-from api.responses import CORS, endpoint, published
+from api.responses import CORS, base_url, endpoint, published
 from catalogue import feeds
 from config import get_settings
 from exports import catalogue as catalogue_export
@@ -51,6 +51,11 @@ def catalogue_feed(rows: list[dict[str, Any]]) -> Any:
     settings = get_settings()
     return feeds.catalogue_feed(rows, base_url=settings.public_base_url, portal_name=settings.portal_name,
                                 territory_of=settings.territory.of, metas=current_metas(rows))
+
+
+def catalogue_rss(rows: list[dict[str, Any]]) -> bytes:
+    """The catalogue's `rss` export (GET /catalog/exports/rss): the catalogue feed's entries as RSS 2.0."""
+    return feeds.rss_bytes(catalogue_feed(rows), f"{base_url()}/catalog/exports/rss")
 
 
 def _atom(fg: Any) -> Response:

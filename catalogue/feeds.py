@@ -217,7 +217,8 @@ def rss_bytes(fg: FeedGenerator, self_url: str) -> bytes:
     for fe in fg.entry():
         fe.pubDate(fe.updated())
     links = [link for link in fg.link() if link.get("rel") != "self"]
-    fg.link([*links, {"href": self_url, "rel": "self", "type": RSS_TYPE.split(";")[0]}], replace=True)
+    # feedgen's RSS <link> is the last link given: the catalogue page (alternate) must come after self.
+    fg.link([{"href": self_url, "rel": "self", "type": RSS_TYPE.split(";")[0]}, *links], replace=True)
     return fg.rss_str(pretty=True)
 
 
