@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -238,9 +239,21 @@ def run(query: ODSQLQuery, *, count: bool = True) -> tuple[list[dict[str, Any]],
     frame = wh.execute(query.sql, query.params).frame
     labels = [c.label for c in query.columns]
     shapes = {c.label for c in query.columns if c.type == "geo_shape"}
+    moments = {c.label for c in query.columns if c.type == "datetime"}
+    zone = ZoneInfo(query.timezone)
     rows = [dict(zip(labels, values, strict=True)) for values in frame.itertuples(index=False, name=None)]
     total = int(wh.execute(query.count_sql, query.count_params).frame.iloc[0, 0]) if count else len(rows)
-    return [clean({k: _shape(v) if k in shapes else _none(v) for k, v in row.items()}) for row in rows], total
+    return [clean({k: _shape(v) if k in shapes else in_zone(_none(v), zone) if k in moments else _none(v)
+                   for k, v in row.items()}) for row in rows], total
+
+
+def in_zone(value: Any, zone: ZoneInfo) -> Any:
+    """A datetime (the request's wall-clock time, without offset) → ISO 8601 with that zone's offset, as ODS writes
+    datetimes ("2020-01-08T11:00:00+01:00")."""
+    if isinstance(value, dt.datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=zone)
+        return stamp.isoformat()
+    return value
 
 
 def _shape(value: Any) -> Any:

@@ -47,6 +47,7 @@ class Context:
     bind: Binder
     now: dt.datetime  # wall-clock time in the request's time zone, without tzinfo
     lang: str = "fr"
+    timezone: str = "UTC"  # the request's time zone (checked by query.wall_clock): datetime fields are read in it
     clause: str = "where"
     labels: dict[str, Typed] = field(default_factory=dict)  # order_by may name select/group_by labels
     extra_where: list[str] = field(default_factory=list)  # conditions a group_by expression implies
@@ -77,12 +78,17 @@ class Context:
 
 
 def field_sql(ctx: Context, info: FieldInfo) -> Typed:
-    """A field as a value: its column, or {lon, lat} for a geo_point_2d field."""
+    """A field as a value: its column, or {lon, lat} for a geo_point_2d field. A datetime field (stored as UTC
+    without offset: loaders.pipeline) is the wall-clock time in the request's time zone, as now() and date literals
+    are: ODS reads and compares datetimes in that zone."""
     if info.type == "geo_point_2d" and info.lon and info.lat:
         lon, lat = ctx.column(info.lon), ctx.column(info.lat)
         return Typed(f"(CASE WHEN {lon} IS NULL OR {lat} IS NULL THEN NULL "
                      f"ELSE struct_pack(lon := {lon}, lat := {lat}) END)", info.type)
-    return Typed(ctx.column(info.column or info.name), info.type)
+    column = ctx.column(info.column or info.name)
+    if info.type == "datetime" and ctx.timezone != "UTC":
+        return Typed(f"timezone({ctx.bind(ctx.timezone)}, timezone('UTC', {column}))", info.type)
+    return Typed(column, info.type)
 
 
 def date_param(ctx: Context, value: dt.datetime, precision: str) -> str:
