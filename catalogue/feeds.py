@@ -182,7 +182,10 @@ def _catalogue_entry(fg: FeedGenerator, row: Mapping[str, Any], base_url: str,
     fe = _entry(fg, landing_page(base_url, dataset_id))
     fe.id(tag(base_url, f"jeu-de-donnees/{dataset_id}"))
     fe.title(plain(row.get("title")) or dataset_id)
-    fe.updated(_updated(row))  # no atom:published: the portal does not keep the date of a dataset's first version
+    fe.updated(_updated(row))
+    created = instant(row.get("created"))  # the publisher's creation date (the manifest's `created`)
+    if created is not None:
+        fe.published(min(created, _updated(row)))  # Atom: published never after updated
     exports = EXPORTS + ((GEO_EXPORT,) if row.get("has_map") else ())
     for rel, fmt, media, title in exports:
         _link(fe, export_url(base_url, dataset_id, fmt), rel, media, title)
