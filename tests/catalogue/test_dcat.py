@@ -1,8 +1,10 @@
-"""DCAT JSON-LD catalogue (pure builder) and the catalogue downloads (CSV, JSON, `python -m catalogue dcat`)."""
+"""DCAT-AP catalogue (pure rdflib builder, its serialisations and Hydra paging), checked against the official
+DCAT-AP 3.0.1 SHACL shapes; the catalogue downloads (CSV, JSON, data.json, Dublin Core, `python -m catalogue dcat`)."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -10,12 +12,25 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
-from catalogue import dcat
+import pyshacl
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import namespace as ns
+
+from catalogue import dcat, vocab
 from exports import catalogue as exports
 
+# Open copies of rdflib's closed namespaces: pytest probes module attributes, which these would warn about.
+DCAT, DCTERMS, FOAF, RDF, SH, SKOS, XSD = (Namespace(str(n)) for n in (ns.DCAT, ns.DCTERMS, ns.FOAF, ns.RDF, ns.SH,
+                                                                      ns.SKOS, ns.XSD))
 ROOT = Path(__file__).resolve().parents[2]
+SHAPES = ROOT / "tests" / "fixtures" / "dcat-ap-3.0.1"
 BASE = "https://data.example.fr"
+SITE = dcat.Site(BASE + "/", "Territoire — catalogue", "Les données ouvertes.", "Territoire",
+                 territory="Dordogne (24)")
+EU = "http://publications.europa.eu/resource/authority/"
+LOV2 = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 
 ROW = {
     "id": "colleges", "title": "Collèges de la Dordogne", "description": "Annuaire **géolocalisé**.",
@@ -26,66 +41,146 @@ ROW = {
     "spatial_granularity": "point", "temporal_start": "2016", "temporal_end": "2023-06-30",
     "created": "2024-11-20", "modified": "2025-01-31T10:00:00Z", "records": 52, "geo_kind": "point",
     "source_page": "https://data.education.gouv.fr/explore/", "attribution": "DEPP, 2024",
+    "formats": ["csv", "json", "jsonl", "geojson", "parquet", "xlsx"],
 }
+BARE = {"id": "x", "title": "X", "frequency": "not-a-slug", "temporal_start": "", "temporal_end": "",
+        "modified": "n/a", "license_id": "notspecified", "license_url": "", "license_title": "Licence non spécifiée"}
 
 
-def test_catalog_shape_and_dataset_mapping() -> None:
-    cat = dcat.build_catalog([ROW], base_url=BASE + "/", title="Territoire", publisher="Territoire",
-                             territory="Dordogne (24)")
-    assert cat["@type"] == "dcat:Catalog"
-    assert {"dcat", "dct", "foaf", "xsd"} <= set(cat["@context"])
-    assert cat["dct:modified"] == {"@value": "2025-01-31", "@type": "xsd:date"}
-    (ds,) = cat["dcat:dataset"]
-    expected = {"@id", "@type", "dct:identifier", "dct:title", "dct:description", "dcat:keyword", "dcat:theme",
-                "dct:publisher", "dct:license", "dct:issued", "dct:modified", "dct:accrualPeriodicity",
-                "dct:temporal", "dcat:landingPage", "dcat:distribution", "ods:recordsCount"}
-    assert expected <= set(ds)
-    assert ds["@type"] == "dcat:Dataset" and ds["dct:identifier"] == "colleges"
-    assert ds["dcat:landingPage"] == {"@id": f"{BASE}/jeu-de-donnees?id=colleges"}
-    assert ds["dct:publisher"] == {"@type": "foaf:Agent", "foaf:name": ROW["publisher"],
-                                   "foaf:homepage": {"@id": ROW["publisher_url"]}}
-    assert ds["dct:license"] == {"@id": ROW["license_url"]}
-    assert ds["dct:issued"] == {"@value": "2024-11-20", "@type": "xsd:date"}
-    assert ds["dct:accrualPeriodicity"]["@id"].endswith("/frequency/ANNUAL")
-    assert ds["dct:temporal"] == {"@type": "dct:PeriodOfTime",
-                                  "dcat:startDate": {"@value": "2016", "@type": "xsd:gYear"},
-                                  "dcat:endDate": {"@value": "2023-06-30", "@type": "xsd:date"}}
-    assert ds["dcat:keyword"] == ["collèges", "UAI"]
-    assert ds["dcat:theme"][0]["skos:prefLabel"] == "Éducation et recherche"
-    assert ds["ods:recordsCount"] == 52
-    assert ds["dct:spatial"] == {"@type": "dct:Location", "skos:prefLabel": "Dordogne (24)"}
-    formats = {d["dct:format"]: d for d in ds["dcat:distribution"]}
-    assert set(formats) == {"CSV", "Parquet", "GeoJSON"}
-    assert formats["CSV"]["dcat:mediaType"] == "text/csv"
-    assert formats["CSV"]["dcat:accessURL"]["@id"] == f"{BASE}/jeu-de-donnees?id=colleges&tab=export"
-    assert all(d["@type"] == "dcat:Distribution" for d in ds["dcat:distribution"])
-    json.dumps(cat)  # plain JSON all the way down
+@functools.cache
+def shapes(*names: str) -> Graph:
+    graph = Graph()
+    for name in names:
+        graph.parse(SHAPES / name)
+    return graph
 
 
-def test_optional_fields_and_static_downloads() -> None:
-    row = {"id": "x", "title": "X", "frequency": "not-a-slug", "geo_kind": "none", "temporal_start": "",
-           "temporal_end": "", "modified": "n/a", "license_url": "", "license_title": "Licence non spécifiée"}
-    ds = dcat.build_catalog([row], base_url=BASE, title="T", download_base="https://files.example.fr/")[
-        "dcat:dataset"][0]
-    assert "dct:temporal" not in ds and "dct:modified" not in ds
-    assert ds["dct:accrualPeriodicity"]["@id"].endswith("/UNKNOWN")
-    assert ds["dct:license"] == "Licence non spécifiée"
-    assert {d["dct:format"] for d in ds["dcat:distribution"]} == {"CSV", "Parquet"}
-    assert ds["dcat:distribution"][0]["dcat:downloadURL"] == {"@id": "https://files.example.fr/x.csv"}
+def violations(graph: Graph, *names: str) -> list[str]:
+    """The DCAT-AP results of severity Violation (warnings are a to-do list, not a failure)."""
+    _conforms, report, _text = pyshacl.validate(graph, shacl_graph=shapes(*names))
+    return [f"{report.value(r, SH.focusNode)} {report.value(r, SH.resultPath)}: {report.value(r, SH.resultMessage)}"
+            for r in report.subjects(RDF.type, SH.ValidationResult)
+            if report.value(r, SH.resultSeverity) == SH.Violation]
 
 
-def test_every_udata_frequency_is_mapped() -> None:
-    from catalogue import vocab
+def test_dataset_mapping() -> None:
+    g = dcat.build_graph([ROW], SITE)
+    ds = URIRef(f"{BASE}/jeu-de-donnees?id=colleges")
+    catalog = URIRef(f"{BASE}/catalogue")
+    assert (catalog, RDF.type, DCAT.Catalog) in g and (catalog, DCAT.dataset, ds) in g
+    assert g.value(catalog, DCTERMS.modified) == Literal("2025-01-31", datatype=XSD.date)
+    assert g.value(catalog, DCTERMS.issued) == Literal("2024-11-20", datatype=XSD.date)
+    assert g.value(catalog, FOAF.homepage) == URIRef(f"{BASE}/")
+    assert (ds, RDF.type, DCAT.Dataset) in g
+    assert g.value(ds, DCTERMS.identifier) == Literal("colleges")
+    assert g.value(ds, DCTERMS.title) == Literal("Collèges de la Dordogne", lang="fr")
+    assert set(g.objects(ds, DCAT.keyword)) == {Literal("collèges", lang="fr"), Literal("UAI", lang="fr")}
+    # education_and_research → the EU data themes « Éducation, culture et sport » and « Science et technologie »
+    assert set(g.objects(ds, DCAT.theme)) == {URIRef(f"{EU}data-theme/EDUC"), URIRef(f"{EU}data-theme/TECH")}
+    assert g.value(URIRef(f"{EU}data-theme/EDUC"), SKOS.prefLabel) == Literal("Éducation, culture et sport", lang="fr")
+    publisher = g.value(ds, DCTERMS.publisher)
+    assert g.value(publisher, FOAF.name) == Literal(ROW["publisher"])
+    assert g.value(publisher, FOAF.homepage) == URIRef(ROW["publisher_url"])
+    assert g.value(ds, DCTERMS.license) == LOV2 and (LOV2, RDF.type, DCTERMS.LicenseDocument) in g
+    assert g.value(ds, DCTERMS.issued) == Literal("2024-11-20", datatype=XSD.date)
+    assert g.value(ds, DCTERMS.modified) == Literal("2025-01-31", datatype=XSD.date)
+    assert g.value(ds, DCTERMS.accrualPeriodicity) == URIRef(f"{EU}frequency/ANNUAL")
+    period = g.value(ds, DCTERMS.temporal)
+    assert g.value(period, DCAT.startDate) == Literal("2016", datatype=XSD.gYear)
+    assert g.value(period, DCAT.endDate) == Literal("2023-06-30", datatype=XSD.date)
+    assert g.value(g.value(ds, DCTERMS.spatial), SKOS.prefLabel) == Literal("Dordogne (24)", lang="fr")
+    assert g.value(ds, DCAT.landingPage) == ds
+    assert g.value(ds, FOAF.page) == URIRef(ROW["source_page"])
 
+
+def test_one_distribution_per_format_with_its_download_url() -> None:
+    g = dcat.build_graph([ROW], SITE)
+    ds = URIRef(f"{BASE}/jeu-de-donnees?id=colleges")
+    api = URIRef(f"{BASE}/api/explore/v2.1")
+    by_url = {str(g.value(d, DCAT.downloadURL)): d for d in g.objects(ds, DCAT.distribution)}
+    assert set(by_url) == {f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/{fmt}"
+                           for fmt in ROW["formats"]}
+    csv_dist = by_url[f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/csv"]
+    assert g.value(csv_dist, DCAT.accessURL) == g.value(csv_dist, DCAT.downloadURL)
+    assert g.value(csv_dist, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
+    assert g.value(csv_dist, DCTERMS.format) == URIRef(f"{EU}file-type/CSV")
+    assert g.value(csv_dist, DCTERMS.license) == LOV2
+    assert g.value(csv_dist, DCAT.accessService) == api
+    parquet = by_url[f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/parquet"]
+    assert g.value(parquet, DCTERMS.format) == URIRef(f"{EU}file-type/PARQUET")
+    # The API is the catalogue's data service: its endpoint, its OpenAPI description, the datasets it serves.
+    assert (URIRef(f"{BASE}/catalogue"), DCAT.service, api) in g
+    assert g.value(api, DCAT.endpointURL) == api
+    assert g.value(api, DCAT.endpointDescription) == URIRef(f"{BASE}/api/explore/v2.1/openapi.json")
+    assert (api, DCAT.servesDataset, ds) in g
+
+
+def test_optional_fields_left_out() -> None:
+    g = dcat.build_graph([BARE], SITE)
+    ds = URIRef(f"{BASE}/jeu-de-donnees?id=x")
+    assert g.value(ds, DCTERMS.temporal) is None and g.value(ds, DCTERMS.modified) is None
+    assert g.value(ds, DCTERMS.accrualPeriodicity) == URIRef(f"{EU}frequency/UNKNOWN")
+    assert g.value(ds, DCTERMS.license) is None  # no licence URI known: no licence rather than a fake one
+    assert g.value(ds, DCAT.distribution) is None  # no format served (e.g. not published)
+    assert g.value(ds, DCTERMS.description) == Literal("X", lang="fr")  # mandatory: the title stands in
+
+
+def test_shapes_report_no_violation() -> None:
+    graph = dcat.build_graph([ROW, BARE], SITE, paging=dcat.Paging(f"{BASE}/dcat/catalog.ttl", 1, 2, 2))
+    assert violations(graph, "shapes.ttl", "range.ttl") == []
+
+
+def test_serialisations_round_trip() -> None:
+    graph = dcat.build_graph([ROW, BARE], SITE)
+    for fmt, parser in (("jsonld", "json-ld"), ("ttl", "turtle"), ("rdf", "xml")):
+        data = dcat.serialise(graph, fmt)
+        assert Graph().parse(data=data, format=parser).isomorphic(graph), fmt
+    compact = json.loads(dcat.serialise(graph, "jsonld"))
+    assert compact["@context"]["dcat"] == str(DCAT)
+
+
+def test_hydra_paging() -> None:
+    hydra = dcat.HYDRA
+    url = f"{BASE}/dcat/catalog.jsonld"
+    g = dcat.build_graph([ROW], SITE, paging=dcat.Paging(url, 2, 10, 25))
+    view = URIRef(f"{url}?page=2&page_size=10")
+    assert g.value(URIRef(f"{BASE}/catalogue"), hydra.view) == view
+    assert (view, RDF.type, hydra.PartialCollectionView) in g and (view, RDF.type, hydra.PagedCollection) in g
+    assert g.value(view, hydra.totalItems) == Literal(25)
+    assert {p: str(g.value(view, hydra[p])) for p in ("first", "previous", "next", "last")} == {
+        "first": f"{url}?page=1&page_size=10", "previous": f"{url}?page=1&page_size=10",
+        "next": f"{url}?page=3&page_size=10", "last": f"{url}?page=3&page_size=10"}
+    assert g.value(view, hydra.nextPage) == g.value(view, hydra.next)
+    last = dcat.build_graph([ROW], SITE, paging=dcat.Paging(url, 3, 10, 25))
+    assert last.value(URIRef(f"{url}?page=3&page_size=10"), hydra.next) is None
+
+
+def test_vocabularies_are_covered() -> None:
     assert set(vocab.FREQUENCIES) <= set(dcat.FREQUENCIES)
+    assert set(vocab.TOPICS) == set(dcat.THEMES)
+    assert all(code in dcat.EU_THEMES for codes in dcat.THEMES.values() for code in codes)
+    with_url = {lid for lid, facts in vocab.LICENSES.items() if facts["url"]}
+    assert with_url <= set(dcat.LICENSE_URIS)
+
+
+def test_data_json_and_dublin_core() -> None:
+    pod = json.loads(exports.to_data_json([ROW]))
+    assert pod["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
+    (entry,) = pod["dataset"]
+    assert entry["license"] == str(LOV2) and entry["accrualPeriodicity"] == "R/P1Y"
+    assert entry["temporal"] == "2016/2023-06-30"
+    assert {d["downloadURL"].rsplit("/", 1)[1] for d in entry["distribution"]} == set(ROW["formats"])
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    (record,) = ET.fromstring(exports.to_dublin_core([ROW]))
+    assert record.tag == "{http://www.openarchives.org/OAI/2.0/oai_dc/}dc"
+    assert record.find(f"{dc}title").text == ROW["title"]
+    assert record.find(f"{dc}rights").text == str(LOV2)
+    assert "text/csv" in [f.text for f in record.findall(f"{dc}format")]
 
 
 def manifest_files() -> dict[str, dict]:
     """The manifest as written: one TOML file per dataset, read without the project's loader."""
     return {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "catalogue" / "datasets").glob("*.toml")}
-
-
-LOV2 = {"@id": "https://www.etalab.gouv.fr/licence-ouverte-open-licence"}
 
 
 def test_catalogue_files_cover_the_whole_catalogue(portal: Path) -> None:
@@ -103,11 +198,21 @@ def test_catalogue_files_cover_the_whole_catalogue(portal: Path) -> None:
     colleges = next(e for e in entries if e["id"] == "colleges")
     assert colleges["keywords"] == manifest_files()["colleges"]["keywords"]
 
-    cat = json.loads(files["jsonld"])
-    assert sorted(d["dct:identifier"] for d in cat["dcat:dataset"]) == sorted(ids)
-    counts = {d["dct:identifier"]: d["ods:recordsCount"] for d in cat["dcat:dataset"]}
-    # Row counts stated by the manifests' own descriptions: 52 collèges, the 503 communes of the COG 2026.
-    assert counts["colleges"] == 52 and counts["contours-communes"] == 503 and counts["epci-communes"] == 503
+    graphs = {fmt: Graph().parse(data=files[fmt], format=parser)
+              for fmt, parser in (("jsonld", "json-ld"), ("ttl", "turtle"), ("rdf", "xml"))}
+    assert graphs["jsonld"].isomorphic(graphs["ttl"]) and graphs["ttl"].isomorphic(graphs["rdf"])
+    g = graphs["ttl"]
+    assert sorted(str(g.value(d, DCTERMS.identifier)) for d in g.subjects(RDF.type, DCAT.Dataset)) == sorted(ids)
+    colleges_ds = next(d for d in g.subjects(RDF.type, DCAT.Dataset) if str(d).endswith("id=colleges"))
+    toml = manifest_files()["colleges"]
+    assert g.value(colleges_ds, DCTERMS.title) == Literal(toml["title"], lang="fr")
+    assert g.value(colleges_ds, DCTERMS.license) == LOV2
+    # the collèges are points: GeoJSON is offered; the communes table has no geometry: it is not
+    formats = {str(g.value(d, DCAT.downloadURL)).rsplit("/", 1)[1] for d in g.objects(colleges_ds, DCAT.distribution)}
+    assert {"csv", "json", "geojson", "parquet", "xlsx"} <= formats
+    communes = next(d for d in g.subjects(RDF.type, DCAT.Dataset) if str(d).endswith("id=communes"))
+    assert "geojson" not in {str(g.value(d, DCAT.downloadURL)).rsplit("/", 1)[1]
+                             for d in g.objects(communes, DCAT.distribution)}
 
 
 def test_python_m_catalogue_dcat_prints_the_catalogue(portal: Path) -> None:
@@ -115,34 +220,8 @@ def test_python_m_catalogue_dcat_prints_the_catalogue(portal: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "catalogue", "dcat"], cwd=ROOT, env=env, capture_output=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
-    cat = json.loads(proc.stdout)
-    assert cat["@id"] == f"{BASE}/catalogue" and cat["@type"] == "dcat:Catalog"
-    assert cat["foaf:homepage"] == {"@id": f"{BASE}/"}
-    assert sorted(d["dct:identifier"] for d in cat["dcat:dataset"]) == sorted(manifest_files())
-
-    # One dataset in full, expected values written by hand or read from its TOML file.
-    toml = manifest_files()["colleges"]
-    ds = next(d for d in cat["dcat:dataset"] if d["dct:identifier"] == "colleges")
-    landing = f"{BASE}/jeu-de-donnees?id=colleges"
-    assert ds["@id"] == landing and ds["dcat:landingPage"] == {"@id": landing}
-    assert ds["@type"] == "dcat:Dataset"
-    assert ds["dct:title"] == toml["title"] == "Collèges de la Dordogne : adresses et géolocalisation"
-    assert ds["dct:description"].strip() == toml["description"].strip()
-    assert ds["dcat:keyword"] == toml["keywords"]
-    assert ds["dcat:theme"] == [{"@type": "skos:Concept", "skos:notation": "education_and_research",
-                                 "skos:prefLabel": "Éducation et recherche"}]
-    assert ds["dct:publisher"] == {"@type": "foaf:Agent", "foaf:name": "Ministère de l'Éducation nationale (DEPP)",
-                                   "foaf:homepage": {"@id": "https://data.education.gouv.fr"}}
-    assert ds["dct:license"] == LOV2
-    assert ds["dct:issued"] == ds["dct:modified"] == {"@value": "2024-11-20", "@type": "xsd:date"}
-    assert ds["dct:temporal"] == {"@type": "dct:PeriodOfTime", "dcat:startDate": {"@value": "2024", "@type": "xsd:gYear"},
-                                  "dcat:endDate": {"@value": "2024", "@type": "xsd:gYear"}}
-    assert ds["dct:accrualPeriodicity"] == {"@id": "http://publications.europa.eu/resource/authority/frequency/IRREG"}
-    assert ds["ods:recordsCount"] == 52
-    assert [(d["@id"], d["dct:format"], d["dcat:mediaType"]) for d in ds["dcat:distribution"]] == [
-        (f"{landing}#distribution-csv", "CSV", "text/csv"),
-        (f"{landing}#distribution-parquet", "Parquet", "application/vnd.apache.parquet"),
-        (f"{landing}#distribution-geojson", "GeoJSON", "application/geo+json"),  # the collèges are points
-    ]
-    assert all(d["dcat:accessURL"] == {"@id": f"{landing}&tab=export"} and d["dct:license"] == LOV2
-               for d in ds["dcat:distribution"])
+    g = Graph().parse(data=proc.stdout, format="json-ld")
+    catalog = URIRef(f"{BASE}/catalogue")
+    assert (catalog, RDF.type, DCAT.Catalog) in g
+    assert g.value(catalog, FOAF.homepage) == URIRef(f"{BASE}/")
+    assert len(set(g.objects(catalog, DCAT.dataset))) == len(manifest_files())
