@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import queries
+from api import dcat as dcat_api
 from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query, check_page
 from api.records import dataset_url, facet_names
 from api.responses import (
@@ -41,9 +42,21 @@ CATALOG_SCHEMA = DatasetSchema.from_columns(CATALOG_FIELDS)
 # keyword and theme are lists: refine/exclude on them match one entry of the list (the catalogue facets' values).
 LIST_FIELDS = {"keyword": "keywords", "theme": "theme_labels"}
 CATALOG_FACETS = ("publisher", "theme", "keyword", "license", "features", "language")
-# Catalogue exports: format → (media type, what exports/catalogue.py writes). DCAT is JSON-LD.
-CATALOG_EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
-                   "dcat": "application/ld+json; charset=utf-8"}
+# Catalogue exports: format → (media type, file name, writer of the selected rows). dcat and rdf are DCAT-AP in
+# RDF/XML, as Opendatasoft serves them, ttl the same graph in Turtle (api/dcat.py, with each dataset's download URLs).
+CATALOG_EXPORTS: dict[str, tuple[str, str, Callable[[list[dict[str, Any]], Request], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", "catalog.csv", lambda rows, _request: catalogue_export.to_csv(rows)),
+    "json": ("application/json; charset=utf-8", "catalog.json", lambda rows, _request: catalogue_export.to_json(rows)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "catalog.xlsx",
+             lambda rows, _request: catalogue_export.to_xlsx(rows)),
+    "dcat": ("application/rdf+xml; charset=utf-8", "catalog.rdf", dcat_api.rdf_export("rdf")),
+    "rdf": ("application/rdf+xml; charset=utf-8", "catalog.rdf", dcat_api.rdf_export("rdf")),
+    "ttl": ("text/turtle; charset=utf-8", "catalog.ttl", dcat_api.rdf_export("ttl")),
+    "data.json": ("application/json; charset=utf-8", "data.json", dcat_api.data_json),
+    "dublin_core": ("application/xml; charset=utf-8", "catalog_dublin_core.xml", dcat_api.dublin_core),
+}
+# ODS's national DCAT-AP variants (dcat_ap_ch, dcat_ap_de…) exist only where a portal activates them.
+DCAT_AP_VARIANT = "dcat_ap_"
 
 
 def _catalog_query(request: Request, *, select: str | None = None, export: bool = False, **kw: Any) -> Any:
@@ -183,8 +196,11 @@ def export_formats(request: Request) -> Response:
 
 @endpoint
 def export(request: Request) -> Response:
-    """The catalogue (or the datasets ODSQL selects) as CSV (`;`), JSON or DCAT JSON-LD, written by exports/catalogue.py."""
+    """The catalogue (or the datasets ODSQL selects) in one of CATALOG_EXPORTS, written by exports/catalogue.py."""
     fmt = request.path_params["format"]
+    if fmt.startswith(DCAT_AP_VARIANT):
+        raise InvalidParameterError(f"The {fmt[:40]} export format is not activated on this portal. Available "
+                                    f"formats: {', '.join(CATALOG_EXPORTS)}.", "format")
     if fmt not in CATALOG_EXPORTS:
         raise InvalidParameterError(f"Unsupported export format for the catalog: {fmt[:40]}. Available formats: "
                                     f"{', '.join(CATALOG_EXPORTS)}.", "format")
@@ -193,11 +209,9 @@ def export(request: Request) -> Response:
         raise ODSQLError("group_by is not supported by catalogue exports", "group_by")
     ids, _total = _matching_ids(request, limit=limit, offset=offset, export=True)
     entries = _entries()
-    rows = [entries[i] for i in ids if i in entries]
-    writers = {"csv": catalogue_export.to_csv, "json": catalogue_export.to_json, "dcat": catalogue_export.to_jsonld}
-    body = writers[fmt](rows)
-    name = {"csv": "catalog.csv", "json": "catalog.json", "dcat": "catalog.jsonld"}[fmt]
-    return Response(body, media_type=CATALOG_EXPORTS[fmt],
+    media_type, name, write = CATALOG_EXPORTS[fmt]
+    body = write([entries[i] for i in ids if i in entries], request)
+    return Response(body, media_type=media_type,
                     headers={**CORS, "Content-Disposition": f'attachment; filename="{quote(name)}"'})
 
 

@@ -265,14 +265,19 @@ def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch],
         raw.close()  # type: ignore[attr-defined]
 
 
+def dataset_formats(meta: dict[str, Any]) -> list[str]:
+    """The formats served for a dataset (geojson only with a geo field): this list and the DCAT distributions."""
+    has_geo = any(f.type in GEO_TYPES for f in schema_of(meta).fields)
+    return [fmt for fmt in FORMATS if has_geo or fmt != "geojson"]
+
+
 @endpoint
 def formats(request: Request) -> Response:
     dataset_id = request.path_params["dataset_id"]
     meta = published(dataset_id)
-    has_geo = any(f.type in GEO_TYPES for f in schema_of(meta).fields)
     url = f"{dataset_url(dataset_id)}/exports"
     return json_response({"_links": [link(url, "self")] + [format_link(f"{url}/{fmt}", "dataset", fmt)
-                                                            for fmt in FORMATS if has_geo or fmt != "geojson"]})
+                                                            for fmt in dataset_formats(meta)]})
 
 
 @endpoint
