@@ -103,11 +103,11 @@ def test_one_distribution_per_format_with_its_download_url() -> None:
     csv_dist = by_url[f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/csv"]
     assert g.value(csv_dist, DCAT.accessURL) == g.value(csv_dist, DCAT.downloadURL)
     assert g.value(csv_dist, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
-    assert g.value(csv_dist, DCTERMS.format) == URIRef(f"{EU}file-type/CSV")
+    assert g.value(csv_dist, DCTERMS["format"]) == URIRef(f"{EU}file-type/CSV")
     assert g.value(csv_dist, DCTERMS.license) == LOV2
     assert g.value(csv_dist, DCAT.accessService) == api
     parquet = by_url[f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/parquet"]
-    assert g.value(parquet, DCTERMS.format) == URIRef(f"{EU}file-type/PARQUET")
+    assert g.value(parquet, DCTERMS["format"]) == URIRef(f"{EU}file-type/PARQUET")
     # The API is the catalogue's data service: its endpoint, its OpenAPI description, the datasets it serves.
     assert (URIRef(f"{BASE}/catalogue"), DCAT.service, api) in g
     assert g.value(api, DCAT.endpointURL) == api
