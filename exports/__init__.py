@@ -49,8 +49,8 @@ class ExportFormat:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "csv": ExportFormat("csv", "CSV (séparateur « ; », tableurs français)", "csv", "text/csv"),
-    "csv-comma": ExportFormat("csv-comma", "CSV (séparateur « , »)", "csv", "text/csv"),
+    "csv": ExportFormat("csv", "CSV pour tableurs français (séparateur « ; », virgule décimale)", "csv", "text/csv"),
+    "csv-comma": ExportFormat("csv-comma", "CSV international (séparateur « , », point décimal)", "csv", "text/csv"),
     "json": ExportFormat("json", "JSON", "json", "application/json"),
     "geojson": ExportFormat("geojson", "GeoJSON", "geojson", "application/geo+json", geo_only=True),
     "parquet": ExportFormat("parquet", "Parquet", "parquet", "application/vnd.apache.parquet"),
@@ -185,6 +185,18 @@ def defuse_formulas(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
+def decimal_commas(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Floating-point and decimal columns written with a decimal comma (103.5 → « 103,5 »), as French spreadsheets
+    read them: with a point, French Excel takes some values for dates. The digits are Arrow's own (the same text the
+    CSV writer would produce); other columns, dates and times included, are unchanged."""
+    arrays = []
+    for arr in batch.columns:
+        if pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+            arr = pc.replace_substring(arr.cast(pa.string()), ".", ",")
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
@@ -215,10 +227,14 @@ def _write_csv(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty_schema: 
     if opts.get("bom", True):
         out.write(BOM)
     write_opts = pacsv.WriteOptions(delimiter=opts.get("delimiter", ";"), include_header=True, quoting_style="needed")
+    comma = opts.get("decimal", ".") == ","
     writer = None
     rows = 0
     for batch in batches:
+        # Formulas first: a number turned into « -2,5 » text stays a number for spreadsheets, not a formula.
         batch = defuse_formulas(batch)
+        if comma:
+            batch = decimal_commas(batch)
         if writer is None:
             writer = pacsv.CSVWriter(out, batch.schema, write_options=write_opts)
         writer.write_batch(batch)
@@ -398,7 +414,8 @@ def export_dataset(schema: Schema, fmt: str, view: DatasetView | None = None, *,
     info = licence_info(schema.dataset_id, view if filtered else None)
     lon_lat = schema.lon_lat
     geom = str(schema.geo.get("geometry") or "geometry") if schema.has_geometry else None
-    opts = {"bom": bom, "delimiter": "," if fmt == "csv-comma" else ";",
+    # The French CSV (« ; ») writes decimal commas, the international one (« , ») decimal points.
+    opts = {"bom": bom, "delimiter": "," if fmt == "csv-comma" else ";", "decimal": "." if fmt == "csv-comma" else ",",
             "geo": (geom, lon_lat[0] if lon_lat else None, lon_lat[1] if lon_lat else None)}
     tmp = path.with_name(path.name + ".part")
     with export_slot():  # ExportBusy (French message) when TERRITOIRE_EXPORT_MAX_CONCURRENT exports are running

@@ -1,5 +1,5 @@
-"""CSV of a result already in memory (analysts' SQL, the catalogue): the dataset exports' CSV writer (`;`, UTF-8 BOM,
-spreadsheet formulas defused), so every CSV the site produces is written the same way."""
+"""CSV of a result already in memory (analysts' SQL, the catalogue): the dataset exports' French CSV writer (`;`,
+decimal commas, UTF-8 BOM, spreadsheet formulas defused), so every CSV the site produces is written the same way."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def _writable(table: pa.Table) -> pa.Table:
 
 
 def csv_bytes(table: pa.Table) -> bytes:
-    """The table as a CSV file for spreadsheets; a cell starting with = + - @ tab or CR gets a leading apostrophe."""
+    """The table as a CSV file for French spreadsheets (« ; », 103,5); a cell starting with = + - @ tab or CR gets a
+    leading apostrophe."""
     table = _writable(table)
     buf = io.BytesIO()
-    _write_csv(buf, iter(table.to_batches()), lambda: table.schema, {}, {})
+    _write_csv(buf, iter(table.to_batches()), lambda: table.schema, {}, {"delimiter": ";", "decimal": ","})
     return buf.getvalue()

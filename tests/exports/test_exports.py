@@ -144,6 +144,20 @@ def test_csv_bom_option_and_separators(portal: Path) -> None:
     assert "Périgueux".encode() in with_bom  # UTF-8, accents intact
 
 
+def test_the_french_csv_writes_decimal_commas_and_the_international_one_decimal_points(portal: Path) -> None:
+    s = schema_of("ips-colleges")
+    tables = {}
+    for fmt, delimiter in (("csv", ";"), ("csv-comma", ",")):
+        text = exports.export_dataset(s, fmt).path.read_bytes().decode("utf-8-sig")
+        tables[fmt] = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    french, international = tables["csv"], tables["csv-comma"]
+    assert len(french) == len(international) == s.rows
+    assert "103,5" in [r["ips"] for r in french] and "103.5" in [r["ips"] for r in international]
+    for fr, intl in zip(french, international, strict=True):  # the same digits, only the decimal mark differs
+        assert fr["ips"] == intl["ips"].replace(".", ",") and "." not in fr["ips"] + fr["effectifs"]
+        assert fr["uai"] == intl["uai"] and fr["rentree_scolaire"] == intl["rentree_scolaire"]  # text untouched
+
+
 def test_formula_injection_is_defused(empty_warehouse: Path) -> None:
     values = ["=1+1", "+33 5 53", "-2", "@SUM(A1)", "\tTAB", "normal", None, "a=b"]
     publish("injection", pa.table({"texte": values, "nombre": list(range(len(values)))}))

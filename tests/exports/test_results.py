@@ -16,13 +16,13 @@ def read(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers() -> None:
+def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers_with_a_decimal_comma() -> None:
     table = duckdb.sql(
-        "SELECT * FROM (VALUES ('=1+1', '+33', '-x', '@A1', chr(9) || 'tab', chr(13) || 'cr', 'texte', -5, 2.5)) "
-        "t(a, b, c, d, e, f, g, n, x)").to_arrow_table()
+        "SELECT * FROM (VALUES ('=1+1', '+33', '-x', '@A1', chr(9) || 'tab', chr(13) || 'cr', 'texte', -5, 2.5, "
+        "-1.25::DOUBLE)) t(a, b, c, d, e, f, g, n, x, y)").to_arrow_table()
     (row,) = read(csv_bytes(table))
     assert row == {"a": "'=1+1", "b": "'+33", "c": "'-x", "d": "'@A1", "e": "'\ttab", "f": "'\rcr", "g": "texte",
-                   "n": "-5", "x": "2.5"}
+                   "n": "-5", "x": "2,5", "y": "-1,25"}
 
 
 def test_values_the_csv_writer_cannot_write_become_json_text() -> None:
