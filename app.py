@@ -33,6 +33,7 @@ PAGES = {
     ],
     "Analyser": [
         st.Page("pages/sql.py", title="Requêtes SQL", icon=":material/terminal:", url_path="sql"),
+        st.Page("pages/api_docs.py", title="API", icon=":material/api:", url_path="api"),
         st.Page("pages/admin.py", title="Administration", icon=":material/admin_panel_settings:", url_path="admin"),
     ],
 }

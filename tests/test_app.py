@@ -22,6 +22,7 @@ URL_PATHS = {
     "pages/reuse.py": "reutilisation",
     "pages/reuse_submit.py": "proposer-une-reutilisation",
     "pages/sql.py": "sql",
+    "pages/api_docs.py": "api",
     "pages/admin.py": "admin",
 }
 
@@ -90,7 +91,7 @@ NAVIGATION = [
     ("Découvrir", [("Accueil", ""), ("Catalogue", "catalogue")]),
     ("Territoire", [("Indicateurs", "indicateurs"), ("Carte", "carte")]),
     ("Communauté", [("Réutilisations", "reutilisations"), ("Proposer une réutilisation", "proposer-une-reutilisation")]),
-    ("Analyser", [("Requêtes SQL", "sql"), ("Administration", "admin")]),
+    ("Analyser", [("Requêtes SQL", "sql"), ("API", "api"), ("Administration", "admin")]),
 ]
 
 

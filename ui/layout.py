@@ -66,6 +66,8 @@ def footer() -> None:
     feed = get_settings().public_base_url + feeds.CATALOGUE_FEED_PATH
     st.markdown(f":small[[Flux Atom des jeux de données]({feed}) : nouveaux jeux et mises à jour, dans votre "
                 "lecteur de flux.]")
+    st.markdown(f":small[[API]({get_settings().public_base_url}/api) : les données pour vos programmes, compatible "
+                "Opendatasoft.]")
     contact = get_settings().security_contact  # validated by config.py: mailto: or https:, no Markdown syntax
     if contact:
         shown = contact.removeprefix("mailto:")

@@ -39,6 +39,7 @@ VISITS: dict[str, tuple[str, str, str | None]] = {
     "reutilisation": ("?id={reuse}", REUSE_TITLE, None),
     "proposer-une-reutilisation": ("?dataset=colleges", "Proposer une réutilisation", '[data-testid="stForm"]'),
     "sql": ("", "Requêtes SQL", None),
+    "api": ("", "API", '[data-testid="stCode"]'),
     "admin": ("", "Administration", '[data-testid="stForm"]'),
 }
 

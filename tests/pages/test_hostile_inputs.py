@@ -235,6 +235,12 @@ def test_sql_page_survives_hostile_links(portal: Path, recorder: Recorder, value
 
 
 @settings(HYPOTHESIS, max_examples=4)
+@given(params=optional_params(["id", "q", "where", "select", "dataset"]))
+def test_api_page_ignores_any_parameter(portal: Path, recorder: Recorder, params: dict[str, str]) -> None:
+    check_render(render("pages/api_docs.py", params, recorder), params, recorder)
+
+
+@settings(HYPOTHESIS, max_examples=4)
 @given(params=optional_params(["q", "page", "id", "sql"]))
 def test_admin_login_ignores_any_parameter(portal: Path, recorder: Recorder, params: dict[str, str]) -> None:
     check_render(render("pages/admin.py", params, recorder), params, recorder)

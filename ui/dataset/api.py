@@ -1,4 +1,4 @@
-"""The dataset page's « API / SQL » tab: the SQL that reproduces the view, its parameters and its permanent link."""
+"""The dataset page's « API / SQL » tab: the API calls and the SQL that reproduce the view, and its permanent link."""
 
 from __future__ import annotations
 
@@ -6,15 +6,48 @@ import json
 
 import streamlit as st
 
+import exports
 import queries
+from config import get_settings
+from queries.dataset.odsql_url import api_calls
 from queries.dataset.sql import export_query, rows_query
 from queries.dataset.state import OPS, DatasetView
-from ui.dataset.common import Dataset, count_line, note, raw_of, share_url
+from ui.dataset.common import Dataset, count_line, md_escape, note, raw_of, share_url
+
+
+def render_api_calls(ds: Dataset, v: DatasetView) -> None:
+    """The Explore API calls that return exactly this view's rows (or why there is none)."""
+    formats = exports.formats_for(ds.schema)
+    calls = api_calls(v, ds.schema, get_settings().public_base_url, formats)
+    st.markdown("**Appels à l'API qui reproduisent cette vue** — API compatible Opendatasoft Explore v2.1 : les "
+                "mêmes filtres, le même tri, les mêmes colonnes.")
+    st.page_link("pages/api_docs.py", label="Documentation de l'API et exemples", icon=":material/api:")
+    if calls.refused:
+        st.warning("Cette vue n'a pas d'équivalent exact dans l'API (langage ODSQL) : "
+                   + " ; ".join(md_escape(r) for r in calls.refused)
+                   + ". Aucune adresse n'est proposée plutôt qu'une adresse qui renverrait d'autres lignes ; "
+                     "le SQL ci-dessous, lui, reproduit la vue.")
+        return
+    note("Enregistrements de cette page (JSON : `total_count` et `results`) :")
+    for url in calls.records:
+        st.code(url, language=None, wrap_lines=True)
+    if calls.records_note:
+        note(calls.records_note)
+    clauses = [f"{name}={text}" for name, text in (("where", calls.where), ("order_by", calls.order_by),
+                                                   ("select", calls.select)) if text]
+    if clauses:
+        with st.expander("Paramètres ODSQL en clair"):
+            st.code("\n".join(clauses), language=None, wrap_lines=True)
+    with st.expander("Exports de toutes les lignes de la vue (sans limite, dans l'ordre de la vue)"):
+        for fmt_key, url in (calls.exports or {}).items():
+            note(exports.FORMATS[fmt_key].label)
+            st.code(url, language=None, wrap_lines=True)
 
 
 def render(ds: Dataset, v: DatasetView) -> None:
     schema, dataset_id = ds.schema, ds.id
     count_line(v, schema)
+    render_api_calls(ds, v)
     page_q = rows_query(v, schema)
     full_q = export_query(v if v.is_filtered else None, schema)
     st.markdown("**SQL qui reproduit cette vue** — valeurs écrites en clair pour la lecture ; le portail, lui, "

@@ -6,9 +6,11 @@ import streamlit as st
 
 import exports
 from catalogue.stats import record_download
+from config import get_settings
+from queries.dataset.odsql_url import api_calls, download_urls
 from queries.dataset.state import DatasetView
 from ui import format as fmt
-from ui.dataset.common import Dataset, count_line, note, seed
+from ui.dataset.common import Dataset, count_line, md_escape, note, seed
 
 
 def prepare(ds: Dataset, fmt_key: str, export_view: DatasetView | None, bom: bool, name: str) -> None:
@@ -24,6 +26,24 @@ def prepare(ds: Dataset, fmt_key: str, export_view: DatasetView | None, bom: boo
         st.download_button(f"Télécharger {name}", data=handle, file_name=name, mime=exports.FORMATS[fmt_key].mime,
                            key="dataset_export_download", on_click="ignore", type="primary",
                            icon=":material/download:")
+
+
+def permanent_urls(ds: Dataset, v: DatasetView, fmt_key: str) -> None:
+    """The API's download URLs of this format: always the current version, for scripts and links (no button)."""
+    base = get_settings().public_base_url
+    st.markdown("**Adresses de téléchargement permanentes** (API, toujours la version à jour)")
+    whole = download_urls(ds.schema, base, [fmt_key]).get(fmt_key)
+    if whole:
+        note("Jeu de données complet :")
+        st.code(whole, language=None, wrap_lines=True)
+    if v.is_filtered:
+        calls = api_calls(v, ds.schema, base, [fmt_key])
+        if calls.refused:
+            note("Lignes filtrées : pas d'adresse exacte dans l'API pour ce filtre ("
+                 + " ; ".join(md_escape(r) for r in calls.refused) + ").")
+        elif calls.exports and fmt_key in calls.exports:
+            note("Lignes filtrées (mêmes filtres, même tri) :")
+            st.code(calls.exports[fmt_key], language=None, wrap_lines=True)
 
 
 def render(ds: Dataset, v: DatasetView) -> None:
@@ -59,6 +79,7 @@ def render(ds: Dataset, v: DatasetView) -> None:
         prepare(ds, fmt_key, export_view, bom, name)
     note(f"{fmt.number(rows)} enregistrements, toutes les colonnes, dans l'ordre de la vue. Le fichier est "
          "produit au moment du clic.")
+    permanent_urls(ds, v, fmt_key)
     info = exports.licence_info(dataset_id, export_view, rows)
     st.markdown(f"**Licence** : {info['licence']} — {info['licence_resume']}")
     note("Attribution à reprendre :")
