@@ -15,6 +15,7 @@ from catalogue.folding import fold
 from catalogue.manifest import ID_RE, DatasetSpec
 from loaders import http
 from loaders import settings as S
+from loaders.sources.ods_points import split_points
 from loaders.sources.url import Fetched, fetch_url
 
 
@@ -142,10 +143,16 @@ class _HtmlToMarkdown(HTMLParser):
             self.out.append(re.sub(r"\s+", " ", data))
 
 
+HTML_MARK = re.compile(r"<[A-Za-z/!?][^>]*>|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+
+
 def html_to_markdown(value: str | None) -> str:
-    """Sanitised Markdown-ish text from an HTML description (no tag survives)."""
+    """Sanitised Markdown-ish text from an HTML description (no tag survives). A description without any markup (a
+    portal serving Markdown or plain text, as this one does) is kept as written, line breaks included."""
     if not value:
         return ""
+    if not HTML_MARK.search(value):
+        return re.sub(r"<(?=[A-Za-z/!?])", "‹", value.replace("\r\n", "\n")).strip()
     parser = _HtmlToMarkdown()
     parser.feed(value)
     parser.close()
@@ -223,7 +230,12 @@ def map_themes(themes: list[str] | str | None) -> list[str]:
     if isinstance(themes, str):
         themes = [themes]
     topics: list[str] = []
+    exact = {fold(label): slug for slug, label in vocab.TOPICS.items()} | {fold(slug): slug for slug in vocab.TOPICS}
     for theme in themes or []:
+        topic = exact.get(fold(str(theme)))  # a udata topic, by its label or its id
+        if topic:
+            topics += [topic] if topic not in topics else []
+            continue
         for word in re.findall(r"[a-z]+", fold(str(theme))):
             topic = next((t for prefix, t in _THEME_WORDS if word.startswith(prefix)), None)
             if topic:
@@ -242,7 +254,9 @@ def make_id(dataset_id: str, prefix: str = "ods-") -> str:
     return ident
 
 
-def _granularity(fields: list[dict[str, Any]]) -> str:
+def _granularity(fields: list[dict[str, Any]], declared: Any = None) -> str:
+    if isinstance(declared, str) and declared in vocab.GRANULARITY_LABELS:  # this portal's API says it
+        return declared
     types = {str(f.get("type")) for f in fields}
     return "point" if "geo_point_2d" in types and "geo_shape" not in types else "other"
 
@@ -267,7 +281,7 @@ def to_manifest(dataset: dict[str, Any], portal: str, *, dataset_id: str | None 
         source["select"] = select
     columns: dict[str, Any] = {}
     for f in dataset.get("fields") or []:
-        if not f.get("name"):
+        if not f.get("name") or f.get("type") == "geo_point_2d":  # no such column once loaded (ods_points.py)
             continue
         doc = {"label": str(f.get("label") or f["name"])}
         if f.get("description"):
@@ -276,7 +290,8 @@ def to_manifest(dataset: dict[str, Any], portal: str, *, dataset_id: str | None 
     publisher = str(metas.get("publisher") or urlsplit(root).netloc)
     filters = "; ".join(x for x in (f"where {where}" if where else "", f"refine {', '.join(refine)}" if refine else "",
                                     f"select {select}" if select else "") if x)
-    modified = str(metas.get("data_processed") or metas.get("modified") or "")[:10]
+    # `modified` is the publisher's date of the dataset; data_processed only says when the portal last indexed it.
+    modified = str(metas.get("modified") or metas.get("data_processed") or "")[:10]
     entry: dict[str, Any] = {
         "id": dataset_id or make_id(remote_id),
         "title": title,
@@ -286,7 +301,7 @@ def to_manifest(dataset: dict[str, Any], portal: str, *, dataset_id: str | None 
         "themes": map_themes(metas.get("theme")),
         "keywords": [str(k) for k in metas.get("keyword") or [] if k],
         "frequency": "unknown",
-        "spatial_granularity": _granularity(dataset.get("fields") or []),
+        "spatial_granularity": _granularity(dataset.get("fields") or [], metas.get("spatial_granularity")),
         "modified": modified,
         "attribution": str(metas.get("attributions") or publisher),
         "provenance": f"Moissonné sur {root} (API Explore v2.1), jeu « {remote_id} »"
@@ -294,7 +309,8 @@ def to_manifest(dataset: dict[str, Any], portal: str, *, dataset_id: str | None 
         "source": source,
         "columns": columns,
     }
-    freq = ((dataset.get("metas") or {}).get("dcat") or {}).get("accrualperiodicity")
+    # ODS keeps the frequency in its DCAT template; this portal's API also gives its udata slug in `default`.
+    freq = ((dataset.get("metas") or {}).get("dcat") or {}).get("accrualperiodicity") or metas.get("frequency")
     if isinstance(freq, str):
         slug = freq.rstrip("/").rsplit("/", 1)[-1]
         slug = vocab.FREQUENCY_ALIASES.get(slug, slug)
@@ -324,6 +340,8 @@ def _query(options: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _formats(dataset: dict[str, Any]) -> list[str]:
+    if any(f.get("type") == "geo_shape" for f in dataset.get("fields") or []):
+        return ["geojson", "parquet", "csv"]  # a shape in Parquet is text to the loader; GeoJSON makes it a geometry
     geo = "geo" in (dataset.get("features") or [])
     return ["parquet", "geojson", "csv"] if geo else ["parquet", "csv"]
 
@@ -375,5 +393,7 @@ def fetch(spec: DatasetSpec, entry: dict[str, Any], workdir: Path, force: bool =
             fetched.expected_rows = count  # without a filter, the export must hold every record
         if fetched.unchanged:
             fetched.message = f"inchangé (HTTP 304 sur l'export {fmt})"
+        elif fmt == "parquet" and fetched.path is not None:
+            fetched.message = " ; ".join([fetched.message, *split_points(fetched.path)])
         return fetched
     raise OdsError(f"Aucun export utilisable pour « {remote_id} » ({last_error}).")
