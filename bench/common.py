@@ -7,14 +7,18 @@ import math
 import os
 import platform
 import resource
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -167,3 +171,109 @@ def write_result(name: str, markdown: str, metrics: list[Metric], extra: dict[st
 
 def fmt_ms(value: float) -> str:
     return f"{value:,.1f}".replace(",", " ")
+
+
+# -- the real server (serve.py, as `make run` starts it), shared by soak.py and api.py ---------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """serve.py on 127.0.0.1 and a free port, as `make run` starts it."""
+
+    def __init__(self, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
+               **(extra_env or {})}
+        env.pop("TERRITOIRE_STRICT", None)  # a deployment: errors become the French message, which we count
+        self.log_path = log
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "serve.py", "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+    def log_errors(self) -> list[str]:
+        """Tracebacks and the router's `page error` lines in the server log."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines() if "Traceback" in line or "page error" in line]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/<pid>/stat utime, stime), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class MemorySampler(threading.Thread):
+    """RSS of the server process plus all its children (sandbox workers), every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: list[float] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.samples.append(rss_mb(self.pid) + sum(rss_mb(c) for c in children_of(self.pid)))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+# -- the benchmark data (bench/generate.py), shared by scale.py and api.py -------------------------------------
+def ensure_data(rows: int, points: int, data_dir: Path) -> dict[str, Any]:
+    """Generate and publish the bench datasets (bench/generate.py) unless the same sizes are already published there."""
+    from bench import generate  # generate imports the app's loaders lazily; common stays light
+
+    registry = data_dir / "warehouse" / "registry.json"
+    published: dict[str, Any] = {}
+    if registry.is_file():
+        published = json.loads(registry.read_text()).get("datasets", {})
+
+    def has(ds: str, n: int) -> bool:
+        return ds in published and int(published[ds].get("rows") or -1) == n
+
+    todo_rows = 0 if has(generate.TABLE_ID, rows) else rows
+    todo_points = 0 if has(generate.POINTS_ID, points) else points
+    if not todo_rows and not todo_points:
+        # A bench dir from before the referentials were part of it: add them (the page draws outlines from them).
+        from config import get_settings
+
+        generate.point_env(data_dir)
+        if any(get_settings().dataset(role) not in published for role in generate.REFERENTIAL_ROLES):
+            generate.publish_referentials(data_dir)
+        return {"reused": True}
+    return generate.build(todo_rows, todo_points, data_dir, force=False)

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:  # run as `python bench/scale.py` from the repo ro
     sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402 - after the sys.path fix above
-from bench.common import Metric, Timing, fmt_ms, p95, peak_rss_mb, time_runs, uptime_line, write_result  # noqa: E402
+from bench.common import Metric, Timing, ensure_data, fmt_ms, p95, peak_rss_mb, time_runs, uptime_line, write_result  # noqa: E402
 
 PAGE_SIZE = 50
 CHILD_REPEATS = 3  # fresh processes per approach for time-to-first-view and peak memory
@@ -199,29 +199,6 @@ def page_runs(params: dict[str, str], runs: int, cold: bool = True) -> tuple[Tim
 
 
 # -- the benchmark -------------------------------------------------------------------------------------------------
-def ensure_data(rows: int, points: int, data_dir: Path) -> dict[str, Any]:
-    """Generate and publish the bench datasets unless the same sizes are already published there."""
-    registry = data_dir / "warehouse" / "registry.json"
-    published: dict[str, Any] = {}
-    if registry.is_file():
-        published = json.loads(registry.read_text()).get("datasets", {})
-
-    def has(ds: str, n: int) -> bool:
-        return ds in published and int(published[ds].get("rows") or -1) == n
-
-    todo_rows = 0 if has(generate.TABLE_ID, rows) else rows
-    todo_points = 0 if has(generate.POINTS_ID, points) else points
-    if not todo_rows and not todo_points:
-        # A bench dir from before the referentials were part of it: add them (the page draws outlines from them).
-        from config import get_settings
-
-        generate.point_env(data_dir)
-        if any(get_settings().dataset(role) not in published for role in generate.REFERENTIAL_ROLES):
-            generate.publish_referentials(data_dir)
-        return {"reused": True}
-    return generate.build(todo_rows, todo_points, data_dir, force=False)
-
-
 def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 

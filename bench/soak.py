@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/soak.py` from the repo root
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Metric, children_of, p95, rss_mb, uptime_line, write_result  # noqa: E402
+from bench.common import (  # noqa: E402 - after the sys.path fix above
+    MemorySampler,
+    Metric,
+    Server,
+    cpu_seconds,
+    p95,
+    uptime_line,
+    write_result,
+)
 
 # The server with its sandbox workers on a small 2 GB VM. The settings bound the parts (the app's DuckDB
 # TERRITOIRE_DUCKDB_MEMORY, the result cache TERRITOIRE_CACHE_MAX_BYTES, TERRITOIRE_SQL_MAX_CONCURRENT workers of at
@@ -140,91 +147,12 @@ class Stats:
         self.runs.append(run)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # -- the server -----------------------------------------------------------------------------------------------------
 def build_warehouse(data_dir: Path) -> None:
     """The warehouse of the embedded catalogue, built by the loader command `make run` uses."""
     env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir)}
     subprocess.run([sys.executable, "-m", "loaders", "build"], cwd=ROOT, env=env, check=True, capture_output=True,
                    timeout=600)
-
-
-class Server:
-    """serve.py on 127.0.0.1 and a free port, as `make run` starts it."""
-
-    def __init__(self, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
-               **(extra_env or {})}
-        env.pop("TERRITOIRE_STRICT", None)  # a deployment: errors become the French message, which we count
-        self.log_path = log
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "serve.py", "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
-                    return
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-
-    def log_errors(self) -> list[str]:
-        """Tracebacks and the router's `page error` lines in the server log."""
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return [line for line in text.splitlines() if "Traceback" in line or "page error" in line]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (/proc/<pid>/stat utime, stime), 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class MemorySampler(threading.Thread):
-    """RSS of the server process plus all its children (sandbox workers), every `interval` seconds."""
-
-    def __init__(self, pid: int, interval: float = 1.0) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
-        self.samples: list[float] = []
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.samples.append(rss_mb(self.pid) + sum(rss_mb(c) for c in children_of(self.pid)))
-            self._halt.wait(self.interval)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(5)
 
 
 # -- one websocket session ------------------------------------------------------------------------------------------
