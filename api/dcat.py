@@ -1,7 +1,7 @@
 """The DCAT-AP catalogue of the portal for harvesters (data.gouv.fr, data.europa.eu), at stable URLs, paged with Hydra:
 
 GET /dcat/catalog.jsonld · /dcat/catalog.ttl · /dcat/catalog.rdf   ?page=1&page_size=50 (at most MAX_PAGE_SIZE)
-GET /dcat/catalog                                                    303 to one of them, chosen by the Accept header
+GET /dcat/catalog                                                    one of them, chosen by the Accept header
 
 and the writers of the catalogue exports that carry download URLs (dcat, rdf, ttl, data.json, dublin_core).
 Each dataset's distributions are the export formats this API serves for it (api/exports.py says which).
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from api.exports import dataset_formats
@@ -114,15 +114,14 @@ def negotiate(accept: str) -> str:
     return best
 
 
-@endpoint
 def catalog(request: Request) -> Response:
-    """303 See Other to the serialisation the client accepts, its paging parameters kept (`Vary: Accept`)."""
-    _paging_params(request)
+    """The serialisation the client accepts, answered as its own URL would (same body, ETag and Hydra links), with
+    `Vary: Accept`; answered rather than redirected, so that a harvester's HEAD sees the content type."""
     fmt = negotiate(request.headers.get("accept", ""))
-    target = f"{get_settings().public_base_url}{PREFIX}/catalog.{fmt}"
-    if request.url.query:
-        target += f"?{request.url.query}"
-    return RedirectResponse(target, status_code=303, headers={**CORS, "Vary": "Accept"})
+    scope = {**request.scope, "path": f"{PREFIX}/catalog.{fmt}"}
+    response = SERVE[fmt](Request(scope, request.receive))
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 def rdf_export(fmt: str) -> Callable[[list[Mapping[str, Any]], Request], bytes]:
@@ -138,7 +137,8 @@ def dublin_core(rows: list[Mapping[str, Any]], request: Request) -> bytes:
     return catalogue_export.to_dublin_core(with_formats(list(rows), include_exports(request)))
 
 
+SERVE = {fmt: _serve(fmt) for fmt in dcat.SERIALISATIONS}
 ROUTES: list[BaseRoute] = [
     Route(f"{PREFIX}/catalog", catalog, methods=["GET"]),
-    *[Route(f"{PREFIX}/catalog.{fmt}", _serve(fmt), methods=["GET"]) for fmt in dcat.SERIALISATIONS],
+    *[Route(f"{PREFIX}/catalog.{fmt}", handler, methods=["GET"]) for fmt, handler in SERVE.items()],
 ]

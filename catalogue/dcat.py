@@ -8,6 +8,7 @@ the API that serves the files says (api/exports.py).
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -165,6 +166,20 @@ def date_literal(value: Any) -> Literal | None:
     return None
 
 
+def period_bound(value: Any, end: bool = False) -> Literal | None:
+    """A bound of the temporal coverage as a full xsd:date: a year or a month covers all its days (harvesters such as
+    data.gouv.fr's read a bare year « 2023 » as 1 January, which would cut an end year short)."""
+    literal = date_literal(value)
+    if literal is None or literal.datatype == XSD.date:
+        return literal
+    text = str(literal)
+    if literal.datatype == XSD.gYear:
+        return Literal(f"{text}-12-31" if end else f"{text}-01-01", datatype=XSD.date)
+    year, month = (int(part) for part in text.split("-"))
+    last = calendar.monthrange(year, month)[1] if end else 1
+    return Literal(f"{text}-{last:02d}", datatype=XSD.date)
+
+
 class _Builder:
     def __init__(self, site: Site) -> None:
         self.site = site
@@ -199,8 +214,10 @@ class _Builder:
         self.g.add((ref, SKOS.inScheme, URIRef(f"{EU}data-theme")))
         return ref
 
-    def distribution(self, row: Mapping[str, Any], dataset: URIRef, fmt: str, licence: URIRef | None,
-                     service: URIRef) -> URIRef:
+    def distribution(self, row: Mapping[str, Any], dataset: URIRef, fmt: str, licence: URIRef | None) -> URIRef:
+        """A file: no dcat:accessService, on purpose. data.gouv.fr's harvester files a distribution that has one as an
+        API resource (not a downloadable file), and does not list a data service that is some distribution's access
+        service as a service of its own; the DataService links its datasets with dcat:servesDataset instead."""
         ds_id = str(row["id"])
         spec = FORMATS.get(fmt, Format(fmt.upper(), None, None))
         url = download_url(self.site.root, ds_id, fmt)
@@ -209,7 +226,6 @@ class _Builder:
         self.text(dist, DCTERMS.title, f"{row.get('title') or ds_id} ({spec.label})")
         self.g.add((dist, DCAT.accessURL, URIRef(url)))
         self.g.add((dist, DCAT.downloadURL, URIRef(url)))
-        self.g.add((dist, DCAT.accessService, service))
         self.text(dist, DCTERMS.description, f"Toutes les lignes de la version en cours, au format {spec.label}, "
                                              "produites à la demande par l'API du portail.")
         availability = self.typed(AVAILABILITY[0], SKOS.Concept)
@@ -252,7 +268,7 @@ class _Builder:
             value = date_literal(row.get(column))
             if value is not None:
                 g.add((ds, prop, value))
-        start, end = date_literal(row.get("temporal_start")), date_literal(row.get("temporal_end"))
+        start, end = period_bound(row.get("temporal_start")), period_bound(row.get("temporal_end"), end=True)
         if start is not None or end is not None:
             period = BNode()
             g.add((period, RDF.type, DCTERMS.PeriodOfTime))
@@ -279,7 +295,7 @@ class _Builder:
             g.add((ds, DCTERMS.license, licence))
             self.text(licence, DCTERMS.title, row.get("license_title"))
         for fmt in _list(row.get("formats")):
-            self.distribution(row, ds, fmt, licence, service)
+            self.distribution(row, ds, fmt, licence)
         return ds
 
 
@@ -313,6 +329,7 @@ def build_graph(rows: Iterable[Mapping[str, Any]], site: Site, *, paging: Paging
     if stamp is not None:
         g.add((catalog, DCTERMS.modified, stamp))
     service = b.typed(site.api, DCAT.DataService)
+    g.add((service, DCTERMS.identifier, Literal(site.api)))  # what harvesters key a data service on
     b.text(service, DCTERMS.title, f"API {site.title}")
     b.text(service, DCTERMS.description, "API compatible avec l'Explore API v2.1 d'Opendatasoft : catalogue, "
                                          "enregistrements filtrés en ODSQL, exports complets.")

@@ -163,12 +163,18 @@ def test_headers_and_content_negotiation(server: LiveServer) -> None:
     for accept, fmt in (("text/turtle", "ttl"), ("application/rdf+xml", "rdf"),
                         ("application/ld+json", "jsonld"), ("text/html;q=0.9, text/turtle;q=0.5", "ttl"),
                         ("application/rdf+xml;q=0.2, application/ld+json", "jsonld"), ("*/*", "jsonld")):
-        moved = fetch(server, "/dcat/catalog", params={"page_size": 5}, headers={"Accept": accept},
-                      allow_redirects=False)
-        assert moved.status_code == 303 and moved.headers["vary"] == "Accept", accept
-        assert moved.headers["location"] == f"{server.url}/dcat/catalog.{fmt}?page_size=5", accept
-    followed = fetch(server, "/dcat/catalog", headers={"Accept": "text/turtle"})
-    assert followed.status_code == 200 and len(dataset_ids(Graph().parse(data=followed.content, format="turtle")))
+        chosen = fetch(server, "/dcat/catalog", params={"page_size": 5}, headers={"Accept": accept})
+        direct = fetch(server, f"/dcat/catalog.{fmt}", params={"page_size": 5})
+        assert chosen.status_code == 200, accept
+        assert "Accept" in [v.strip() for v in chosen.headers["vary"].split(",")], accept
+        assert chosen.headers["content-type"] == direct.headers["content-type"], accept
+        assert chosen.headers["etag"] == direct.headers["etag"], accept  # one representation, one tag
+        graph = Graph().parse(data=chosen.content, format=PARSERS[fmt])
+        assert len(dataset_ids(graph)) == 5, accept
+        next_page = graph.value(URIRef(f"{server.url}/dcat/catalog.{fmt}?page=1&page_size=5"), HYDRA.next)
+        assert str(next_page) == f"{server.url}/dcat/catalog.{fmt}?page=2&page_size=5", accept
+    head = requests.head(f"{server.url}/dcat/catalog", headers={"Accept": "text/turtle"}, timeout=60)
+    assert head.status_code == 200 and head.headers["content-type"].startswith("text/turtle")
 
 
 def test_catalogue_exports(server: LiveServer, read_only_portal: Path) -> None:

@@ -86,8 +86,11 @@ def test_dataset_mapping() -> None:
     assert g.value(ds, DCTERMS.modified) == Literal("2025-01-31", datatype=XSD.date)
     assert g.value(ds, DCTERMS.accrualPeriodicity) == URIRef(f"{EU}frequency/ANNUAL")
     period = g.value(ds, DCTERMS.temporal)
-    assert g.value(period, DCAT.startDate) == Literal("2016", datatype=XSD.gYear)
+    assert g.value(period, DCAT.startDate) == Literal("2016-01-01", datatype=XSD.date)  # a year: from its first day
     assert g.value(period, DCAT.endDate) == Literal("2023-06-30", datatype=XSD.date)
+    assert dcat.period_bound("2016", end=True) == Literal("2016-12-31", datatype=XSD.date)
+    assert dcat.period_bound("2024-02", end=True) == Literal("2024-02-29", datatype=XSD.date)
+    assert dcat.period_bound("2024-02") == Literal("2024-02-01", datatype=XSD.date)
     assert g.value(g.value(ds, DCTERMS.spatial), SKOS.prefLabel) == Literal("Dordogne (24)", lang="fr")
     assert g.value(ds, DCAT.landingPage) == ds
     assert g.value(ds, FOAF.page) == URIRef(ROW["source_page"])
@@ -105,12 +108,12 @@ def test_one_distribution_per_format_with_its_download_url() -> None:
     assert g.value(csv_dist, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/text/csv")
     assert g.value(csv_dist, DCTERMS["format"]) == URIRef(f"{EU}file-type/CSV")
     assert g.value(csv_dist, DCTERMS.license) == LOV2
-    assert g.value(csv_dist, DCAT.accessService) == api
+    assert g.value(csv_dist, DCAT.accessService) is None  # a file, not an API resource (see catalogue/dcat.py)
     parquet = by_url[f"{BASE}/api/explore/v2.1/catalog/datasets/colleges/exports/parquet"]
     assert g.value(parquet, DCTERMS["format"]) == URIRef(f"{EU}file-type/PARQUET")
     # The API is the catalogue's data service: its endpoint, its OpenAPI description, the datasets it serves.
     assert (URIRef(f"{BASE}/catalogue"), DCAT.service, api) in g
-    assert g.value(api, DCAT.endpointURL) == api
+    assert g.value(api, DCAT.endpointURL) == api and g.value(api, DCTERMS.identifier) == Literal(str(api))
     assert g.value(api, DCAT.endpointDescription) == URIRef(f"{BASE}/api/explore/v2.1/openapi.json")
     assert (api, DCAT.servesDataset, ds) in g
 
