@@ -26,6 +26,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 API_PATH = "/api/explore/v2.1"
+EXPLORE_API_DOC = "https://help.opendatasoft.com/apis/ods-explore-v2/"  # the interface the API reproduces
 PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "skos": SKOS, "xsd": XSD, "hydra": HYDRA, "vcard": VCARD,
             "dcatap": DCATAP}
 # Exports are built on demand from the current version: always there while the dataset is published.
@@ -187,6 +188,11 @@ class _Builder:
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
         self.lang = site.language if site.language in _LANG else "fr"
+        self.place: BNode | None = None  # the territory every dataset covers, one node for the whole catalogue
+        if site.territory:
+            self.place = BNode()
+            self.g.add((self.place, RDF.type, DCTERMS.Location))
+            self.g.add((self.place, SKOS.prefLabel, Literal(site.territory, lang=self.lang)))
 
     def text(self, subject: Any, prop: URIRef, value: Any) -> None:
         if str(value or "").strip():
@@ -277,11 +283,8 @@ class _Builder:
             if end is not None:
                 g.add((period, DCAT.endDate, end))
             g.add((ds, DCTERMS.temporal, period))
-        if self.site.territory:
-            place = BNode()
-            g.add((place, RDF.type, DCTERMS.Location))
-            g.add((place, SKOS.prefLabel, Literal(self.site.territory, lang=self.lang)))
-            g.add((ds, DCTERMS.spatial, place))
+        if self.place is not None:
+            g.add((ds, DCTERMS.spatial, self.place))
         source = str(row.get("source_page") or row.get("source_url") or "")
         if source:  # the producer's page (dct:source would have to be a dcat:Dataset)
             g.add((ds, FOAF.page, self.typed(source, FOAF.Document)))
@@ -316,7 +319,10 @@ def build_graph(rows: Iterable[Mapping[str, Any]], site: Site, *, paging: Paging
     catalog = b.typed(f"{site.root}/catalogue", DCAT.Catalog)
     b.text(catalog, DCTERMS.title, site.title)
     b.text(catalog, DCTERMS.description, site.description or site.title)
-    g.add((catalog, DCTERMS.publisher, b.agent(site.publisher or site.title, site.root + "/")))
+    portal = b.agent(site.publisher or site.title, site.root + "/")
+    g.add((catalog, DCTERMS.publisher, portal))
+    if b.place is not None:
+        g.add((catalog, DCTERMS.spatial, b.place))
     g.add((catalog, FOAF.homepage, b.typed(site.root + "/", FOAF.Document)))
     g.add((catalog, DCTERMS.language, b.language()))
     taxonomy = b.typed(f"{EU}data-theme", SKOS.ConceptScheme)
@@ -330,6 +336,7 @@ def build_graph(rows: Iterable[Mapping[str, Any]], site: Site, *, paging: Paging
         g.add((catalog, DCTERMS.modified, stamp))
     service = b.typed(site.api, DCAT.DataService)
     g.add((service, DCTERMS.identifier, Literal(site.api)))  # what harvesters key a data service on
+    g.add((service, DCTERMS.publisher, portal))
     b.text(service, DCTERMS.title, f"API {site.title}")
     b.text(service, DCTERMS.description, "API compatible avec l'Explore API v2.1 d'Opendatasoft : catalogue, "
                                          "enregistrements filtrés en ODSQL, exports complets.")
@@ -337,6 +344,9 @@ def build_graph(rows: Iterable[Mapping[str, Any]], site: Site, *, paging: Paging
         g.add((service, DCAT.keyword, Literal(keyword)))
     g.add((service, DCAT.endpointURL, URIRef(site.api)))
     g.add((service, DCAT.endpointDescription, URIRef(f"{site.api}/openapi.json")))
+    standard = b.typed(EXPLORE_API_DOC, DCTERMS.Standard)
+    g.add((standard, DCTERMS.title, Literal("Opendatasoft Explore API v2.1", lang="en")))
+    g.add((service, DCTERMS.conformsTo, standard))
     g.add((service, DCAT.landingPage, b.typed(f"{site.root}/api", FOAF.Document)))
     g.add((catalog, DCAT.service, service))
     for row in rows:
