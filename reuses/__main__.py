@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.without_emails:
             for row in data["reuses"]:
                 row["email"] = ""
+                row["reference_key"] = ""  # a shared copy must not let anyone match a submitter's reference
         _write_private(args.file, json.dumps(data, ensure_ascii=False, indent=1))
         print(f"{len(data['reuses'])} réutilisation(s) exportée(s) dans {args.file}")
     elif args.command == "import":

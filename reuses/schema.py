@@ -60,6 +60,9 @@ reuses = Table(
     Column("image_data", LargeBinary, nullable=True),
     Column("image_mime", String(40), nullable=False, server_default=""),
     Column("submitter_key", String(64), nullable=False, server_default=""),
+    # v5: SHA-256 of the submitter's private reference (reuses.store.new_reference), "" for reuses older than v5
+    Column("reference_key", String(64), nullable=False, server_default=""),
+    Index("ix_reuses_reference_key", "reference_key"),
 )
 
 reuse_datasets = Table(
@@ -188,11 +191,18 @@ def _v4_client_keys_and_login_failures(conn: Connection) -> None:
     _create_all(conn, shape)
 
 
+def _v5_submitter_reference(conn: Connection) -> None:
+    """The submitter's private reference, stored hashed, through which they follow their submission's status."""
+    _add_columns(conn, reuses, ["reference_key"])
+    conn.execute(CreateIndex(next(i for i in reuses.indexes if i.name == "ix_reuses_reference_key")))
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_moderation),
     (3, _v3_images_and_rate_limit),
     (4, _v4_client_keys_and_login_failures),
+    (5, _v5_submitter_reference),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -9,23 +9,30 @@ import logging
 from dataclasses import dataclass, field
 
 from catalogue.manifest import ManifestError, load_manifest
+from config import get_settings
 from loaders import http
-from reuses import store
+from reuses import notify, store
 from reuses.images import ALLOWED_FORMATS, ImageError, make_thumbnail
 from reuses.settings import limits, login_limits
 from reuses.validation import ReuseDraft, ReuseInput, ValidationError, validate
 
 log = logging.getLogger(__name__)
 IMAGE_ACCEPT = ", ".join(ALLOWED_FORMATS.values())
+# Without a usable admin secret nobody can publish: the form says so and no submission is taken (issue 13).
+SUBMISSIONS_CLOSED = ("Les propositions sont fermées pour le moment : aucune équipe de modération n'est en place sur "
+                      "ce portail, et une réutilisation n'est publiée qu'après relecture. Revenez plus tard, ou "
+                      "écrivez à l'équipe du portail.")
 
 
 @dataclass(frozen=True)
 class SubmitOutcome:
-    """What happened to a submission: stored (reuse_id), refused (errors per field) or silently dropped (spam)."""
+    """What happened to a submission: stored (reuse_id, and the submitter's private `reference`), refused (errors
+    per field) or silently dropped (spam: a reference that leads nowhere, so the bot learns nothing)."""
 
     reuse_id: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     spam: bool = False
+    reference: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,16 +68,24 @@ def with_fetched_image(draft: ReuseDraft) -> ReuseDraft:
     return dataclasses.replace(draft, image_data=data, image_mime=mime)
 
 
+def moderation_open() -> bool:
+    """Whether someone can moderate, i.e. /admin works: only then are submissions taken."""
+    return secret_problem(get_settings().admin_secret) is None
+
+
 def submit_form(raw: ReuseInput, client_key: str, *, upload: bytes | None = None, honeypot: str = "",
                 known_datasets: dict[str, str] | None = None) -> SubmitOutcome:
     """Validate then store a submission as pending. A filled honeypot is treated as a bot: nothing is stored,
     but the outcome looks like success so the bot learns nothing.
 
     The rate limit (per client address and per e-mail) and the pending cap are checked first, before any image is
-    decoded or fetched; `store.submit` checks them again atomically.
+    decoded or fetched; `store.submit` checks them again atomically. Once stored, the moderators are told by
+    e-mail (when SMTP is configured) from a background thread.
     """
+    if not moderation_open():
+        return SubmitOutcome(errors={"form": SUBMISSIONS_CLOSED})
     if honeypot.strip():
-        return SubmitOutcome(spam=True)
+        return SubmitOutcome(spam=True, reference=store.new_reference())
     try:
         store.check_submission(client_key, raw.email)
     except (store.RateLimited, store.QueueFull) as exc:
@@ -93,12 +108,15 @@ def submit_form(raw: ReuseInput, client_key: str, *, upload: bytes | None = None
         draft = with_fetched_image(draft)
     except ImageError as exc:
         return SubmitOutcome(errors={"image_url": str(exc)})
+    reference = store.new_reference()
     try:
-        return SubmitOutcome(reuse_id=store.submit(draft, client_key))
+        reuse_id = store.submit(draft, client_key, reference=reference)
     except ValidationError as exc:
         return SubmitOutcome(errors=exc.errors)
     except (store.RateLimited, store.QueueFull) as exc:
         return SubmitOutcome(errors={"form": str(exc)})
+    notify.notify_moderators(reuse_id, draft)
+    return SubmitOutcome(reuse_id=reuse_id, reference=reference)
 
 
 def secret_problem(secret: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import config
 from config import env_int, env_str
@@ -86,3 +86,28 @@ def database_url() -> str:
     """The portal's shared database, which the usage statistics use too (config.database_url:
     TERRITOIRE_REUSES_DB_URL, e.g. postgresql+psycopg://..., or `<private_dir>/reuses.sqlite`)."""
     return config.database_url()
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where moderators are told of a new submission by e-mail; `enabled` only with a host, a sender and a recipient."""
+
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = ""
+    to: str = ""
+    timeout_s: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host and self.sender and self.to)
+
+
+def smtp_settings() -> SmtpSettings:
+    """TERRITOIRE_SMTP_HOST, _PORT (587; 465 means implicit TLS), _USER, _PASSWORD, _FROM, and
+    TERRITOIRE_MODERATION_EMAIL (the moderators' address, several separated by commas)."""
+    return SmtpSettings(host=env_str("TERRITOIRE_SMTP_HOST"), port=env_int("TERRITOIRE_SMTP_PORT", 587),
+                        user=env_str("TERRITOIRE_SMTP_USER"), password=env_str("TERRITOIRE_SMTP_PASSWORD"),
+                        sender=env_str("TERRITOIRE_SMTP_FROM"), to=env_str("TERRITOIRE_MODERATION_EMAIL"))

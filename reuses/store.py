@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -25,6 +26,8 @@ from reuses.settings import database_url, limits, login_limits
 from reuses.validation import ReuseDraft, ValidationError
 
 STATUSES = {"pending": "En attente", "published": "Publiée", "rejected": "Rejetée"}
+# What the submitter reads on the status view of their reference
+SUBMITTER_STATUSES = {"pending": "En attente de modération", "published": "Publiée", "rejected": "Refusée"}
 SORTS = {"recent": "Plus récentes", "popular": "Plus consultées", "title": "Titre (A → Z)"}
 BUSY_TIMEOUT_MS = 30_000
 _PG_MIGRATION_LOCK = 7_240_001  # pg_advisory_xact_lock key: one migrating process at a time
@@ -140,6 +143,24 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
 
 
+_REFERENCE_RE = re.compile(r"^[A-Z2-7]{16}$")
+
+
+def new_reference() -> str:
+    """The submitter's private reference: 80 random bits in base32, grouped by four (ABCD-EFGH-IJKL-MNOP), easy to
+    copy or read over the phone. Only its hash is stored: whoever holds it, and only they, can see the status."""
+    code = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
+def reference_key(reference: str) -> str | None:
+    """The stored form of a reference (as typed: case, spaces and dashes do not matter), None when malformed."""
+    code = re.sub(r"[\s\-]", "", str(reference or "")[:64]).upper()
+    if not _REFERENCE_RE.match(code):
+        return None
+    return hashlib.sha256(("territoire-reuse-reference:" + code).encode("ascii")).hexdigest()
+
+
 def new_id(title: str) -> str:
     """A readable, unguessable id: slug of the title + 8 random hex digits."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:50].strip("-") or "reutilisation"
@@ -149,7 +170,7 @@ def new_id(title: str) -> str:
 # ---------------------------------------------------------------------------------------------- reading
 
 _T = schema.reuses
-_PUBLIC_COLUMNS = [c for c in _T.c if c.name not in ("image_data", "email", "submitter_key")]
+_PUBLIC_COLUMNS = [c for c in _T.c if c.name not in ("image_data", "email", "submitter_key", "reference_key")]
 
 
 def _rows_to_reuses(conn: Connection, rows: Sequence[Any], include_private: bool = False) -> list[Reuse]:
@@ -244,6 +265,17 @@ def get_published(reuse_id: str) -> Reuse | None:
     return reuse if reuse is not None and reuse.status == "published" else None
 
 
+def get_by_reference(reference: str) -> Reuse | None:
+    """The reuse this private reference was given for, whatever its status; None for an unknown or malformed one."""
+    key = reference_key(reference)
+    if key is None:
+        return None
+    with _read() as conn:
+        rows = conn.execute(_select().where(_T.c.reference_key == key)).all()
+        found = _rows_to_reuses(conn, rows)
+    return found[0] if found else None
+
+
 def get_image(reuse_id: str) -> tuple[bytes, str] | None:
     """The stored thumbnail (bytes, mime) of a reuse, if it has one."""
     with _read() as conn:
@@ -333,8 +365,10 @@ def _insert_links(conn: Connection, reuse_id: str, datasets: Sequence[str]) -> N
         conn.execute(insert(schema.reuse_datasets), [{"reuse_id": reuse_id, "dataset_id": d} for d in datasets])
 
 
-def submit(draft: ReuseDraft, client_key: str, now: datetime | None = None) -> str:
+def submit(draft: ReuseDraft, client_key: str, now: datetime | None = None, *, reference: str = "") -> str:
     """Store a validated submission as *pending*, in one transaction with its datasets and rate-limit event.
+
+    `reference` (see `new_reference`) is stored hashed: its holder follows the submission with `get_by_reference`.
 
     `client_key` is the client's address (`reuses.guard.client_address`). Raises RateLimited when that address
     or the e-mail already sent `rate_limit` submissions in the window, QueueFull when `max_pending` reuses await
@@ -344,6 +378,9 @@ def submit(draft: ReuseDraft, client_key: str, now: datetime | None = None) -> s
     stamp = moment.isoformat(timespec="microseconds")
     key = url_key(draft.url)
     reuse_id = new_id(draft.title)
+    ref_key = reference_key(reference) if reference else ""
+    if ref_key is None:
+        raise ValueError("malformed submitter reference")
     try:
         with _write() as conn:
             _check_submission(conn, client_key, draft.email, moment)
@@ -354,7 +391,7 @@ def submit(draft: ReuseDraft, client_key: str, now: datetime | None = None) -> s
                 url=draft.url, url_key=key, image_url=draft.image_url, author_name=draft.author_name,
                 email=draft.email, permalink=draft.permalink, status="pending", created_at=stamp, updated_at=stamp,
                 published_at=None, featured=False, reject_reason="", views=0, image_data=draft.image_data,
-                image_mime=draft.image_mime, submitter_key=_hash(client_key),
+                image_mime=draft.image_mime, submitter_key=_hash(client_key), reference_key=ref_key,
             ))
             _insert_links(conn, reuse_id, draft.datasets)
             conn.execute(insert(schema.submission_events).values(
@@ -577,7 +614,8 @@ def import_backup(data: dict[str, Any], *, replace: bool = False) -> dict[str, i
 
 
 __all__ = [
-    "LOGIN_FAILED", "NotFound", "QueueFull", "RateLimited", "Reuse", "SORTS", "STATUSES", "audit_entries",
+    "LOGIN_FAILED", "NotFound", "QueueFull", "RateLimited", "Reuse", "SORTS", "STATUSES", "SUBMITTER_STATUSES",
+    "audit_entries", "get_by_reference", "new_reference", "reference_key",
     "check_submission", "clear_login_failures", "counts_by_status", "create_engine_for", "delete_reuse",
     "dispose_engines", "edit", "export_backup", "get", "get_engine", "get_image", "get_published", "import_backup",
     "images_to_copy", "list_by_status", "list_latest", "list_published", "login_wait", "migrate", "publish",

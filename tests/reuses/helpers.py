@@ -14,6 +14,9 @@ from catalogue.manifest import write_spec
 from reuses import store
 from reuses.validation import ReuseDraft, ReuseInput, validate
 
+# Submissions are only taken when moderation works (reuses.service.moderation_open): the reuse tests run with an
+# admin secret unless a test removes it.
+ADMIN_SECRET = "un-secret-de-test-assez-long"
 DATASETS = {"ecoles": "Écoles de la Dordogne", "colleges": "Collèges", "population": "Population des communes"}
 
 PAYLOADS = [
@@ -42,15 +45,18 @@ def write_catalogue(directory: Path) -> None:
 
 @pytest.fixture
 def reuse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh data directory (the SQLite file goes to its private/ dir) and a three-dataset catalogue."""
+    """A fresh data directory (the SQLite file goes to its private/ dir), a three-dataset catalogue, an admin secret
+    (moderation open) and no SMTP server (no e-mail)."""
     data_dir = tmp_path / "data"
     catalogue_dir = tmp_path / "catalogue"
     write_catalogue(catalogue_dir)
     monkeypatch.setenv("TERRITOIRE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TERRITOIRE_CATALOGUE_DIR", str(catalogue_dir))
     monkeypatch.setenv("TERRITOIRE_PUBLIC_URL", "https://donnees.exemple.fr")
-    for name in ("TERRITOIRE_ADMIN_SECRET", "TERRITOIRE_REUSES_DB_URL", "TERRITOIRE_REUSES_RATE_LIMIT",
-                 "TERRITOIRE_REUSES_RATE_WINDOW_S"):
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", ADMIN_SECRET)
+    for name in ("TERRITOIRE_REUSES_DB_URL", "TERRITOIRE_REUSES_RATE_LIMIT", "TERRITOIRE_REUSES_RATE_WINDOW_S",
+                 "TERRITOIRE_SMTP_HOST", "TERRITOIRE_SMTP_PORT", "TERRITOIRE_SMTP_USER", "TERRITOIRE_SMTP_PASSWORD",
+                 "TERRITOIRE_SMTP_FROM", "TERRITOIRE_MODERATION_EMAIL"):
         monkeypatch.delenv(name, raising=False)
     config.get_settings.cache_clear()
     store.dispose_engines()

@@ -229,7 +229,7 @@ def test_migration_from_version_1_keeps_data(reuse_env: Path) -> None:
     _make_v1_database(path)
     with sqlite3.connect(path) as con:
         assert "views" not in [r[1] for r in con.execute("PRAGMA table_info(reuses)")]
-    old = store.get_published("old-1")  # get_engine() migrates 1 → 4
+    old = store.get_published("old-1")  # get_engine() migrates 1 → latest
     assert old is not None and old.published_at == "2025-02-01T00:00:00+00:00" and old.views == 0
     assert old.datasets == ("ecoles",) and not old.featured
     assert store.get("old-2", include_private=True).email == "old@exemple.fr"
@@ -237,9 +237,32 @@ def test_migration_from_version_1_keeps_data(reuse_env: Path) -> None:
     store.submit(draft(), "s1")  # v3 submission events work, keyed on the client address since v4
     store.record_login_failure("203.0.113.7")  # v4 login failures
     with sqlite3.connect(path) as con:
-        assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
+        assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4, 5]
         assert "client_key" in [r[1] for r in con.execute("PRAGMA table_info(submission_events)")]
     assert store.migrate(store.get_engine()) == []  # idempotent
+
+
+def test_migration_from_version_4_adds_the_submitter_reference(reuse_env: Path) -> None:
+    """Version 5 stores each submitter's reference hashed; reuses submitted before have none and match nothing."""
+    path = config.get_settings().private_dir / "reuses.sqlite"
+    path.parent.mkdir(parents=True)
+    _make_v1_database(path)
+    from catalogue import database
+
+    engine = database.open_engine(f"sqlite:///{path}")
+    assert store.migrate(engine, target=4) == [2, 3, 4]
+    with sqlite3.connect(path) as con:
+        assert "reference_key" not in [r[1] for r in con.execute("PRAGMA table_info(reuses)")]
+    assert store.migrate(engine) == [5]
+    engine.dispose()
+    with sqlite3.connect(path) as con:
+        assert "ix_reuses_reference_key" in [r[1] for r in con.execute("PRAGMA index_list(reuses)")]
+        assert con.execute("SELECT reference_key FROM reuses WHERE id = 'old-2'").fetchone() == ("",)
+    assert store.get("old-2").status == "pending"  # the old pending reuse is still there, without a reference
+    assert store.get_by_reference("") is None and store.get_by_reference("AAAA-AAAA-AAAA-AAAA") is None
+    reference = store.new_reference()
+    rid = store.submit(draft(), "s1", reference=reference)
+    assert store.get_by_reference(reference.lower().replace("-", " ")).id == rid
 
 
 def _fill() -> list[str]:
