@@ -107,6 +107,7 @@ class Site:
     publisher: str
     language: str = "fr"
     territory: str = ""
+    contact: str = ""  # where to ask about the data (an e-mail address, mailto: or https: URL): dcat:contactPoint
 
     @property
     def root(self) -> str:
@@ -188,11 +189,26 @@ class _Builder:
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
         self.lang = site.language if site.language in _LANG else "fr"
+        self.contact = self._contact(site.publisher or site.title, site.contact)
         self.place: BNode | None = None  # the territory every dataset covers, one node for the whole catalogue
         if site.territory:
             self.place = BNode()
             self.g.add((self.place, RDF.type, DCTERMS.Location))
             self.g.add((self.place, SKOS.prefLabel, Literal(site.territory, lang=self.lang)))
+
+    def _contact(self, name: str, contact: str) -> BNode | None:
+        contact = contact.strip()
+        if not contact:
+            return None
+        node = BNode()
+        self.g.add((node, RDF.type, VCARD.Organization))
+        self.g.add((node, RDF.type, VCARD.Kind))
+        self.g.add((node, VCARD.fn, Literal(name)))
+        if contact.startswith(("http://", "https://")):
+            self.g.add((node, VCARD.hasURL, URIRef(contact)))
+        else:
+            self.g.add((node, VCARD.hasEmail, URIRef(contact if contact.startswith("mailto:") else f"mailto:{contact}")))
+        return node
 
     def text(self, subject: Any, prop: URIRef, value: Any) -> None:
         if str(value or "").strip():
@@ -285,6 +301,8 @@ class _Builder:
             g.add((ds, DCTERMS.temporal, period))
         if self.place is not None:
             g.add((ds, DCTERMS.spatial, self.place))
+        if self.contact is not None:
+            g.add((ds, DCAT.contactPoint, self.contact))
         source = str(row.get("source_page") or row.get("source_url") or "")
         if source:  # the producer's page (dct:source would have to be a dcat:Dataset)
             g.add((ds, FOAF.page, self.typed(source, FOAF.Document)))
@@ -337,6 +355,8 @@ def build_graph(rows: Iterable[Mapping[str, Any]], site: Site, *, paging: Paging
     service = b.typed(site.api, DCAT.DataService)
     g.add((service, DCTERMS.identifier, Literal(site.api)))  # what harvesters key a data service on
     g.add((service, DCTERMS.publisher, portal))
+    if b.contact is not None:
+        g.add((service, DCAT.contactPoint, b.contact))
     b.text(service, DCTERMS.title, f"API {site.title}")
     b.text(service, DCTERMS.description, "API compatible avec l'Explore API v2.1 d'Opendatasoft : catalogue, "
                                          "enregistrements filtrés en ODSQL, exports complets.")

@@ -4,6 +4,7 @@ DCAT-AP 3.0.1 SHACL shapes; the catalogue downloads (CSV, JSON, data.json, Dubli
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -131,6 +132,20 @@ def test_optional_fields_left_out() -> None:
 def test_shapes_report_no_violation() -> None:
     graph = dcat.build_graph([ROW, BARE], SITE, paging=dcat.Paging(f"{BASE}/dcat/catalog.ttl", 1, 2, 2))
     assert violations(graph, "shapes.ttl", "range.ttl") == []
+    with_contact = dcat.build_graph([ROW], dataclasses.replace(SITE, contact="opendata@example.fr"))
+    assert violations(with_contact, "shapes.ttl", "range.ttl") == []
+
+
+def test_contact_point_when_configured() -> None:
+    ds = URIRef(f"{BASE}/jeu-de-donnees?id=colleges")
+    assert dcat.build_graph([ROW], SITE).value(ds, DCAT.contactPoint) is None
+    vcard = dcat.VCARD
+    for contact, prop, value in (("opendata@example.fr", vcard.hasEmail, "mailto:opendata@example.fr"),
+                                 ("https://example.fr/contact", vcard.hasURL, "https://example.fr/contact")):
+        g = dcat.build_graph([ROW], dataclasses.replace(SITE, contact=contact))
+        point = g.value(ds, DCAT.contactPoint)
+        assert g.value(point, prop) == URIRef(value) and g.value(point, vcard.fn) == Literal("Territoire")
+        assert g.value(URIRef(f"{BASE}/api/explore/v2.1"), DCAT.contactPoint) == point
 
 
 def test_serialisations_round_trip() -> None:
