@@ -325,18 +325,19 @@ def report(rows: int, runs: int, kinds: list[Kind], exports: list[Export], error
         if e.fmt != "csv":
             metrics.append(Metric(f"API {e.fmt} export speed ÷ DuckDB COPY", round(e.ratio, 2), "×",
                                   note=f"{e.rows:,} rows, RSS +{e.growth_mb:.0f} MB".replace(",", " ")))
+    rows_label = f"{rows:,}".replace(",", " ")
     metrics.append(Metric("server errors in its log", len(errors), "", "0", not errors))
     lines = [
-        "## Explore API on 10 million rows",
+        f"## Explore API on {rows_label} rows",
         "",
-        f"Data: `{generate.TABLE_ID}`, {rows:,} rows × 8 columns (bench/generate.py, published by the real loader), "
+        f"Data: `{generate.TABLE_ID}`, {rows_label} rows × 8 columns (bench/generate.py, published by the real loader), "
         "copied into a temporary portal and served by `serve.py` (the app and its API in one process, as `make run` "
         "starts it) on 127.0.0.1. Every request goes over one keep-alive HTTP connection: each time below is the "
         "server's work plus a loopback round trip. The baseline is DuckDB in the benchmark's process, on the same "
         f"Parquet file with the server's thread count ({settings.get('duckdb_threads')}), answering the same "
         "question (for records: the page of 100 rows and the count the API returns as `total_count`); API and "
         f"DuckDB runs alternate, {runs} varied runs each after one warm-up (commune codes, years, sort columns, "
-        "offsets and aggregates change from run to run).".replace(",000,", " 000 "),
+        "offsets and aggregates change from run to run).",
         "",
         "| Request | runs | API p50 (ms) | API p95 (ms) | DuckDB p50 (ms) | DuckDB p95 (ms) | API p95 ÷ DuckDB p95 "
         "| target |",

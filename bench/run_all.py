@@ -22,12 +22,16 @@ BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 # Known scripts, in the order they run and appear; any other bench/*.py with a `main` and no leading underscore
 # is run afterwards. memory_server comes after scale because it reuses the data scale generates.
-ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server", "sandbox_attack", "soak"]
-# A script whose results JSON says {"group": "Robustesse"} (write_result's `extra`) is placed, after the others,
-# under one "## Robustesse" heading: the hostile-use benchmarks (sandbox attacks, the soak test) read together.
-GROUPS = {"Robustesse": "How the portal holds under hostile use: attacks on the analysts' SQL sandbox and a soak "
+ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "scale", "memory_server", "api", "api_load",
+         "sandbox_attack", "soak"]
+# A script whose results JSON names a group (write_result's `extra`, e.g. {"group": "Robustesse"}) is placed, after
+# the others, under that group's heading: the API's benchmarks together, the hostile-use ones (sandbox attacks, the
+# soak test) together.
+GROUPS = {"API": "The Explore API (Opendatasoft v2.1) of the real server on the 10-million-row dataset: requests and "
+                 "exports against DuckDB on the same file, then 50 concurrent API clients (locust).",
+          "Robustesse": "How the portal holds under hostile use: attacks on the analysts' SQL sandbox and a soak "
                         "test of the real server with visitors and hostile SQL sessions at once."}
-NOT_BENCHMARKS = {"run_all", "generate", "common", "__init__", "conftest"}
+NOT_BENCHMARKS = {"run_all", "generate", "common", "__init__", "conftest", "locustfile"}
 TIMEOUT_S = 3600
 
 
