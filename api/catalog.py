@@ -143,6 +143,7 @@ def dataset_object(entry: Mapping[str, Any], include_links: bool = False) -> dic
 def datasets(request: Request) -> Response:
     limit, offset = integer(request, "limit", 10), integer(request, "offset", 0)
     include_links = boolean(request, "include_links")
+    boolean(request, "include_app_metas")  # checked; this portal has no application metadata to add
     params = odsql_params(request)
     if params["select"] or params["group_by"]:  # a projection or aggregation of the catalogue: rows as ODSQL gives them
         rows, total = run(_catalog_query(request, limit=limit, offset=offset))
@@ -163,6 +164,7 @@ def dataset(request: Request) -> Response:
     entry = _entries().get(dataset_id)
     if entry is None:  # published but absent from the manifest (a broken manifest file hides its dataset)
         return json_response({"error_code": "NotFoundError", "message": f"Unknown dataset: {dataset_id[:100]}"}, 404)
+    boolean(request, "include_app_metas")  # checked; this portal has no application metadata to add
     return json_response(dataset_object(entry, boolean(request, "include_links")))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime as dt
 import io
 import json
 import logging
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import anyio
 import pyarrow as pa
@@ -23,23 +25,23 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from api.export_options import ExportOptions, export_options, gzipped, headers, join_lists
 from api.odsql import ODSQLQuery
 from api.odsql.errors import InvalidParameterError
 from api.records import dataset_url
 from api.responses import (
     CORS,
-    boolean,
     clean,
     dataset_query,
     endpoint,
     format_link,
+    in_zone,
     integer,
     json_response,
     link,
     odsql_params,
     published,
     schema_of,
-    text,
 )
 from config import get_settings
 from exports import BOM, WRITERS, defuse_formulas, licence_info
@@ -62,6 +64,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=
 # The other formats of ODS's list (fgb, gpx, jsonld, kml, n3, ov2, rdfxml, shp, turtle) need GIS or RDF writers
 # this portal does not have: they are refused with a 400 naming the formats it serves.
 GEO_TYPES = ("geo_point_2d", "geo_shape")
+GZIP_TYPE = "application/gzip"  # compressed=true: the file itself is a .gz (not a Content-Encoding)
 
 
 class _Pipe(io.RawIOBase):
@@ -166,23 +169,31 @@ def _write_csv(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty: pa.Sche
         out.write(sink.getvalue().to_pybytes())
 
 
-def _write_records(out: IO[bytes], batches: Iterator[pa.RecordBatch], lines: bool) -> None:
+def _json_default(zone: ZoneInfo) -> Callable[[Any], Any]:
+    """How the JSON writers write what json does not know: datetimes with the request's offset (as the records route
+    does), anything else as text."""
+    return lambda value: in_zone(value, zone) if isinstance(value, dt.datetime) else str(value)
+
+
+def _write_records(out: IO[bytes], batches: Iterator[pa.RecordBatch], lines: bool, zone: ZoneInfo) -> None:
     """ODS's json export (one array of records) or jsonl (one record a line)."""
+    default = _json_default(zone)
     first = True
     if not lines:
         out.write(b"[")
     for batch in batches:
         for rec in batch.to_pylist():
-            data = json.dumps(clean(rec), ensure_ascii=False, default=str, allow_nan=False)
+            data = json.dumps(clean(rec), ensure_ascii=False, default=default, allow_nan=False)
             out.write(((data + "\n") if lines else (("" if first else ",\n") + data)).encode("utf-8"))
             first = False
     if not lines:
         out.write(b"]\n")
 
 
-def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple[str, str]) -> None:
+def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple[str, str], zone: ZoneInfo) -> None:
     """A FeatureCollection; the geometry is the first geo field (a point {lon, lat} or a GeoJSON shape)."""
     name, kind = geo
+    default = _json_default(zone)
     out.write(b'{"type": "FeatureCollection", "features": [')
     first = True
     for batch in batches:
@@ -197,36 +208,44 @@ def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple
             elif isinstance(value, dict):
                 geometry = value
             feature = {"type": "Feature", "geometry": geometry, "properties": clean(rec)}
-            out.write((("" if first else ",\n") + json.dumps(feature, ensure_ascii=False, default=str,
+            out.write((("" if first else ",\n") + json.dumps(feature, ensure_ascii=False, default=default,
                                                               allow_nan=False)).encode("utf-8"))
             first = False
     out.write(b"]}\n")
 
 
-def _writer(fmt: str, request: Request, dataset_id: str, query: ODSQLQuery) -> Callable[[IO[bytes], Iterator[
-        pa.RecordBatch]], None]:
+def _writer(fmt: str, opts: ExportOptions, dataset_id: str, query: ODSQLQuery, names: list[str]) -> Callable[
+        [IO[bytes], Iterator[pa.RecordBatch]], None]:
+    """The writer of one format with the request's options (the batches' columns are already named `names`)."""
+    write = _format_writer(fmt, opts, dataset_id, query, names)
+    return gzipped(write) if opts.compressed else write
+
+
+def _format_writer(fmt: str, opts: ExportOptions, dataset_id: str, query: ODSQLQuery,
+                   names: list[str]) -> Callable[[IO[bytes], Iterator[pa.RecordBatch]], None]:
     geo = next(((c.label, c.type) for c in query.columns if c.type in GEO_TYPES), None)
+    zone = ZoneInfo(query.timezone)
     if fmt == "geojson" and geo is None:
         raise InvalidParameterError("The geojson export needs a geographic field (geo_point_2d or geo_shape): this "
                                     "dataset, or this select, has none. Use csv, json, jsonl, parquet or xlsx.",
                                     "format")
     info = licence_info(dataset_id)
-    empty = pa.schema([pa.field(c.label, pa.string()) for c in query.columns])
-    if fmt in ("csv", "xlsx"):
-        delimiter = text(request, "delimiter") or ";"
-        if len(delimiter) != 1 or delimiter in "\"\r\n":
-            raise InvalidParameterError(f"Invalid value for delimiter API parameter: {delimiter[:10]!r}", "delimiter")
-        bom = boolean(request, "with_bom", True)
-        if fmt == "csv":
-            return lambda out, batches: _write_csv(out, batches, empty, delimiter, bom)
-        opts = {"bom": bom, "delimiter": delimiter, "geo": (None, None, None)}
-        return lambda out, batches: WRITERS[fmt](out, (_flatten_geo(b) for b in batches), lambda: empty, info,
-                                                 opts) and None
+    empty = pa.schema([pa.field(name, pa.string()) for name in names])
+    sep = opts.list_separator
+    if fmt == "csv":
+        quoting = "all_valid" if opts.quote_all else "needed"
+        return lambda out, batches: _write_csv(out, (join_lists(b, sep) for b in batches), empty, opts.delimiter,
+                                               opts.with_bom, quoting)
+    if fmt == "xlsx":
+        sheet = {"bom": opts.with_bom, "delimiter": opts.delimiter, "geo": (None, None, None)}
+        return lambda out, batches: WRITERS[fmt](out, (join_lists(_flatten_geo(b), sep) for b in batches),
+                                                 lambda: empty, info, sheet) and None
     if fmt == "parquet":
-        return lambda out, batches: WRITERS["parquet"](out, batches, lambda: empty, info, {}) and None
+        codec = {"compression": opts.parquet_compression}
+        return lambda out, batches: WRITERS["parquet"](out, batches, lambda: empty, info, codec) and None
     if fmt == "geojson" and geo is not None:
-        return lambda out, batches: _write_geojson(out, batches, geo)
-    return lambda out, batches: _write_records(out, batches, lines=fmt == "jsonl")
+        return lambda out, batches: _write_geojson(out, batches, geo, zone)
+    return lambda out, batches: _write_records(out, batches, lines=fmt == "jsonl", zone=zone)
 
 
 def _stream(write: Callable[[IO[bytes], Iterator[pa.RecordBatch]], None], batches: Iterator[pa.RecordBatch],
@@ -317,8 +336,10 @@ def export(request: Request) -> Response:
     limit, offset = integer(request, "limit", -1), integer(request, "offset", 0)
     query = dataset_query(dataset_id, schema_of(meta), limit=limit, offset=offset, export=True,
                           **odsql_params(request))
-    write = _writer(fmt, request, dataset_id, query)
-    labels = [c.label for c in query.columns]
+    opts = export_options(request)
+    # Field labels as headers where the output lists its fields as a header row (ODS's use_labels).
+    labels = headers(query, meta, opts.use_labels and fmt in ("csv", "xlsx"))
+    write = _writer(fmt, opts, dataset_id, query, labels)
     stack = contextlib.ExitStack()
     stack.enter_context(export_slot())  # ExportBusy → 429 before anything is sent
     try:
@@ -330,6 +351,7 @@ def export(request: Request) -> Response:
         stack.close()
         raise
     rows = _chain(first, batches, raw)
-    name = quote(f"{dataset_id}.{fmt}")
-    headers = {**CORS, "Content-Disposition": f'attachment; filename="{name}"'}
-    return _ExportResponse(_stream(write, rows, stack), media_type=FORMATS[fmt], headers=headers)
+    name = quote(f"{dataset_id}.{fmt}" + (".gz" if opts.compressed else ""))
+    answer_headers = {**CORS, "Content-Disposition": f'attachment; filename="{name}"'}
+    media_type = GZIP_TYPE if opts.compressed else FORMATS[fmt]
+    return _ExportResponse(_stream(write, rows, stack), media_type=media_type, headers=answer_headers)

@@ -44,6 +44,7 @@ def records(request: Request) -> Response:
     dataset_id = request.path_params["dataset_id"]
     meta = published(dataset_id)
     include_links = boolean(request, "include_links")
+    boolean(request, "include_app_metas")  # checked; this portal has no application metadata to add
     params = odsql_params(request)
     limit, offset = integer(request, "limit", 10), integer(request, "offset", 0)
     query = None

@@ -303,11 +303,11 @@ def _write_parquet(out: IO[bytes], batches: Iterator[pa.RecordBatch], empty_sche
     for batch in batches:
         if writer is None or schema is None:
             schema = batch.schema.with_metadata({**(batch.schema.metadata or {}), **kv})
-            writer = pq.ParquetWriter(out, schema, compression="zstd")
+            writer = pq.ParquetWriter(out, schema, compression=opts.get("compression", "zstd"))
         writer.write_batch(batch.replace_schema_metadata(schema.metadata))
         rows += batch.num_rows
     if writer is None:
-        writer = pq.ParquetWriter(out, empty_schema().with_metadata(kv), compression="zstd")
+        writer = pq.ParquetWriter(out, empty_schema().with_metadata(kv), compression=opts.get("compression", "zstd"))
     writer.close()
     return rows
 

@@ -4,17 +4,20 @@ shapes, error body) and their values against the warehouse read directly (pandas
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import jsonschema
 import pandas as pd
 import pytest
 import requests
 
 import queries
+from api.odsql import DatasetSchema, build_query
 from tests.api.conftest import API, spec_schema
 from tests.conftest import LiveServer
 
@@ -217,3 +220,54 @@ def test_conditional_requests_answer_304_for_the_same_data_and_request(server: L
     other = requests.get(url, params={"limit": 3}, headers={"If-None-Match": tag}, timeout=30)
     assert other.status_code == 200 and other.headers["etag"] != tag
     assert get(server, "/catalog/datasets/colleges/records", where="nope = 1").headers.get("etag") is None
+
+
+# -- lang, timezone, include_app_metas ---------------------------------------------------------------------------------
+def test_lang_and_timezone_shape_dates_and_datetimes(server: LiveServer) -> None:
+    path = "/catalog/datasets/colleges/records"
+    months = {"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                     "November", "December"],
+              "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                     "novembre", "décembre"]}
+    for lang, names in months.items():
+        rows = get(server, path, select='date_ouverture, date_format(date_ouverture, "d MMMM yyyy") as d',
+                   where="date_ouverture is not null", limit=20, lang=lang).json()["results"]
+        for row in rows:
+            day = dt.date.fromisoformat(row["date_ouverture"])
+            assert row["d"] == f"{day.day} {names[day.month - 1]} {day.year}", (lang, row)
+    before = dt.datetime.now(dt.UTC)
+    body = conforms("/catalog/datasets/{dataset_id}/records", get(server, path, select="now() as t", limit=1,
+                                                                 timezone="Asia/Tokyo"))
+    moment = dt.datetime.fromisoformat(body["results"][0]["t"])  # ISO 8601 with the zone's offset
+    assert moment.utcoffset() == dt.timedelta(hours=9) and abs(moment - before) < dt.timedelta(minutes=1)
+    utc = get(server, path, select="now() as t", limit=1).json()["results"][0]["t"]
+    assert dt.datetime.fromisoformat(utc).utcoffset() == dt.timedelta(0)
+
+
+def test_datetime_fields_are_read_and_compared_in_the_requested_time_zone() -> None:
+    # No embedded dataset has a datetime field: the translation runs on DuckDB over a table stored as the loaders
+    # store datetimes (UTC, without offset).
+    schema = DatasetSchema.from_columns([("id", "int"), ("moment", "datetime")])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1, TIMESTAMP '2020-01-08 23:30:00'), "
+                "(2, TIMESTAMP '2020-07-01 12:00:00')) AS v(id, moment)")
+    table = queries.ident("t", ["t"])
+
+    def rows(**kw: Any) -> list[tuple[Any, ...]]:
+        query = build_query(table, schema, order_by="id", **kw)
+        return con.execute(query.sql, query.params).fetchall()
+
+    # 23:30 UTC on 8 January is already 9 January in Paris (UTC+1); 12:00 UTC on 1 July is 14:00 there (UTC+2).
+    assert rows(select="id, moment", timezone="Europe/Paris") == [(1, dt.datetime(2020, 1, 9, 0, 30)),
+                                                              (2, dt.datetime(2020, 7, 1, 14, 0))]
+    assert rows(select="id", where="moment >= date'2020-01-09'", timezone="Europe/Paris") == [(1,), (2,)]
+    assert rows(select="id", where="moment >= date'2020-01-09'") == [(2,)]
+    assert rows(select="id", where="hour(moment) = 14", timezone="Europe/Paris") == [(2,)]
+
+
+def test_include_app_metas_is_a_checked_boolean(server: LiveServer) -> None:
+    for path in ("/catalog/datasets", "/catalog/datasets/colleges", "/catalog/datasets/colleges/records"):
+        assert get(server, path, include_app_metas="true").json() == get(server, path).json()
+        refused = get(server, path, include_app_metas="maybe")
+        assert refused.status_code == 400 and refused.json()["error_code"] == "InvalidRESTParameterError"
+
