@@ -40,6 +40,10 @@ EXPORT_FORMATS: dict[str, tuple[str, dict[str, str]]] = {
     "csv": ("csv", {}), "csv-comma": ("csv", {"delimiter": ","}), "json": ("json", {}), "geojson": ("geojson", {}),
     "parquet": ("parquet", {}), "xlsx": ("xlsx", {}),
 }
+# What each URL gives (the API writes numbers with a decimal point in every CSV, as Opendatasoft does).
+EXPORT_LABELS = {"csv": "CSV (séparateur « ; », point décimal)", "csv-comma": "CSV (séparateur « , », point décimal)",
+                 "json": "JSON (liste d'enregistrements)", "geojson": "GeoJSON", "parquet": "Parquet",
+                 "xlsx": "Excel (XLSX)"}
 
 
 class Untranslatable(ValueError):

@@ -9,7 +9,7 @@ import streamlit as st
 import exports
 import queries
 from config import get_settings
-from queries.dataset.odsql_url import api_calls
+from queries.dataset.odsql_url import EXPORT_LABELS, api_calls
 from queries.dataset.sql import export_query, rows_query
 from queries.dataset.state import OPS, DatasetView
 from ui.dataset.common import Dataset, count_line, md_escape, note, raw_of, share_url
@@ -40,7 +40,7 @@ def render_api_calls(ds: Dataset, v: DatasetView) -> None:
             st.code("\n".join(clauses), language=None, wrap_lines=True)
     with st.expander("Exports de toutes les lignes de la vue (sans limite, dans l'ordre de la vue)"):
         for fmt_key, url in (calls.exports or {}).items():
-            note(exports.FORMATS[fmt_key].label)
+            note(EXPORT_LABELS[fmt_key])
             st.code(url, language=None, wrap_lines=True)
 
 

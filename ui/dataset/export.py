@@ -7,7 +7,7 @@ import streamlit as st
 import exports
 from catalogue.stats import record_download
 from config import get_settings
-from queries.dataset.odsql_url import api_calls, download_urls
+from queries.dataset.odsql_url import EXPORT_LABELS, api_calls, download_urls
 from queries.dataset.state import DatasetView
 from ui import format as fmt
 from ui.dataset.common import Dataset, count_line, md_escape, note, seed
@@ -32,6 +32,7 @@ def permanent_urls(ds: Dataset, v: DatasetView, fmt_key: str) -> None:
     """The API's download URLs of this format: always the current version, for scripts and links (no button)."""
     base = get_settings().public_base_url
     st.markdown("**Adresses de téléchargement permanentes** (API, toujours la version à jour)")
+    note(f"Format de l'API : {EXPORT_LABELS[fmt_key]}.")
     whole = download_urls(ds.schema, base, [fmt_key]).get(fmt_key)
     if whole:
         note("Jeu de données complet :")
