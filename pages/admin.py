@@ -11,7 +11,7 @@ from catalogue.vocab import REUSE_TYPES, TOPICS
 from config import get_settings
 from loaders.sources.state import sources_status
 from reuses import guard, images, sanitize, service, store
-from reuses.settings import limits
+from reuses.settings import limits, smtp_settings
 from reuses.store import STATUSES
 from reuses.validation import ReuseInput, ValidationError, validate
 from ui import reuses as ui
@@ -73,6 +73,18 @@ def act(message: str, fn, *args, **kwargs) -> None:  # noqa: ANN001 - page glue
     st.rerun()
 
 
+# The first thing a moderator sees: how many submissions wait (the gallery shows nothing of them until then).
+counts = ui.safely(store.counts_by_status, default={s: 0 for s in STATUSES})
+waiting_count = counts.get("pending", 0)
+if waiting_count:
+    oldest = ui.safely(store.list_by_status, "pending", limit=1, default=[])
+    since = f" ; la plus ancienne attend depuis le {ui.fmt.date_fr(oldest[0].created_at[:10])}" if oldest else ""
+    plural = "s" if waiting_count > 1 else ""
+    st.warning(f"**{waiting_count} proposition{plural} en attente de modération**{since}.",
+               icon=":material/notifications_active:")
+else:
+    st.success("Aucune proposition en attente de modération.", icon=":material/task_alt:")
+
 moderation, sources, searches = st.tabs(
     ["Modération des réutilisations", "Sources moissonnées", "Recherches sans résultat"]
 )
@@ -82,8 +94,12 @@ with moderation:
         st.info("Adresse des visiteurs inconnue (connexion locale, ou proxy non déclaré) : les limites de "
                    "propositions et de connexion s'appliquent à tous les visiteurs ensemble. Derrière un proxy, "
                    "déclarez son en-tête avec `TERRITOIRE_TRUSTED_PROXY_HEADER`.")
+    smtp = smtp_settings()
+    st.caption(f"Chaque nouvelle proposition est aussi annoncée par courriel à {sanitize.md_escape(smtp.to)}."
+               if smtp.enabled else
+               "Pas d'annonce par courriel des nouvelles propositions : configurez TERRITOIRE_SMTP_HOST, "
+               "TERRITOIRE_SMTP_FROM et TERRITOIRE_MODERATION_EMAIL pour en recevoir.")
     moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
-    counts = ui.safely(store.counts_by_status, default={s: 0 for s in STATUSES})
     status = st.radio("Afficher", list(STATUSES), horizontal=True, key="admin_status",
                       format_func=lambda s: f"{STATUSES[s]} ({counts.get(s, 0)})")
     titles = ui.dataset_titles()

@@ -1,9 +1,15 @@
-"""One reuse: sanitised description, link, image, datasets used and optional portal permalink."""
+"""One reuse: sanitised description, link, image, datasets used and optional portal permalink; with ?suivi=<reference>,
+the status of the submission that reference was given for."""
 
 import streamlit as st
 
 from reuses import store
 from ui import reuses as ui
+
+reference = str(st.query_params.get("suivi", "") or "").strip()[:64]
+if reference:  # the submitter's private status view: only the holder of the reference gets here
+    ui.render_submission_status(reference)
+    st.stop()
 
 reuse_id = str(st.query_params.get("id", "") or "").strip()[:80]
 reuse = ui.safely(store.get_published, reuse_id, default=None) if reuse_id else None

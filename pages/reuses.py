@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from catalogue.vocab import REUSE_TYPES, TOPICS
-from reuses import exports, store
+from reuses import exports, service, store
 from reuses.store import SORTS
 from ui import reuses as ui
 
@@ -49,10 +49,18 @@ if view.to_query() != ui.GalleryState.from_query(st.query_params).to_query():
 st.session_state["reuses_synced"] = view
 
 count = len(found)
-st.caption(f"{count} réutilisation{'s' if count > 1 else ''} publiée{'s' if count > 1 else ''}"
-           + (" correspondant à votre recherche" if view != ui.GalleryState(sort=view.sort, page=view.page) else ""))
+filtered = view != ui.GalleryState(sort=view.sort, page=view.page)
+if found or filtered:
+    st.caption(f"{count} réutilisation{'s' if count > 1 else ''} publiée{'s' if count > 1 else ''}"
+               + (" correspondant à votre recherche" if filtered else ""))
 
-if not found:
+if not found and not filtered:  # an empty gallery: nothing to "match", an invitation instead
+    st.info("Aucune réutilisation publiée pour l'instant.")
+    if service.moderation_open():  # otherwise the form says submissions are closed
+        st.write("Vous avez réalisé une carte, une application ou un article avec les données du portail ? "
+                 "Proposez-la : elle sera la première de la galerie.")
+        ui.page_link(ui.SUBMIT, "Proposer la première réutilisation", icon=":material/add_circle:")
+elif not found:
     st.info("Aucune réutilisation ne correspond à ces critères.")
 else:
     start = (view.page - 1) * ui.PAGE_SIZE

@@ -175,6 +175,70 @@ def show_errors(errors: dict[str, str]) -> None:
         st.error(f"**{label}** : {md_escape(message)}" if label and name != "form" else md_escape(message))
 
 
+# The fields of the submission form, each of which shows its own error right under it.
+SUBMIT_FIELDS = ("title", "description", "type", "topic", "url", "datasets", "image", "image_url", "permalink",
+                 "author_name", "email")
+
+
+def field_error(errors: dict[str, str], name: str) -> None:
+    """The message about one field, drawn right under it (call it just after the widget)."""
+    message = errors.get(name)
+    if message:
+        st.error(md_escape(message), icon=":material/error:")
+
+
+def show_error_summary(errors: dict[str, str], fields: Sequence[str]) -> None:
+    """Above the form: why nothing was recorded. Problems of the whole form (rate limit, full queue, database) are
+    spelled out here; field problems are only counted, their messages sit under the fields."""
+    if not errors:
+        return
+    on_fields = [name for name in errors if name in fields]
+    others = [message for name, message in errors.items() if name not in fields]
+    lines = ["La proposition n'a pas été enregistrée."]
+    if on_fields:
+        n = len(on_fields)
+        lines.append("1 champ à corriger, signalé sous le champ concerné." if n == 1
+                     else f"{n} champs à corriger, signalés sous chacun d'eux.")
+    lines += [md_escape(m) for m in others]
+    st.error("  \n".join(lines))
+
+
+def render_receipt(reference: str) -> None:
+    """After a submission: its pending status, the private reference and the link to follow it."""
+    st.success("Merci ! Votre proposition a bien été enregistrée. Statut : **En attente de modération**. Elle sera "
+               "publiée après relecture par l'équipe du portail.")
+    if not reference:
+        return
+    st.markdown("Votre référence de suivi :")
+    st.code(reference, language=None)
+    page_link(DETAIL, "Suivre l'état de votre proposition", {"suivi": reference}, icon=":material/pending_actions:")
+    st.caption("Conservez cette référence ou ce lien : c'est le seul moyen de suivre votre proposition, elle ne vous "
+               "sera pas renvoyée. Ne la partagez pas.")
+
+
+def render_submission_status(reference: str) -> None:
+    """The status view of a private reference: pending, published (with its public page) or refused (reason)."""
+    st.title("Suivi de votre proposition")
+    reuse = safely(store.get_by_reference, reference, default=None)
+    if reuse is None:
+        st.warning("Aucune proposition ne correspond à cette référence. Vérifiez-la (16 lettres et chiffres, "
+                   "par exemple ABCD-EFGH-IJKL-MNOP) : la proposition a peut-être aussi été supprimée.")
+        page_link(GALLERY, "← Voir toutes les réutilisations")
+        return
+    label = store.SUBMITTER_STATUSES.get(reuse.status, reuse.status)
+    st.subheader(md_escape(reuse.title))
+    st.caption(f"{md_escape(reuse.type_label)} · proposée le {_date(reuse.created_at)}")
+    if reuse.status == "published":
+        st.success(f"Statut : **{label}** le {_date(reuse.published_at)}. Merci pour votre contribution !")
+        page_link(DETAIL, "Voir la page publique de votre réutilisation", {"id": reuse.id}, icon=":material/link:")
+    elif reuse.status == "rejected":
+        st.warning(f"Statut : **{label}**. Motif : {md_escape(reuse.reject_reason) or 'non précisé'}")
+    else:
+        st.info(f"Statut : **{label}**. L'équipe du portail relit chaque proposition avant de la publier ; "
+                "revenez sur cette page pour suivre son avancement.")
+    page_link(GALLERY, "← Voir toutes les réutilisations")
+
+
 def hide_honeypot(key: str) -> None:
     """Hide the anti-spam field from people (and screen readers) with a constant CSS rule; no user text."""
     safe_key = "".join(c for c in key if c.isalnum() or c in "_-")

@@ -3,6 +3,7 @@ instances), moderation actions, their audit log and the paged queue."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,10 @@ import ui.reuses  # noqa: F401 - import the reuses package before AppTest puts p
 from reuses import schema, service, store
 from reuses.settings import database_url
 from tests.conftest import open_page
-from tests.reuses.helpers import DATASETS, draft, png_bytes, raw, reuse_env  # noqa: F401
+from tests.reuses.helpers import ADMIN_SECRET, DATASETS, draft, png_bytes, raw, reuse_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("reuse_env")
-SECRET = "un-secret-de-test-assez-long"
+SECRET = ADMIN_SECRET  # reuse_env sets it in the environment; tests about a missing secret remove it
 
 
 def admin(secret_in: str | None = None) -> AppTest:
@@ -46,7 +47,8 @@ def click(at: AppTest, key: str) -> AppTest:
     return at
 
 
-def test_without_secret_moderation_is_unavailable() -> None:
+def test_without_secret_moderation_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TERRITOIRE_ADMIN_SECRET")
     at = admin()
     assert not at.exception
     assert any("modération est indisponible" in w.value for w in at.warning)
@@ -63,8 +65,8 @@ def test_a_secret_shorter_than_16_characters_disables_admin(monkeypatch: pytest.
 
 @pytest.mark.parametrize("source", ["env", "secrets"])
 def test_login_with_the_secret(monkeypatch: pytest.MonkeyPatch, source: str) -> None:
-    if source == "env":
-        monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", SECRET)
+    if source == "secrets":
+        monkeypatch.delenv("TERRITOIRE_ADMIN_SECRET")
     at = admin("secrets" if source == "secrets" else None)
     assert at.text_input(key="admin_password").proto.type == TextInputProto.PASSWORD
     at = login(at, "mauvais")
@@ -109,6 +111,11 @@ def test_moderation_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     b = service.submit_form(raw(url="https://e.fr/b", title="Spam"), "s2", known_datasets=DATASETS).reuse_id
     at = login(admin())
     assert "En attente (2)" in at.radio(key="admin_status").options[0]
+    # the notice comes first, above the tabs
+    [notice] = at.main.warning
+    assert notice.value.startswith("**2 propositions en attente de modération**")
+    assert "la plus ancienne attend depuis le" in notice.value
+    assert any("Pas d'annonce par courriel" in c.value for c in at.caption)  # no SMTP configured
 
     click(at, f"admin_publish_{a}")  # no moderator name yet: refused
     assert store.get(a).status == "pending"
@@ -122,6 +129,7 @@ def test_moderation_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     at.text_input(key=f"admin_reason_{b}").input("Publicité")
     click(at, f"admin_reject_{b}")
     assert store.get(b).status == "rejected" and store.get(b).reject_reason == "Publicité"
+    assert not at.warning and any(s.value == "Aucune proposition en attente de modération." for s in at.success)
 
     at.radio(key="admin_status").set_value("published").run()
     click(at, f"admin_feature_{a}")
@@ -199,3 +207,12 @@ def test_sources_tab_shows_the_harvest_state(monkeypatch: pytest.MonkeyPatch) ->
     rows = next(d.value for d in at.dataframe if "last_error" in d.value.columns)
     assert list(rows["id"]) == ["musees-ods"]
     assert list(rows["status"]) == ["failed"] and list(rows["last_error"]) == ["HTTP 503"]
+
+
+def test_the_notice_names_the_moderators_address_when_smtp_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"TERRITOIRE_SMTP_HOST": "127.0.0.1", "TERRITOIRE_SMTP_FROM": "portail@exemple.fr",
+                        "TERRITOIRE_MODERATION_EMAIL": "moderation@exemple.fr"}.items():
+        monkeypatch.setenv(name, value)
+    at = login(admin())
+    assert any("annoncée par courriel à moderation@exemple.fr" in re.sub(r"\\(.)", r"\1", c.value) for c in at.caption)
+    assert any(s.value == "Aucune proposition en attente de modération." for s in at.success)

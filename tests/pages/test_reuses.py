@@ -56,7 +56,21 @@ def test_gallery_empty() -> None:
     at = app("reuses.py")
     assert not at.exception
     assert at.title[0].value == "Réutilisations"
-    assert any("Aucune réutilisation" in i.value for i in at.info)
+    # no criteria set: nothing to "match"; an invitation to propose the first one instead
+    assert [i.value for i in at.info] == ["Aucune réutilisation publiée pour l'instant."]
+    assert "Proposer la première réutilisation" in shown(at) and "proposer-une-reutilisation" in links(at)
+    assert not any("critères" in t for t in texts(at))
+
+    at = app("reuses.py", type="map")
+    assert [i.value for i in at.info] == ["Aucune réutilisation ne correspond à ces critères."]
+    assert "Proposer la première réutilisation" not in shown(at)
+
+
+def test_empty_gallery_invites_nobody_while_submissions_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TERRITOIRE_ADMIN_SECRET")
+    at = app("reuses.py")
+    assert [i.value for i in at.info] == ["Aucune réutilisation publiée pour l'instant."]
+    assert "Proposer la première réutilisation" not in shown(at)
 
 
 def test_gallery_cards_filters_and_url_state() -> None:
@@ -175,22 +189,104 @@ def test_form_prefilled_from_dataset_page_and_stored_as_pending() -> None:
     assert not at.exception
     assert at.multiselect(key="reuse_submit_datasets").value == ["colleges"]
     assert at.text_input(key="reuse_submit_website").label == "Ne pas remplir ce champ"
-    at = submit(fill_form(at, permalink="/jeu-de-donnees?id=colleges"))
+    assert "Carte" in at.selectbox(key="reuse_submit_type").options  # udata's types, plus maps
+    at = submit(fill_form(at, permalink="/jeu-de-donnees?id=colleges", type="map"))
     assert not at.exception and not at.error
     assert "Merci" in at.success[0].value and "après relecture" in at.success[0].value
+    assert "**En attente de modération**" in at.success[0].value
     [pending] = store.list_by_status("pending")
     assert pending.datasets == ("colleges",) and pending.permalink == "/jeu-de-donnees?id=colleges"
+    assert pending.type == "map" and pending.type_label == "Carte"
     assert store.list_published() == []
+    # the receipt: the private reference (copyable) and the link to follow it
+    [code] = at.code
+    reference = code.value
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", reference)
+    assert store.get_by_reference(reference).id == pending.id
+    assert f"reutilisation?suivi={reference}" in links(at)
+    assert pending.id not in shown(at)  # the id (public once published) is not what the submitter keeps
 
 
-def test_form_reports_problems_in_french() -> None:
+def test_status_view_follows_the_submission_for_whoever_holds_the_reference() -> None:
+    outcome = service.submit_form(raw(title="Carte <b>des</b> écoles"), "s", known_datasets=DATASETS)
+    at = app("reuse.py", suivi=outcome.reference)
+    assert at.title[0].value == "Suivi de votre proposition"
+    assert [i.value for i in at.info][0].startswith("Statut : **En attente de modération**")
+    assert store.get(outcome.reuse_id).views == 0  # following one's submission is not a view
+
+    store.reject(outcome.reuse_id, "Zoé", "Lien *mort* <script>alert(1)</script>")
+    at = app("reuse.py", suivi=outcome.reference.lower())
+    [refused] = at.warning
+    assert refused.value.startswith("Statut : **Refusée**. Motif : Lien \\*mort\\*")
+    for text in texts(at):
+        assert_inert(text, portal_links=True)
+
+    store.publish(outcome.reuse_id, "Zoé")
+    at = app("reuse.py", suivi=outcome.reference)
+    assert at.success[0].value.startswith("Statut : **Publiée** le ")
+    assert f"reutilisation?id={outcome.reuse_id}" in links(at)
+
+    for wrong in (store.new_reference(), outcome.reuse_id, "ABCD"):
+        at = app("reuse.py", suivi=wrong)
+        assert not at.exception and not at.success and not at.info
+        assert at.warning[0].value.startswith("Aucune proposition ne correspond à cette référence")
+
+
+@pytest.mark.parametrize("secret", [None, "court"])
+def test_form_says_submissions_are_closed_before_anyone_types(monkeypatch: pytest.MonkeyPatch,
+                                                              secret: str | None) -> None:
+    if secret is None:
+        monkeypatch.delenv("TERRITOIRE_ADMIN_SECRET")
+    else:
+        monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", secret)
+    at = app("reuse_submit.py", dataset="ecoles")
+    assert [i.value for i in at.info] == [service.SUBMISSIONS_CLOSED]
+    assert not at.text_input and not at.text_area and not at.button  # no form to fill in vain
+    assert "reutilisations" in links(at)
+
+
+def leaves(node: object) -> list[object]:
+    """The page's elements in the order the browser shows them (blocks such as forms and columns flattened)."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in leaves(children[key])]
+
+
+def error_under(at: AppTest, widget_key: str) -> str | None:
+    """The error drawn right after this widget, if any (Markdown escapes removed)."""
+    order = leaves(at.main)
+    i = next(n for n, e in enumerate(order) if getattr(e, "key", None) == widget_key)
+    following = order[i + 1] if i + 1 < len(order) else None
+    return re.sub(r"\\(.)", r"\1", following.value) if getattr(following, "type", "") == "error" else None
+
+
+def test_form_reports_each_problem_in_french_under_its_field() -> None:
     at = app("reuse_submit.py")
     at = submit(fill_form(at, title="", url="javascript:alert(1)", email="pas-un-courriel", type=None))
-    errors = re.sub(r"\\(.)", r"\1", "\n".join(e.value for e in at.error))  # messages are Markdown-escaped
-    assert "n'a pas été enregistrée" in errors
-    assert "Le titre est obligatoire" in errors and "http:// ou https://" in errors
-    assert "Choisissez un type" in errors and "courriel est invalide" in errors and "au moins un jeu" in errors
+    assert not at.exception
+    # one summary above the form, then each message right under the field it is about
+    assert leaves(at.main)[3].type == "error"
+    assert at.error[0].value == "La proposition n'a pas été enregistrée.  \n5 champs à corriger, signalés sous chacun d'eux."
+    assert error_under(at, "reuse_submit_title") == "Le titre est obligatoire."
+    assert "http:// ou https://" in error_under(at, "reuse_submit_url")
+    assert error_under(at, "reuse_submit_type") == "Choisissez un type de réutilisation dans la liste."
+    assert error_under(at, "reuse_submit_email") == "Le courriel est invalide (ex. prenom.nom@exemple.fr)."
+    assert error_under(at, "reuse_submit_datasets") == "Indiquez au moins un jeu de données utilisé."
+    for valid in ("reuse_submit_description", "reuse_submit_topic", "reuse_submit_author", "reuse_submit_permalink"):
+        assert error_under(at, valid) is None, valid
+    assert len(at.error) == 6
+    assert at.text_input(key="reuse_submit_author").value == "Alice Martin"  # what was typed is kept
     assert store.counts_by_status()["pending"] == 0
+
+    # once corrected, the messages go and the submission is recorded
+    at.text_input(key="reuse_submit_title").input("Carte des écoles")
+    at.text_input(key="reuse_submit_url").input("https://exemple.fr/carte")
+    at.text_input(key="reuse_submit_email").input("alice@exemple.fr")
+    at.selectbox(key="reuse_submit_type").select("map")
+    at.multiselect(key="reuse_submit_datasets").select("ecoles")
+    at = submit(at)
+    assert not at.error and at.success and store.counts_by_status()["pending"] == 1
 
 
 def test_form_duplicate_rate_limit_and_honeypot() -> None:
@@ -223,7 +319,7 @@ def test_form_says_when_the_moderation_queue_is_full(monkeypatch: pytest.MonkeyP
     assert service.submit_form(raw(), "198.51.100.1", known_datasets=DATASETS).ok
     at = submit(fill_form(app("reuse_submit.py", dataset="ecoles"), url="https://exemple.fr/z", email="z@e.fr"))
     assert not at.exception
-    assert any(e.value.startswith("La file de modération est pleine") for e in at.error)
+    assert any("La file de modération est pleine" in e.value for e in at.error)
     assert store.counts_by_status()["pending"] == 1
 
 
