@@ -31,7 +31,7 @@ from catalogue.schema import Column
 from config import get_settings
 from queries import QueryError
 from queries.catalogue_search import FACETS, CatalogueQuery
-from queries.dataset.state import MAX_FILTERS, DatasetView, Filter, MapSpec
+from queries.dataset.state import MAX_FILTERS, MAX_VALUE_LEN, DatasetView, Filter, MapSpec
 
 PERMANENT, TEMPORARY = 301, 302
 CACHE = {"Cache-Control": "public, max-age=86400"}
@@ -93,6 +93,12 @@ def _params(request: Request, prefix: str) -> list[tuple[str, str]]:
             if key.startswith(prefix) and FIELD_RE.match(key[len(prefix):])]
 
 
+def _disjunctive(request: Request, name: str) -> bool:
+    """`disjunctive.<name>` (ODS links often write it without a value) or `disjunctive.<name>=true`."""
+    value = request.query_params.get(f"disjunctive.{name}")
+    return value is not None and value.strip().lower() in ("", "true")
+
+
 def _date_range(value: str) -> tuple[dt.date, dt.date] | None:
     """First and last day of an ODS date facet value (a year, a month or a day)."""
     match = DATE_FACET.match(value.strip())
@@ -122,8 +128,7 @@ def _refines(request: Request, columns: dict[str, Column]) -> list[Filter]:
         refines.setdefault(name, []).append(value)
     for name, values in refines.items():
         col = columns.get(name)
-        disjunctive = (request.query_params.get(f"disjunctive.{name}") or "").lower() == "true"
-        if col is None or col.type == "geometry" or (len(values) > 1 and not disjunctive):
+        if col is None or col.type == "geometry" or (len(values) > 1 and not _disjunctive(request, name)):
             continue
         if col.type == "date":
             span = _date_range(values[0]) if len(values) == 1 else None
@@ -144,6 +149,8 @@ def _refines(request: Request, columns: dict[str, Column]) -> list[Filter]:
 
 
 def _typed(col: Column, op: str, raw: str) -> Filter | None:
+    if len(raw) > MAX_VALUE_LEN or not raw.isprintable():  # what the page would refuse, with a note
+        return None
     try:
         return Filter(col.name, op, col.parse(raw) if col.type != "text" else raw, raw)
     except ValueError:
@@ -241,8 +248,7 @@ def _catalogue_filters(request: Request) -> dict[str, tuple[str, ...]]:
     for facet, (key, ids) in names.items():
         values = tuple(dict.fromkeys(ids.get(v, v) for k, v in _params(request, "refine.") if k == facet))
         # The page combines several values of a facet with OR; ODS does so only for a disjunctive facet.
-        disjunctive = (request.query_params.get(f"disjunctive.{facet}") or "").lower() == "true"
-        if values and key in FACETS and (len(values) == 1 or disjunctive):
+        if values and key in FACETS and (len(values) == 1 or _disjunctive(request, facet)):
             out[key] = values
     return out
 

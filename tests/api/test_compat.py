@@ -71,6 +71,8 @@ def schema_of(warehouse_dir: Path, dataset_id: str) -> Schema:
     # Several values of one field: OR on the page, kept only where ODS also ORs them (a disjunctive facet).
     (f"/explore/dataset/{PLAIN}/table/?refine.millesime=2020&refine.millesime=2021&disjunctive.millesime=true",
      f"id={PLAIN}&tab=tableau&f=millesime:eq:2020&f=millesime:eq:2021"),
+    (f"/explore/dataset/{PLAIN}/table/?disjunctive.millesime&refine.millesime=2020&refine.millesime=2023",
+     f"id={PLAIN}&tab=tableau&f=millesime:eq:2020&f=millesime:eq:2023"),  # ODS links write it without a value
     (f"/explore/dataset/{PLAIN}/table/?refine.millesime=2020&refine.millesime=2021", f"id={PLAIN}&tab=tableau"),
     # exclude → ne (ODS, like `ne`, keeps the records where the field is empty).
     (f"/explore/dataset/{PLAIN}/?exclude.millesime=2016", f"id={PLAIN}&f=millesime:ne:2016"),
@@ -190,3 +192,31 @@ def test_explore_goes_to_the_catalogue(live_server: LiveServer, path: str, expec
 def test_head_requests(live_server: LiveServer) -> None:
     answer = requests.head(live_server.url + f"/explore/dataset/{POINTS}/table/", timeout=30)
     assert answer.status_code == 301 and answer.headers["location"].endswith(f"id={POINTS}&tab=tableau")
+
+
+HOSTILE = ["%0d%0aSet-Cookie:%20x=1", "%3Cimg%20src=x%20onerror=alert(1)%3E", "..%2F..%2Fetc%2Fpasswd", "%00",
+           "%E2%80%AE", "a" * 5000, "%FF%FE", "'%20OR%201=1--"]
+# Streamlit's path guard answers 400 to these in a path, before any route sees them.
+PATH_GUARDED = {"..%2F..%2Fetc%2Fpasswd", "%00"}
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_addresses_never_fail(live_server: LiveServer, warehouse_dir: Path, value: str) -> None:
+    """Whatever an old link holds, the answer is a redirect to a page or export of this portal (no 500, no header
+    injection, no path outside it), and what reaches the dataset page passes its own checks."""
+    paths = [f"/explore/dataset/{value}/table/", f"/explore/dataset/{PLAIN}/table/?refine.millesime={value}"
+             f"&exclude.code_insee_cog2026={value}&q={value}&sort={value}&location={value}",
+             f"/explore/dataset/{PLAIN}/download/?format={value}&refine.millesime={value}&fields={value}",
+             f"/explore/?q={value}&refine.publisher={value}&sort={value}"]
+    for path in paths:
+        answer = get(live_server, path)
+        if path == paths[0] and value in PATH_GUARDED:
+            assert answer.status_code == 400
+            continue
+        assert answer.status_code in (301, 302), (path, answer.status_code, answer.text[:200])
+        location = answer.headers["location"]
+        assert location.startswith(live_server.url + "/") and "set-cookie" not in answer.headers, location
+        assert not any(c in location for c in "<>\"'\r\n\x00 "), location
+        if "/jeu-de-donnees?" in location and f"id={PLAIN}" in location:
+            _, notes = state.parse_view(query_of(location), schema_of(warehouse_dir, PLAIN))
+            assert notes == [], (path, notes)
