@@ -13,7 +13,7 @@ from schemathesis.config import SchemathesisConfig
 from tests.api.conftest import API, load_spec
 from tests.conftest import LiveServer
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
 SEED = 20261207
 # Datasets with a point geometry, a shape geometry and none: the path parameter the description leaves free is drawn
 # among real ids (an unknown id is a 404, a status the description does not list for any operation).
@@ -47,12 +47,14 @@ def _config(mode: str, checks: list[str]) -> SchemathesisConfig:
 
 # The live server's URL is known only once its fixture runs: the schemas are built with a placeholder and each call is
 # sent to the live server by `base_url` (the description's `servers` replaced, as schemathesis' CLI does with --url).
+# schemathesis.pytest.from_fixture, made for this, fails under pytest 9 ('Function' object has no attribute '_nodeid').
 PLACEHOLDER = "http://127.0.0.1:9"
 POSITIVE = schemathesis.openapi.from_dict(_described(PLACEHOLDER), config=_config("positive", CHECKS))
-# Invalid input may be a 404 (an id outside the description's values), which no operation lists: this mode checks
-# what holds for every answer, valid request or not.
-NEGATIVE = schemathesis.openapi.from_dict(_described(PLACEHOLDER),
-                                          config=_config("negative", ["not_a_server_error", "content_type_conformance"]))
+# Invalid input may be a 404 (a dataset or record id outside the values above), a status no operation of the
+# description lists, so status_code_conformance is left out of this mode only; the other checks hold for every answer
+# (a status the description does not list has no schema to match).
+NEGATIVE = schemathesis.openapi.from_dict(_described(PLACEHOLDER), config=_config("negative", [
+    "not_a_server_error", "content_type_conformance", "response_schema_conformance"]))
 
 
 @POSITIVE.parametrize()
