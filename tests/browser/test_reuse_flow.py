@@ -1,4 +1,5 @@
-"""Real browser: propose a reuse from a dataset page, moderate it in /admin, find it in the gallery and the tab."""
+"""Real browser: propose a reuse from a dataset page, follow it with its reference, moderate it in /admin, find it in
+the gallery and the tab."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def choose(page, widget_key: str, option: str) -> None:  # noqa: ANN001
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def submit_reuse(page, base: str, ds: str, title: str, description: str, url: str) -> None:  # noqa: ANN001
-    """Open the form the way a visitor does, from the dataset page's « Réutilisations » view, and send a proposal."""
+def submit_reuse(page, base: str, ds: str, title: str, description: str, url: str) -> str:  # noqa: ANN001
+    """Open the form the way a visitor does, from the dataset page's « Réutilisations » view, and send a proposal.
+    Returns the private reference the receipt shows."""
     goto(page, f"{base}/jeu-de-donnees?id={ds}&tab=reutilisations")
     main(page).get_by_role("link", name=re.compile("Proposer une réutilisation")).first.click()
     page.wait_for_url(re.compile(r"/proposer-une-reutilisation\?dataset="))
@@ -53,7 +55,7 @@ def submit_reuse(page, base: str, ds: str, title: str, description: str, url: st
     page.locator(f"{key('reuse_submit_datasets')} [data-tag]").first.wait_for()
     fill_text(page, "reuse_submit_title", title)
     fill_text(page, "reuse_submit_description", description)
-    choose(page, "reuse_submit_type", "Visualisation")
+    choose(page, "reuse_submit_type", "Carte")
     choose(page, "reuse_submit_topic", "Éducation et recherche")
     fill_text(page, "reuse_submit_url", url)
     fill_text(page, "reuse_submit_author", "Collectif Périgord Data")
@@ -61,6 +63,22 @@ def submit_reuse(page, base: str, ds: str, title: str, description: str, url: st
     assert not page.locator(key("reuse_submit_website")).is_visible()  # the honeypot is hidden from people
     page.get_by_role("button", name="Envoyer la proposition").click()
     page.get_by_text("Merci ! Votre proposition a bien été enregistrée").wait_for()
+    # the receipt: pending status, the reference (copyable code block) and the link to follow it
+    assert main(page).get_by_text("En attente de modération").count() == 1
+    code = main(page).locator('[data-testid="stCode"] code').first
+    code.wait_for()
+    reference = code.inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", reference), reference
+    return reference
+
+
+def status_of(page, base: str, reference: str) -> str:  # noqa: ANN001
+    """Follow the receipt's link (as the submitter coming back later) and read the status shown."""
+    goto(page, f"{base}/reutilisation?suivi={reference}")
+    page.get_by_role("heading", name="Suivi de votre proposition").wait_for()
+    status = main(page).get_by_text(re.compile("^Statut :")).first
+    status.wait_for()
+    return status.inner_text()
 
 
 def open_moderation(page, base: str) -> None:  # noqa: ANN001
@@ -79,8 +97,12 @@ def open_moderation(page, base: str) -> None:  # noqa: ANN001
 def test_propose_moderate_and_see_a_reuse(live_server, page) -> None:  # noqa: ANN001
     base = live_server.url
     ds = DATASET
-    submit_reuse(page, base, ds, TITLE, "Une carte interactive de tous les collèges, avec leurs effectifs.",
-                 "https://exemple.fr/carte-colleges")
+    reference = submit_reuse(page, base, ds, TITLE, "Une carte interactive de tous les collèges, avec leurs "
+                             "effectifs.", "https://exemple.fr/carte-colleges")
+    main(page).get_by_role("link", name="Suivre l'état de votre proposition").click()
+    page.wait_for_url(re.compile(r"/reutilisation\?suivi="))
+    assert reference in page.url
+    assert status_of(page, base, reference).startswith("Statut : En attente de modération")
 
     # not visible before moderation
     goto(page, f"{base}/reutilisations")
@@ -92,6 +114,7 @@ def test_propose_moderate_and_see_a_reuse(live_server, page) -> None:  # noqa: A
     page.get_by_role("button", name="Publier").first.click()
     page.get_by_text("Réutilisation publiée.").wait_for()
     page.get_by_text("Modératrice navigateur").first.wait_for(state="attached")  # audit log (canvas grid)
+    assert status_of(page, base, reference).startswith("Statut : Publiée le ")
 
     # gallery, then the reuse page through the card's link
     goto(page, f"{base}/reutilisations?dataset={ds}")
