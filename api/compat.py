@@ -1,9 +1,12 @@
 """Old Opendatasoft portal URLs (/explore/...) redirected to this portal's pages and exports.
 
 A collectivité that replaces its Opendatasoft site keeps its domain: bookmarks, search results, reuses and scripts
-still point at `/explore/dataset/<id>/table/?refine.commune=…` or `/explore/dataset/<id>/download/?format=csv`. These
-routes send them to the same place here. The ODS parameters that have an exact equivalent are translated, the others
-dropped; a redirect never fails (an unknown dataset goes to the dataset page, which says « introuvable »).
+still point at `/explore/dataset/<id>/table/?refine.commune=…`, `/explore/dataset/<id>/download/?format=csv` or API
+v1's `/api/records/1.0/download/?dataset=<id>`. These routes send them to the same place here. The ODS parameters that
+have an equivalent are translated (refine, exclude, sort, the map's location; `q` only when it is plain words, the
+page's search being a close but not identical full-text match), the others dropped; a redirect never fails (an unknown
+dataset goes to the dataset page, which says « introuvable »). Downloads end on the v2.1 export, whose JSON is a flat
+array of records where v1's wrapped each in {"fields": …}.
 
 Status: 301 Moved Permanently, as a site move calls for (RFC 9110 §15.4.2, and the search engines' site-move advice):
 the old address is gone for good, links and rankings move to the new one. The answer carries a one-day max-age, so a
@@ -24,7 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 import queries
-from api.responses import BASE_PATH, CORS
+from api.responses import BASE_PATH, CORS, error_response
 from catalogue import vocab
 from catalogue.manifest import load_manifest
 from catalogue.schema import Column
@@ -227,8 +230,11 @@ def _export_params(request: Request) -> list[tuple[str, str]]:
 
 
 def download(request: Request) -> Response:
-    """/explore/dataset/{id}/download/?format=csv|json|geojson… → the Explore v2.1 export of the same rows."""
-    old_id = request.path_params["dataset_id"]
+    """/explore/dataset/{id}/download/?format=csv|json|geojson… and ODS API v1's /api/records/1.0/download/?dataset=…
+    → the Explore v2.1 export of the same rows."""
+    old_id = request.path_params.get("dataset_id") or (request.query_params.get("dataset") or "").strip()
+    if not old_id:
+        return error_response(400, "InvalidRESTParameterError", "Missing value for the dataset API parameter.")
     resolved = _resolve(old_id)
     dataset_id = resolved or old_id  # unknown: the API's own 404 answers, in ODS's error shape
     fmt = (request.query_params.get("format") or "csv").strip().lower()
@@ -273,5 +279,7 @@ ROUTES: list[BaseRoute] = [
     Route("/explore/dataset/{dataset_id}/{tab}/", dataset_page, methods=["GET"]),
     Route("/explore/embed/dataset/{dataset_id}/{tab}", dataset_page, methods=["GET"]),
     Route("/explore/embed/dataset/{dataset_id}/{tab}/", dataset_page, methods=["GET"]),
+    Route("/api/records/1.0/download", download, methods=["GET"]),
+    Route("/api/records/1.0/download/", download, methods=["GET"]),
 ]
 """Old ODS addresses; asgi.py mounts them with the API (api/routes.py)."""

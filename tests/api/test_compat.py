@@ -138,6 +138,10 @@ def export_url(server: LiveServer, dataset_id: str, fmt: str, query: str = "") -
      "&order_by=pmun+asc"),
     (f"/explore/dataset/{POINTS}/download/?format=geojson", POINTS, "geojson", ""),
     (f"/explore/dataset/{POINTS}/download/?format=xls", POINTS, "xlsx", ""),
+    # ODS API v1's download, the other old link found in scripts.
+    (f"/api/records/1.0/download/?dataset={PLAIN}&format=csv&refine.millesime=2021", PLAIN, "csv",
+     "refine=millesime%3A2021"),
+    (f"/api/records/1.0/download?dataset={POINTS}&format=geojson", POINTS, "geojson", ""),
 ])
 def test_download_links_serve_the_export(live_server: LiveServer, path: str, dataset_id: str, fmt: str,
                                           query: str) -> None:
@@ -165,6 +169,8 @@ def test_download_filters_apply(live_server: LiveServer) -> None:
 def test_download_errors_are_the_apis(live_server: LiveServer) -> None:
     shp = requests.get(live_server.url + f"/explore/dataset/{POINTS}/download/?format=shp", timeout=30)
     assert shp.status_code == 400 and shp.json()["error_code"]  # ODS's error body, naming the formats served
+    no_dataset = get(live_server, "/api/records/1.0/download/?format=csv")
+    assert no_dataset.status_code == 400 and no_dataset.json()["error_code"] == "InvalidRESTParameterError"
     answer = get(live_server, "/explore/dataset/jeu-disparu/download/?format=csv")
     assert answer.status_code == 302
     missing = requests.get(live_server.url + "/explore/dataset/jeu-disparu/download/?format=csv", timeout=30)
