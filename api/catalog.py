@@ -14,6 +14,7 @@ from starlette.responses import Response
 import queries
 from api import dcat as dcat_api
 from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query, check_page
+from api.odsql.query import check_lang, wall_clock
 from api.records import dataset_url, facet_names
 from api.responses import (
     CORS,
@@ -165,6 +166,9 @@ def dataset(request: Request) -> Response:
     if entry is None:  # published but absent from the manifest (a broken manifest file hides its dataset)
         return json_response({"error_code": "NotFoundError", "message": f"Unknown dataset: {dataset_id[:100]}"}, 404)
     boolean(request, "include_app_metas")  # checked; this portal has no application metadata to add
+    params = odsql_params(request)  # lang and timezone are checked even where no date is written
+    check_lang(params["lang"])
+    wall_clock(params["timezone"])
     return json_response(dataset_object(entry, boolean(request, "include_links")))
 
 

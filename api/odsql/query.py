@@ -79,6 +79,11 @@ def check_page(limit: int, offset: int, grouped: bool, export: bool = False) -> 
                                     "more.", "offset")
 
 
+def check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise InvalidParameterError(f"Invalid value for lang API parameter: {lang[:20]}", "lang")
+
+
 def wall_clock(timezone: str, now: dt.datetime | None = None) -> dt.datetime:
     """The current time in `timezone` without tzinfo (what now() returns and date literals are compared with)."""
     try:
@@ -142,8 +147,7 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     order; `export` lifts the records limits (exports stream every row; limit=-1 means all)."""
     if not isinstance(table, SafeIdent) or (tiebreak is not None and not isinstance(tiebreak, SafeIdent)):
         raise TypeError("table and tiebreak must be allow-listed identifiers (queries.table_name(), queries.ident())")
-    if lang not in LANGS:
-        raise InvalidParameterError(f"Invalid value for lang API parameter: {lang[:20]}", "lang")
+    check_lang(lang)
     bind = Binder()
     ctx = Context(schema=schema, bind=bind, now=wall_clock(timezone, now), lang=lang, timezone=timezone,
                   evaluate=translate.value, condition=translate.predicate)

@@ -271,3 +271,11 @@ def test_include_app_metas_is_a_checked_boolean(server: LiveServer) -> None:
         refused = get(server, path, include_app_metas="maybe")
         assert refused.status_code == 400 and refused.json()["error_code"] == "InvalidRESTParameterError"
 
+
+
+def test_a_dataset_checks_its_lang_and_timezone(server: LiveServer) -> None:
+    path = "/catalog/datasets/{dataset_id}"
+    assert conforms(path, get(server, "/catalog/datasets/colleges", lang="en", timezone="Europe/Paris"))
+    for params in ({"lang": "xx"}, {"timezone": "Mars/Olympus"}):
+        body = conforms(path, get(server, "/catalog/datasets/colleges", **params), 400)
+        assert body["error_code"] == "InvalidRESTParameterError", body
