@@ -3,13 +3,12 @@ description with this portal's base URL in `servers`, the same paths, open CORS 
 
 from __future__ import annotations
 
-import json
-
 import requests
 
-from tests.conftest import ROOT, LiveServer
+from tests.api.conftest import load_spec
+from tests.conftest import LiveServer
 
-SPEC = json.loads((ROOT / "api" / "spec" / "openapi.json").read_text("utf-8"))
+SPEC = load_spec()
 PATH = "/api/explore/v2.1/openapi.json"
 
 
