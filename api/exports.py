@@ -53,9 +53,9 @@ LOG = logging.getLogger(__name__)
 BATCH_ROWS = {"csv": 50_000, "parquet": 50_000}
 DEFAULT_BATCH_ROWS = 20_000
 CHUNK_BYTES = 256 * 1024  # small writes are gathered up to this; a formatted batch (~2.5 MB of CSV) goes as it is
-QUEUE_CHUNKS = 8  # at most ~20 MB waits for a slow client; the writer blocks beyond it
+QUEUE_CHUNKS = 4  # at most ~10 MB waits for a slow client; the writer blocks beyond it
 CSV_WORKERS = 2  # batches Arrow formats at once (it releases the GIL): the machine's 2 cores, as COPY uses them
-CSV_AHEAD = 4  # batches read ahead of the one being written: bounds the memory (4 × ~2.5 MB of CSV + their Arrow)
+CSV_AHEAD = 3  # batches read ahead of the one being written: bounds the memory (3 × ~2.5 MB of CSV + their Arrow)
 STALL_S = 30.0  # a client that reads nothing for this long is gone: its export stops and frees its slot
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
            "jsonl": "application/jsonl; charset=utf-8", "geojson": "application/geo+json; charset=utf-8",
