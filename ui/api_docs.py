@@ -155,6 +155,7 @@ def render() -> None:
         f"mêmes réponses. Un script écrit pour [data.dordogne.fr]({ODS_PORTAL}) ou pour n'importe quel portail "
         "Opendatasoft fonctionne ici sans changement : seule l'adresse de base change.")
     st.markdown("**Adresse de base**")
+    # Code blocks without syntax colours: the highlighter's token colours fail WCAG AA contrast (axe, browser test).
     st.code(base, language=None)
     st.markdown(
         "Principales adresses : `/catalog/datasets` (le catalogue), `/catalog/datasets/{id}` (un jeu de données et "
@@ -169,13 +170,13 @@ def render() -> None:
         st.subheader("Exemples")
         st.markdown(f"Sur le jeu de données `{ex.dataset_id}`, à copier-coller tels quels.")
         st.markdown("**curl**")
-        st.code(curl_example(base, ex), language="bash", wrap_lines=True)
+        st.code(curl_example(base, ex), language=None, wrap_lines=True)
         st.markdown("**Python (requests)**")
-        st.code(python_example(base, ex), language="python", wrap_lines=True)
+        st.code(python_example(base, ex), language=None, wrap_lines=True)
         st.markdown("**pandas, sur un export CSV**")
-        st.code(pandas_example(base, ex), language="python", wrap_lines=True)
+        st.code(pandas_example(base, ex), language=None, wrap_lines=True)
         st.markdown("**JavaScript (fetch)**")
-        st.code(js_example(base, ex), language="javascript", wrap_lines=True)
+        st.code(js_example(base, ex), language=None, wrap_lines=True)
         if ex.group_by:
             st.markdown("**Agréger côté serveur**")
             st.code(f"{base}/catalog/datasets/{ex.dataset_id}/records?"
