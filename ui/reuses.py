@@ -207,10 +207,11 @@ def render_receipt(reference: str) -> None:
     """After a submission: its pending status, the private reference and the link to follow it."""
     st.success("Merci ! Votre proposition a bien été enregistrée. Statut : **En attente de modération**. Elle sera "
                "publiée après relecture par l'équipe du portail.")
-    if not reference:
+    if store.reference_key(reference) is None:
         return
-    st.markdown("Votre référence de suivi :")
-    st.code(reference, language=None)
+    # Inline code, not st.code, whose copy button speaks English ("Copy to clipboard"). Not escaped: a code span
+    # shows backslashes as they are, and the reference is only [A-Z2-7-] (store.new_reference), never user text.
+    st.markdown(f"Votre référence de suivi : **`{reference}`**")
     page_link(DETAIL, "Suivre l'état de votre proposition", {"suivi": reference}, icon=":material/pending_actions:")
     st.caption("Conservez cette référence ou ce lien : c'est le seul moyen de suivre votre proposition, elle ne vous "
                "sera pas renvoyée. Ne la partagez pas.")

@@ -63,9 +63,9 @@ def submit_reuse(page, base: str, ds: str, title: str, description: str, url: st
     assert not page.locator(key("reuse_submit_website")).is_visible()  # the honeypot is hidden from people
     page.get_by_role("button", name="Envoyer la proposition").click()
     page.get_by_text("Merci ! Votre proposition a bien été enregistrée").wait_for()
-    # the receipt: pending status, the reference (copyable code block) and the link to follow it
+    # the receipt: pending status, the reference and the link to follow it
     assert main(page).get_by_text("En attente de modération").count() == 1
-    code = main(page).locator('[data-testid="stCode"] code').first
+    code = main(page).locator('[data-testid="stMarkdown"] code').filter(has_text=re.compile(r"^[A-Z2-7-]{19}$")).first
     code.wait_for()
     reference = code.inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", reference), reference

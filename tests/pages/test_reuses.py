@@ -199,8 +199,8 @@ def test_form_prefilled_from_dataset_page_and_stored_as_pending() -> None:
     assert pending.type == "map" and pending.type_label == "Carte"
     assert store.list_published() == []
     # the receipt: the private reference (copyable) and the link to follow it
-    [code] = at.code
-    reference = code.value
+    [receipt] = [m.value for m in at.markdown if m.value.startswith("Votre référence de suivi : ")]
+    reference = receipt.split("`")[1]
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", reference)
     assert store.get_by_reference(reference).id == pending.id
     assert f"reutilisation?suivi={reference}" in links(at)
