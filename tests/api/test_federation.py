@@ -33,21 +33,26 @@ def current(data_dir: Path, dataset_id: str) -> tuple[dict[str, Any], Path]:
         "data.parquet"
 
 
+def loaders_command(data_dir: Path, catalogue_dir: Path, *args: str) -> str:
+    """`python -m loaders <args>` for the federated portal, as its operator runs it; its output."""
+    # The outgoing policy's documented allow-list (README: TERRITOIRE_HTTP_ALLOWED_HOSTS) lets the harvester reach
+    # the local instance over plain http; no politeness delay between calls to our own server.
+    env = {**os.environ, **LOCAL_POLICY, "TERRITOIRE_DATA_DIR": str(data_dir),
+           "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir), "TERRITOIRE_HTTP_MIN_DELAY": "0"}
+    proc = subprocess.run([sys.executable, "-m", "loaders", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
 @pytest.fixture(scope="module")
 def harvest(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """(data dir, manifest dir, command output) of a fresh portal that harvested DATASETS from the live one."""
     root = tmp_path_factory.mktemp("federated")
     data_dir, catalogue_dir = root / "data", root / "catalogue"
     catalogue_dir.mkdir()
-    # The outgoing policy's documented allow-list (README: TERRITOIRE_HTTP_ALLOWED_HOSTS) lets the harvester reach
-    # the local instance over plain http; no politeness delay between calls to our own server.
-    env = {**os.environ, **LOCAL_POLICY, "TERRITOIRE_DATA_DIR": str(data_dir),
-           "TERRITOIRE_CATALOGUE_DIR": str(catalogue_dir), "TERRITOIRE_HTTP_MIN_DELAY": "0"}
     args = [a for ds in DATASETS for a in ("--dataset", ds)]
-    proc = subprocess.run([sys.executable, "-m", "loaders", "harvest", "ods", live_server.url, *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return data_dir, catalogue_dir, proc.stdout
+    return data_dir, catalogue_dir, loaders_command(data_dir, catalogue_dir, "harvest", "ods", live_server.url, *args)
 
 
 def sorted_frame(path: Path) -> pd.DataFrame:
@@ -106,6 +111,14 @@ def test_same_metadata(harvest: tuple[Path, Path, str], live_server: LiveServer,
     answer = requests.get(str(harvested.source.page), allow_redirects=False, timeout=30)
     assert answer.status_code == 301
     assert answer.headers["location"] == f"{live_server.url}/jeu-de-donnees?id={dataset_id}"
+
+
+def test_refresh_of_an_unchanged_source_downloads_nothing(harvest: tuple[Path, Path, str]) -> None:
+    data_dir, catalogue_dir, _ = harvest
+    versions = {ds: current(data_dir, f"ods-{ds}")[0]["version"] for ds in DATASETS}
+    output = loaders_command(data_dir, catalogue_dir, "refresh")
+    assert all(f"ods-{ds} [ods] : inchangé" in output for ds in DATASETS), output
+    assert {ds: current(data_dir, f"ods-{ds}")[0]["version"] for ds in DATASETS} == versions
 
 
 def test_a_point_of_its_own_becomes_longitude_and_latitude(tmp_path: Path) -> None:
