@@ -136,12 +136,18 @@ def measure_queries(http: requests.Session, base: str, duck: Baseline, runs: int
     years = [r[0] for r in duck.rows("SELECT DISTINCT millesime FROM {src} ORDER BY 1")]
     sorts = ["ptot desc", "pmun", "nom_origine", "millesime desc", "pcap desc"]
     aggs = ["sum(ptot)", "avg(pmun)", "max(pcap)", "count(*)"]
+    facet_fields = ["millesime", "code_insee_cog2026", "nom_origine"]
 
-    def get(params: dict[str, Any]) -> None:
-        resp = http.get(base, params=params, timeout=120)
+    def get(params: dict[str, Any], path: str = "records") -> dict[str, Any]:
+        resp = http.get(f"{base}/{path}", params=params, timeout=120)
         if resp.status_code != 200:
             raise RuntimeError(f"{resp.status_code} for {resp.url}: {resp.text[:300]}")
-        resp.content  # noqa: B018 - read the whole answer
+        return resp.json()
+
+    def get_facets(params: dict[str, Any]) -> None:
+        answer = get(params, "facets")
+        if [f["name"] for f in answer["facets"]] != facet_fields or not all(f["facets"] for f in answer["facets"]):
+            raise RuntimeError(f"facets not computed: {str(answer)[:300]}")
 
     def where_sort(i: int) -> tuple[str, int, str]:
         return codes[i % len(codes)], years[i % len(years)], sorts[i % len(sorts)]
@@ -164,23 +170,25 @@ def measure_queries(http: requests.Session, base: str, duck: Baseline, runs: int
         duck.rows("SELECT * FROM {src} LIMIT 100 OFFSET ?", [(i % 90) * 100])
         duck.rows("SELECT count(*) FROM {src}")
 
-    facet_fields = ["millesime", "code_insee_cog2026", "nom_origine"]
+    def facet_limit(i: int) -> int:  # a different request each run: no answer can come from a cache
+        return 100 - (i % 90)
 
     def api_facets(i: int) -> None:
-        get({"facet": facet_fields})
+        get_facets({"facet": [f'facet(name="{name}", limit={facet_limit(i)})' for name in facet_fields]})
 
     def duck_facets(i: int) -> None:
         for name in facet_fields:
             duck.rows(f"SELECT {name} AS value, count(*) AS n FROM {{src}} GROUP BY 1 ORDER BY n DESC, value "  # noqa: S608 - the bench's own identifiers
-                      "LIMIT 100")
+                      "LIMIT ?", [facet_limit(i)])
 
     def api_facets_where(i: int) -> None:
-        get({"facet": facet_fields, "where": f"millesime = {years[i % len(years)]}"})
+        get_facets({"facet": [f'facet(name="{name}", limit={facet_limit(i)})' for name in facet_fields],
+                    "where": f"millesime = {years[i % len(years)]}"})
 
     def duck_facets_where(i: int) -> None:
         for name in facet_fields:
             duck.rows(f"SELECT {name} AS value, count(*) AS n FROM {{src}} WHERE millesime = ? GROUP BY 1 "  # noqa: S608 - the bench's own identifiers
-                      "ORDER BY n DESC, value LIMIT 100", [years[i % len(years)]])
+                      "ORDER BY n DESC, value LIMIT ?", [years[i % len(years)], facet_limit(i)])
 
     def api_group(i: int) -> None:
         agg = aggs[i % len(aggs)]
@@ -283,7 +291,7 @@ def run(rows: int, runs: int, data_dir: Path, exports: list[str], export_runs: i
         try:
             base = f"{server.url}{API}/{generate.TABLE_ID}"
             with requests.Session() as http:
-                kinds = measure_queries(http, f"{base}/records", duck, runs)
+                kinds = measure_queries(http, base, duck, runs)
                 done: list[Export] = []
                 for fmt in exports:
                     limit = JSONL_ROWS if fmt == "jsonl" else None
