@@ -226,7 +226,7 @@ def test_status_view_follows_the_submission_for_whoever_holds_the_reference() ->
     assert at.success[0].value.startswith("Statut : **Publiée** le ")
     assert f"reutilisation?id={outcome.reuse_id}" in links(at)
 
-    for wrong in (store.new_reference(), outcome.reuse_id, "ABCD"):
+    for wrong in (store.new_reference(), outcome.reuse_id, "ABCD", "<script>alert(1)</script>", "A" * 5_000):
         at = app("reuse.py", suivi=wrong)
         assert not at.exception and not at.success and not at.info
         assert at.warning[0].value.startswith("Aucune proposition ne correspond à cette référence")
