@@ -1,17 +1,23 @@
 """The parameters of a dataset export, under Opendatasoft's names and defaults: the CSV dialect (delimiter, with_bom,
 quote_all, list_separator), field labels as headers (use_labels), GZIP (compressed), the Parquet codec
-(parquet_compression) and the projection (epsg: WGS 84 only). A value out of range is ODS's 400."""
+(parquet_compression) and the projection of the geojson export (epsg, by PROJ). A value out of range is ODS's 400."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyproj
+import shapely
+import shapely.errors
+import shapely.geometry
 from starlette.requests import Request
 
 from api.odsql import ODSQLQuery
@@ -35,6 +41,7 @@ class ExportOptions:
     use_labels: bool = False
     compressed: bool = False
     parquet_compression: str = "snappy"
+    epsg: int = WGS84
 
 
 def _invalid(name: str, value: str, expected: str) -> InvalidParameterError:
@@ -54,13 +61,15 @@ def export_options(request: Request) -> ExportOptions:
         raise _invalid("parquet_compression", codec, " or ".join(PARQUET_CODECS))
     epsg = integer(request, "epsg", WGS84)
     if epsg != WGS84:
-        raise InvalidParameterError(f"Invalid value for epsg API parameter: {epsg}. This portal serves geometries in "
-                                    f"WGS 84 only (epsg={WGS84}); reproject them on your side (e.g. geopandas' "
-                                    "to_crs()).", "epsg")
+        try:
+            pyproj.CRS.from_epsg(epsg)
+        except (pyproj.exceptions.CRSError, OverflowError, ValueError):
+            raise InvalidParameterError(f"Invalid value for epsg API parameter: {epsg} is not an EPSG code known to "
+                                        f"PROJ (geometries are stored in WGS 84, epsg={WGS84}).", "epsg") from None
     return ExportOptions(delimiter=delimiter, with_bom=boolean(request, "with_bom", True),
                          quote_all=boolean(request, "quote_all"), list_separator=separator,
                          use_labels=boolean(request, "use_labels"), compressed=boolean(request, "compressed"),
-                         parquet_compression=codec)
+                         parquet_compression=codec, epsg=epsg)
 
 
 def headers(query: ODSQLQuery, meta: Mapping[str, Any], use_labels: bool) -> list[str]:
@@ -72,6 +81,36 @@ def headers(query: ODSQLQuery, meta: Mapping[str, Any], use_labels: bool) -> lis
     labels = {str(c["name"]): str(c.get("label") or c["name"]) for c in meta.get("columns", [])}
     chosen = [labels.get(name, name) for name in names]
     return chosen if len(set(chosen)) == len(chosen) else names
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(epsg: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(WGS84, epsg, always_xy=True)
+
+
+def projection(epsg: int) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """GeoJSON geometry (WGS 84, lon/lat) → the same geometry in `epsg` (x/y, PROJ's axis order made lon/lat first);
+    None for WGS 84 itself. A geometry PROJ cannot map (out of the projection's area) gets infinite coordinates:
+    it is written as null rather than as a wrong shape."""
+    if epsg == WGS84:
+        return None
+    transformer = _transformer(epsg)
+
+    def coords(points: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(points[:, 0], points[:, 1])
+        return np.column_stack([x, y])
+
+    def project(geometry: dict[str, Any]) -> dict[str, Any]:
+        try:
+            moved = shapely.transform(shapely.geometry.shape(geometry), coords)
+        except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError):
+            return None  # type: ignore[return-value]
+        bounds = moved.bounds
+        if moved.is_empty or not all(np.isfinite(bounds)):
+            return None  # type: ignore[return-value]
+        return shapely.geometry.mapping(moved)
+
+    return project
 
 
 def join_lists(batch: pa.RecordBatch, separator: str) -> pa.RecordBatch:

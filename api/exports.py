@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from api.export_options import ExportOptions, export_options, gzipped, headers, join_lists
+from api.export_options import WGS84, ExportOptions, export_options, gzipped, headers, join_lists, projection
 from api.odsql import ODSQLQuery
 from api.odsql.errors import InvalidParameterError
 from api.records import dataset_url
@@ -190,11 +190,15 @@ def _write_records(out: IO[bytes], batches: Iterator[pa.RecordBatch], lines: boo
         out.write(b"]\n")
 
 
-def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple[str, str], zone: ZoneInfo) -> None:
-    """A FeatureCollection; the geometry is the first geo field (a point {lon, lat} or a GeoJSON shape)."""
+def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple[str, str], zone: ZoneInfo,
+                   epsg: int = WGS84) -> None:
+    """A FeatureCollection; the geometry is the first geo field (a point {lon, lat} or a GeoJSON shape), in WGS 84
+    or reprojected into `epsg` (named then by the `crs` member GDAL and ODS write, RFC 7946 knowing only WGS 84)."""
     name, kind = geo
     default = _json_default(zone)
-    out.write(b'{"type": "FeatureCollection", "features": [')
+    project = projection(epsg)
+    crs = "" if project is None else f'"crs": {{"type": "name", "properties": {{"name": "EPSG:{epsg}"}}}}, '
+    out.write(b'{"type": "FeatureCollection", ' + crs.encode() + b'"features": [')
     first = True
     for batch in batches:
         for rec in batch.to_pylist():
@@ -207,6 +211,8 @@ def _write_geojson(out: IO[bytes], batches: Iterator[pa.RecordBatch], geo: tuple
                     geometry = json.loads(value)
             elif isinstance(value, dict):
                 geometry = value
+            if project is not None and geometry is not None:
+                geometry = project(geometry)
             feature = {"type": "Feature", "geometry": geometry, "properties": clean(rec)}
             out.write((("" if first else ",\n") + json.dumps(feature, ensure_ascii=False, default=default,
                                                               allow_nan=False)).encode("utf-8"))
@@ -229,6 +235,9 @@ def _format_writer(fmt: str, opts: ExportOptions, dataset_id: str, query: ODSQLQ
         raise InvalidParameterError("The geojson export needs a geographic field (geo_point_2d or geo_shape): this "
                                     "dataset, or this select, has none. Use csv, json, jsonl, parquet or xlsx.",
                                     "format")
+    if opts.epsg != WGS84 and geo is not None and fmt != "geojson":
+        raise InvalidParameterError(f"Invalid value for epsg API parameter: {opts.epsg}. Only the geojson export "
+                                    f"reprojects geometries; {fmt} writes them in WGS 84 (epsg={WGS84}).", "epsg")
     info = licence_info(dataset_id)
     empty = pa.schema([pa.field(name, pa.string()) for name in names])
     sep = opts.list_separator
@@ -244,7 +253,7 @@ def _format_writer(fmt: str, opts: ExportOptions, dataset_id: str, query: ODSQLQ
         codec = {"compression": opts.parquet_compression}
         return lambda out, batches: WRITERS["parquet"](out, batches, lambda: empty, info, codec) and None
     if fmt == "geojson" and geo is not None:
-        return lambda out, batches: _write_geojson(out, batches, geo, zone)
+        return lambda out, batches: _write_geojson(out, batches, geo, zone, opts.epsg)
     return lambda out, batches: _write_records(out, batches, lines=fmt == "jsonl", zone=zone)
 
 

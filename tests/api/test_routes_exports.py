@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import jsonschema
 import pandas as pd
 import pyarrow as pa
@@ -158,12 +159,27 @@ def test_compressed_parquet_codec_and_projection(server: LiveServer) -> None:
         parquet = pq.ParquetFile(io.BytesIO(export(server, "parquet", limit=5, parquet_compression=codec).content))
         assert parquet.metadata.row_group(0).column(0).compression == codec.upper()
     assert export(server, "geojson", limit=1, epsg="4326").json()["features"]
-    for params in ({"epsg": "2154"}, {"parquet_compression": "lz4"}, {"compressed": "maybe"},
+    for params in ({"epsg": "2154"}, {"epsg": "999999"}, {"parquet_compression": "lz4"}, {"compressed": "maybe"},
                    {"list_separator": 'a"b'}, {"delimiter": "ab"}):
         refused = get(server, "/catalog/datasets/colleges/exports/parquet", **params)
         assert refused.status_code == 400, (params, refused.text)
         assert refused.json()["error_code"] == "InvalidRESTParameterError", refused.json()
-    assert "WGS 84" in get(server, "/catalog/datasets/colleges/exports/geojson", epsg=2154).json()["message"]
+    assert "WGS 84" in get(server, "/catalog/datasets/colleges/exports/csv", epsg=2154).json()["message"]
+
+
+def test_geojson_export_reprojects_into_the_requested_epsg(server: LiveServer) -> None:
+    for dataset in ("colleges", "contours-epci"):  # points and polygons
+        path = f"/catalog/datasets/{dataset}/exports/geojson"
+        wgs84 = get(server, path, limit=3).json()
+        lambert = get(server, path, limit=3, epsg=2154).json()
+        assert lambert["crs"] == {"type": "name", "properties": {"name": "EPSG:2154"}} and "crs" not in wgs84
+        # Expected: geopandas' own reprojection of the WGS 84 export (Lambert-93, metres).
+        expected = gpd.GeoDataFrame.from_features(wgs84["features"], crs=4326).to_crs(2154)
+        got = gpd.GeoDataFrame.from_features(lambert["features"], crs=2154)
+        assert len(got) == len(expected) == 3
+        for mine, theirs in zip(got.geometry, expected.geometry, strict=True):
+            assert mine.equals_exact(theirs, 1e-3), (dataset, mine.wkt[:100], theirs.wkt[:100])
+        assert 100_000 < got.geometry.iloc[0].centroid.x < 1_200_000  # metres east, not degrees
 
 
 def test_exports_write_datetimes_in_the_requested_time_zone(server: LiveServer) -> None:
