@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import streamlit as st
@@ -100,6 +102,29 @@ def range_bounds(schema: Schema, name: str) -> tuple[Any, Any] | None:
     return (lo, hi) if lo is not None and hi is not None and lo < hi else None
 
 
+def slider_grid(lo: float, hi: float) -> tuple[float, float, float, int]:
+    """(low bound, high bound, step, decimals) of a decimal slider: a power-of-ten step near 1/100 of the span, and
+    bounds floored and ceiled to that step, so that the data's minimum and maximum lie inside and every step lands
+    on the grid (the slider cannot reach a maximum that is not min + k × step: 122.2 shown as 122.00 and dropped)."""
+    span = hi - lo
+    exponent = math.floor(math.log10(span / 100)) if span > 0 else 0
+    step = Decimal(1).scaleb(exponent)
+    low = Decimal(repr(lo)).quantize(step, rounding=ROUND_FLOOR) if exponent < 0 else \
+        (Decimal(repr(lo)) / step).to_integral_value(ROUND_FLOOR) * step
+    high = Decimal(repr(hi)).quantize(step, rounding=ROUND_CEILING) if exponent < 0 else \
+        (Decimal(repr(hi)) / step).to_integral_value(ROUND_CEILING) * step
+    return float(low), float(high), float(step), max(0, -exponent)
+
+
+def _on_grid(value: Any, decimals: int) -> Any:
+    """The browser's slider computes min + k × step in binary floating point (122.19999999999999): the value on
+    the grid it stands for, so that the bound written in the filter and the link is the one shown. A value from a
+    link that lies between two steps is kept as it is."""
+    if isinstance(value, float) and abs(value - round(value, decimals)) < 1e-9 * max(1.0, abs(value)):
+        return round(value, decimals)
+    return value
+
+
 def range_filter(schema: Schema, v: DatasetView, name: str, container: Any) -> list[Filter]:
     col = schema.get(name)
     bounds = range_bounds(schema, name)
@@ -113,15 +138,16 @@ def range_filter(schema: Schema, v: DatasetView, name: str, container: Any) -> l
     if col.type == "datetime":
         gte = gte.date() if gte is not None else None
         lte = lte.date() if lte is not None else None
+    step, fmt_spec, decimals = None, None, 0
+    if col.type == "number":
+        lo, hi, step, decimals = slider_grid(float(lo), float(hi))
+        fmt_spec = f"%.{decimals}f"
     # Values from a link may lie outside the data's range: widen the slider rather than drop them.
     lo_b, hi_b = min(lo, gte) if gte is not None else lo, max(hi, lte) if lte is not None else hi
     key = f"dataset_fr_{name}"
     seed(key, (gte if gte is not None else lo_b, lte if lte is not None else hi_b))
-    step = None
-    if col.type == "number":
-        span = float(hi_b) - float(lo_b)
-        step = float(f"{span / 100:.1g}") if span > 0 else 1.0
-    a, b = container.slider("Plage", min_value=lo_b, max_value=hi_b, key=key, step=step)
+    a, b = container.slider("Plage", min_value=lo_b, max_value=hi_b, key=key, step=step, format=fmt_spec)
+    a, b = _on_grid(a, decimals), _on_grid(b, decimals)
     out = []
     if a != lo_b or gte is not None and a != lo:
         out.append(Filter(name, "gte", a, raw_of(a)))

@@ -92,17 +92,26 @@ def _provenance(ds: Dataset) -> None:
     spec, meta = ds.spec, ds.meta
     st.subheader("Provenance")
     src = meta.get("source") or {}
+    url = (spec.source.url if spec else None) or src.get("url")
+    path = (spec.source.path if spec else None) or src.get("path")
+    # What a visitor needs first: where the data comes from and when it was loaded, in words; the portal's own file
+    # path, the version stamp and the file's hash are for checking, folded below.
     prov = [
-        ("Source", (spec.source.url or spec.source.path or "–") if spec else (src.get("url") or src.get("path") or "–")),
-        ("Page de la source", (spec.source.page or "–") if spec else "–"),
-        ("Format lu", " · ".join(str(x) for x in (src.get("format"), src.get("encoding"),
-                                                 f"séparateur « {src['delimiter']} »" if src.get("delimiter") else None)
-                                 if x) or "–"),
-        ("Chargé le", str(meta.get("loaded_at") or "–")),
-        ("Version", str(meta.get("version") or "–")),
-        ("Empreinte SHA-256 du fichier source", str(src.get("sha256") or "–")),
+        ("Source", url or ("Fichier fourni avec le portail" if path else "–")),
+        ("Page de la source", (spec.source.page or "–") if spec else (src.get("page") or "–")),
+        ("Chargé le", fmt.datetime_long(meta.get("loaded_at"))),
     ]
     field_table(prov)
+    with st.expander("Détails techniques (fichier lu, version, empreinte)"):
+        field_table([
+            ("Fichier source", path or url or "–"),
+            ("Format lu", " · ".join(str(x) for x in (src.get("format"), src.get("encoding"),
+                                                     f"séparateur « {src['delimiter']} »" if src.get("delimiter")
+                                                     else None) if x) or "–"),
+            ("Version", str(meta.get("version") or "–")),
+            ("Chargé le (UTC, ISO 8601)", str(meta.get("loaded_at") or "–")),
+            ("Empreinte SHA-256 du fichier source", str(src.get("sha256") or "–")),
+        ])
     if spec and spec.provenance:
         with st.expander("Détail de la provenance"):
             st.text(spec.provenance)
@@ -127,7 +136,7 @@ def _versions(ds: Dataset) -> None:
                 change.append("colonnes ajoutées : " + ", ".join(ch["columns_added"]))
             if ch.get("columns_removed"):
                 change.append("colonnes retirées : " + ", ".join(ch["columns_removed"]))
-            hist.append({"Version": ver.get("version"), "Chargée le": ver.get("loaded_at"),
+            hist.append({"Version": ver.get("version"), "Chargée le": fmt.datetime_long(ver.get("loaded_at")),
                          "Enregistrements": ver.get("rows"), "Changements": "; ".join(change) or "–",
                          "En service": "oui" if ver.get("current") or ver.get("version") == ds.meta.get("version")
                          else ""})

@@ -46,5 +46,6 @@ def render(ds: Dataset, v: DatasetView) -> DatasetView:
     config = {c.name: st.column_config.Column(c.label + (f" ({c.unit})" if c.unit else ""),
                                               help=c.description[:300] or c.name)
               for c in schema.plain_columns}
-    st.dataframe(rows, hide_index=True, width="stretch", column_config=config)
+    # An empty cell for a missing value (Streamlit writes « None » by default).
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=config, placeholder="")
     return v
