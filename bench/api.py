@@ -44,6 +44,7 @@ from bench.common import (  # noqa: E402
     Metric,
     Server,
     children_of,
+    cpu_seconds,
     ensure_data,
     fmt_ms,
     p95,
@@ -91,6 +92,8 @@ class Export:
     rss_before_mb: float
     rss_peak_mb: float
     status: int
+    api_cpu_s: float  # the server's CPU time (all its threads) during the export: less sensitive to other load
+    duck_cpu_s: float
 
     @property
     def ratio(self) -> float:  # speed ratio: the same rows in each, so the inverse ratio of the times
@@ -244,22 +247,24 @@ def measure_export(base: str, pid: int, duck: Baseline, fmt: str, columns: list[
     time.sleep(0.5)  # the memory freed by the previous request returned to the allocator
     before = server_rss(pid)
     sampler.start()
+    cpu0 = cpu_seconds(pid)
     try:
         status, size, api_s = stream(f"{base}/exports/{fmt}", params)
     finally:
+        api_cpu = cpu_seconds(pid) - cpu0
         sampler.stop()
     target = tmp / f"copy.{fmt}"
     cols = ", ".join(f'"{c}"' for c in columns)
     options = {"csv": "(FORMAT csv, HEADER, DELIMITER ';')", "parquet": "(FORMAT parquet)",
                "jsonl": "(FORMAT json)"}[fmt]
     sql = f"COPY (SELECT {cols} FROM {{src}}{f' LIMIT {limit}' if limit else ''}) TO '{target}' {options}"  # noqa: S608 - the bench's own identifiers
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     duck.rows(sql)
-    duck_s = time.perf_counter() - t0
+    duck_s, duck_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     duck_bytes = target.stat().st_size
     target.unlink()
     return Export(fmt, limit or rows, api_s, size, duck_s, duck_bytes, before, max(sampler.samples or [before]),
-                  status)
+                  status, api_cpu, duck_cpu)
 
 
 def _settings_used() -> dict[str, Any]:
@@ -358,14 +363,17 @@ def report(rows: int, runs: int, kinds: list[Kind], exports: list[Export], error
             "Exports: `GET …/exports/{format}` read to the end by `curl -o /dev/null` (a Python client is slower than the server), against "
             "DuckDB's own `COPY (SELECT <the same columns> FROM read_parquet(…)) TO '…'` (the same rows in the same "
             "order, `;` delimiter and header for CSV) on the same machine in the same run. The speed ratio is "
-            "COPY's time ÷ the API's time for the same rows. The server's RSS (with its children) is sampled every "
+            "COPY's time ÷ the API's time for the same rows. CPU: the server process's CPU time (all its threads) "
+            "during the export, and the benchmark process's during COPY — the work each did, which other load on "
+            "the machine changes less than the wall-clock times. The server's RSS (with its children) is sampled every "
             "100 ms during the export; growth = peak − RSS just before.",
             "",
             "| format | rows | API (s) | API MB | API MB/s | COPY (s) | COPY MB | COPY MB/s | API speed ÷ COPY | "
-            "RSS before (MB) | RSS growth (MB) | HTTP |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "server CPU (s) | COPY CPU (s) | RSS before (MB) | RSS growth (MB) | HTTP |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *[f"| {e.fmt} | {e.rows:,} | {e.api_s:.2f} | {e.api_bytes / 1e6:.0f} | {e.api_bytes / e.api_s / 1e6:.0f} | "
               f"{e.duck_s:.2f} | {e.duck_bytes / 1e6:.0f} | {e.duck_bytes / e.duck_s / 1e6:.0f} | {e.ratio:.2f} | "
+              f"{e.api_cpu_s:.1f} | {e.duck_cpu_s:.1f} | "
               f"{e.rss_before_mb:.0f} | {e.growth_mb:.0f} | {e.status} |".replace(",", " ") for e in exports],
             "",
         ]
