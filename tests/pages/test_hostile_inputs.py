@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import config
 import queries
 from indicators.state import MAP_LAYERS
 from queries import sandbox
@@ -219,9 +220,15 @@ def test_reuse_page_survives_hostile_ids(portal: Path, recorder: Recorder, value
 
 @settings(HYPOTHESIS, max_examples=8)
 @given(value=hostile)
-def test_reuse_form_survives_hostile_dataset(portal: Path, recorder: Recorder, value: str) -> None:
+def test_reuse_form_survives_hostile_dataset(portal: Path, recorder: Recorder, monkeypatch: pytest.MonkeyPatch,
+                                            value: str) -> None:
+    # Moderation configured: the whole form is drawn (without a secret the page only says submissions are closed).
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", "hostile-inputs-moderation-secret")
+    config.get_settings.cache_clear()
     params = {"dataset": value}
-    check_render(render("pages/reuse_submit.py", params, recorder), params, recorder)
+    at = render("pages/reuse_submit.py", params, recorder)
+    check_render(at, params, recorder)
+    assert at.text_input, "the submission form was not drawn"
 
 
 @settings(HYPOTHESIS, max_examples=8)
