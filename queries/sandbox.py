@@ -225,9 +225,32 @@ def run_user_sql(sql: str) -> UserResult:
         slot.release()
 
 
+@dataclass(frozen=True)
+class SandboxTable:
+    """A table or view of the SQL sandbox, named as it must be typed in a query."""
+
+    name: str  # its name in the database (`ds_ips_colleges`)
+    typed: str  # as it must be written in SQL (double-quoted only when DuckDB needs it)
+    title: str | None  # the dataset's title, for a dataset's view
+    columns: tuple[tuple[str, str], ...]  # (name as it must be typed, DuckDB type), in order
+
+    @property
+    def kind(self) -> str:
+        """« dataset » (a `ds_` view with its title), « catalogue », or « other » (the `dsr_` views that add
+        `file_row_number`, and the portal's helper tables)."""
+        if self.title is not None and self.name.startswith("ds_"):
+            return "dataset"
+        return "catalogue" if self.name == "catalogue" else "other"
+
+
 @cache.cached()
-def sandbox_tables() -> pd.DataFrame:
-    """Tables an analyst can query: the catalogue and one view per dataset, with their columns (asked of a worker,
-    once per data version)."""
+def sandbox_tables() -> tuple[SandboxTable, ...]:
+    """Tables an analyst can query, datasets first, then the catalogue, then the others, each with its columns and
+    types (the worker's `tables` request, queries/sql/sandbox_tables.sql over the sandbox's own database, once per
+    data version)."""
     table, _ = run_in_worker({"op": "tables"}, deadline=time.monotonic() + STARTUP_TIMEOUT_S)
-    return table.to_pandas()
+    found = [SandboxTable(row["table_name"], row["table_typed"], row["title"],
+                          tuple(zip(row["column_names"], row["column_types"], strict=True)))
+             for row in table.to_pylist()]
+    order = {"dataset": 0, "catalogue": 1, "other": 2}
+    return tuple(sorted(found, key=lambda t: (order[t.kind], t.name)))

@@ -29,17 +29,14 @@ import pyarrow as pa
 
 import warehouse as layout
 from config import get_settings
-from queries import QueryError, Warehouse, _require_select, _version_file, sql_errors
+from queries import QueryError, Warehouse, _require_select, _version_file, load_sql, sql_errors
 
 READY = b"R"
 # The lowest CPU priority: on a busy machine the app's pages keep the CPU, and a starved query meets its time
 # limit (a French message) rather than slowing every visitor down (measured by bench/soak.py).
 NICENESS = 19
 BATCH_ROWS = 256  # small batches: a few wide rows are enough to reach the byte cap
-TABLES_SQL = (
-    "SELECT table_name, string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) AS columns "
-    "FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name ORDER BY table_name"
-)
+TABLES_SQL = load_sql("sandbox_tables")  # the `tables` request: what /sql lists (queries/sandbox.py sandbox_tables)
 
 
 def current_files() -> list[Path]:

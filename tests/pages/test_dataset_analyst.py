@@ -3,6 +3,8 @@ data's minimum and maximum exactly, provenance in words with the technical detai
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import queries
 import warehouse
+from tests.conftest import wait_for_app
 from tests.pages.test_dataset import counts, open_dataset, params
 from ui import format as fmt
 from ui.dataset.common import md_escape
@@ -91,3 +94,26 @@ def test_provenance_in_words_and_technical_details_folded(portal: Path) -> None:
 ])
 def test_human_dates_in_french(value: str | None, expected: str) -> None:
     assert fmt.datetime_long(value) == expected
+
+
+@pytest.mark.browser
+def test_the_french_csv_downloaded_from_the_page_reads_103_5_in_python(live_server, page) -> None:  # noqa: ANN001
+    """The analyst's « CSV pour tableurs français », produced and downloaded in a real browser, read with csv."""
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url)  # a first visit: see warm_up() in tests/browser/test_dataset_browser.py
+    wait_for_app(page)
+    page.goto(f"{live_server.url}/jeu-de-donnees?id=ips-colleges&tab=export")
+    wait_for_app(page)
+    expect(page.get_by_text("CSV pour tableurs français (séparateur « ; », virgule décimale)")).to_be_visible()
+    prepare = page.locator(".st-key-dataset_export_prepare button")
+    expect(prepare).to_contain_text(".csv")
+    prepare.click()
+    button = page.locator(".st-key-dataset_export_download button")
+    expect(button).to_contain_text(".csv", timeout=60_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    body = Path(info.value.path()).read_bytes()
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert len(rows) == 46
+    assert "103,5" in [r["ips"] for r in rows] and all("." not in r["ips"] for r in rows)
