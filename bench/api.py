@@ -149,7 +149,8 @@ def measure_queries(http: requests.Session, base: str, duck: Baseline, runs: int
 
     def get_facets(params: dict[str, Any]) -> None:
         answer = get(params, "facets")
-        if [f["name"] for f in answer["facets"]] != facet_fields or not all(f["facets"] for f in answer["facets"]):
+        # (a facet may be empty: nom_origine is null in the recent millésimes, and ODS leaves nulls out)
+        if [f["name"] for f in answer["facets"]] != facet_fields or not any(f["facets"] for f in answer["facets"]):
             raise RuntimeError(f"facets not computed: {str(answer)[:300]}")
 
     def where_sort(i: int) -> tuple[str, int, str]:

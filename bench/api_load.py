@@ -117,6 +117,7 @@ def run_load(host: str, users: int, duration: float, work: Path, spawn_rate: flo
 def _settings() -> dict[str, Any]:
     import config
 
+    config.get_settings.cache_clear()  # read again, with this test's environment
     s = config.get_settings()
     return {"TERRITOIRE_API_RATE (calls/min/client)": s.api_rate_per_min,
             "TERRITOIRE_EXPORT_MAX_CONCURRENT": s.export_max_concurrent,

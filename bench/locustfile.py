@@ -57,8 +57,9 @@ def _check(resp: Any, ok: tuple[int, ...] = (200,)) -> None:
         return
     code = ""
     if resp.status_code == 429:
-        try:
-            code = json.loads(resp.text or "{}").get("error_code", "")
+        try:  # ODS's quota answer: {"errorcode", "error", …}; the text tells the rate limit from busy exports
+            body = json.loads(resp.text or "{}")
+            code = str(body.get("error") or body.get("message") or body.get("error_code") or "")[:70]
         except ValueError:
             code = "?"
         resp.failure(f"HTTP 429 {code}")
