@@ -31,6 +31,7 @@ from api.responses import (
     schema_of,
     texts,
 )
+from config import get_settings
 from exports import catalogue as catalogue_export
 from queries import catalogue_search
 
@@ -71,7 +72,8 @@ def _catalog_query(request: Request, *, select: str | None = None, export: bool 
 
 def _entries() -> dict[str, dict[str, Any]]:
     """The whole catalogue as plain dicts (lists kept), by dataset id."""
-    rows = catalogue_export.records(catalogue_search.all_entries(), base_url())
+    # Landing pages are the portal's pages (public URL), not paths under the API's base.
+    rows = catalogue_export.records(catalogue_search.all_entries(), get_settings().public_base_url)
     return {str(r["id"]): r for r in rows}
 
 

@@ -27,7 +27,12 @@ from queries import QueryError, QueryTimeout
 
 BASE_PATH = "/api/explore/v2.1"
 JSON_TYPE = "application/json; charset=utf-8"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET"}
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        # Without this a script in another origin cannot read the validators, the quota's wait or the file name.
+        "Access-Control-Expose-Headers": "ETag, Last-Modified, Retry-After, Content-Disposition, Link"}
+# What a cross-origin script may send: conditional requests (its own cache) and an API key header, as on ODS.
+PREFLIGHT = {**CORS, "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since, Authorization, Accept",
+             "Access-Control-Max-Age": "86400"}
 RETRY_AFTER_S = 30
 CACHE_MAX_AGE_S = 60  # a new dataset version changes the ETag; clients and proxies revalidate after a minute
 # The record id: the row's position in the current version's Parquet file (DuckDB's file_row_number). It is stable

@@ -7,7 +7,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api import catalog, compat, dcat, exports, feeds, openapi, records
-from api.responses import BASE_PATH, error_response
+from api.responses import BASE_PATH, PREFLIGHT, error_response
+
+
+def preflight(request: Request) -> Response:
+    """A browser's CORS preflight (OPTIONS) before a cross-origin GET that sends its own headers (If-None-Match…)."""
+    return Response(status_code=204, headers=PREFLIGHT)
 
 
 def unknown_path(request: Request) -> Response:
@@ -16,6 +21,9 @@ def unknown_path(request: Request) -> Response:
 
 
 ROUTES = [
+    # Only OPTIONS: a GET on these paths goes on to the routes below (Starlette prefers a full match).
+    *(Route(path, preflight, methods=["OPTIONS"]) for path in (f"{BASE_PATH}/{{path:path}}", "/dcat/{path:path}",
+                                                               "/flux/{path:path}")),
     Route(f"{BASE_PATH}/catalog/datasets", catalog.datasets, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/facets", catalog.facets, methods=["GET"]),
     Route(f"{BASE_PATH}/catalog/exports", catalog.export_formats, methods=["GET"]),

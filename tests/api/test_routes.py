@@ -90,6 +90,9 @@ def test_catalog_dataset_and_unknown_ids(server: LiveServer) -> None:
     body = conforms("/catalog/datasets/{dataset_id}", get(server, "/catalog/datasets/colleges", include_links="true"))
     assert body["dataset_id"] == "colleges"
     assert {"rel": "self", "href": f"{server.url}{API}/catalog/datasets/colleges"} in body["_links"]
+    # The landing page is the portal's own dataset page, not a path under the API's base.
+    landing = body["metas"]["default"]["landing_page"]
+    assert landing.endswith("/jeu-de-donnees?id=colleges") and "/api/" not in landing, landing
     for path in ("/catalog/datasets/nope", "/catalog/datasets/nope/records", "/catalog/datasets/nope/facets",
                  "/catalog/datasets/nope/exports", "/catalog/datasets/nope/exports/csv",
                  "/catalog/datasets/nope/attachments", "/catalog/datasets/colleges/records/nope",
@@ -126,6 +129,21 @@ def test_catalog_refine_on_a_keyword_or_theme_matches_one_entry_of_the_list(serv
     assert [d["dataset_id"] for d in page["results"]] == sorted(set(catalogue.id) - set(with_theme))[1:3]
     facets = get(server, "/catalog/facets", facet="theme", refine=f"theme:{theme}").json()["facets"][0]["facets"]
     assert {"name": theme, "value": theme, "count": len(with_theme), "state": "displayed"} in facets
+
+
+def test_cors_preflight_and_exposed_headers(server: LiveServer) -> None:
+    """A cross-origin script may send If-None-Match (a preflight first) and read ETag and Retry-After."""
+    for path in (f"{API}/catalog/datasets/colleges/records", "/dcat/catalog.ttl", "/flux/catalogue.atom"):
+        answer = requests.options(server.url + path, timeout=30, headers={
+            "Origin": "https://reuse.example", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match"})
+        assert answer.status_code == 204, path
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert "If-None-Match" in answer.headers["access-control-allow-headers"]
+    exposed = get(server, "/catalog/datasets/colleges/records").headers["access-control-expose-headers"]
+    assert {"ETag", "Retry-After"} <= {h.strip() for h in exposed.split(",")}
+    # A preflight is no way around an unknown path: the GET still answers ODS's 404.
+    assert get(server, "/nope").status_code == 404
 
 
 def test_attachments_are_an_empty_list(server: LiveServer) -> None:
