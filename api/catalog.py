@@ -20,6 +20,7 @@ from api.responses import (
     CORS,
     base_url,
     boolean,
+    dumps,
     endpoint,
     format_link,
     integer,
@@ -57,6 +58,9 @@ CATALOG_EXPORTS: dict[str, tuple[str, str, Callable[[list[dict[str, Any]], Reque
     "data.json": ("application/json; charset=utf-8", "data.json", dcat_api.data_json),
     "dublin_core": ("application/xml; charset=utf-8", "catalog_dublin_core.xml", dcat_api.dublin_core),
 }
+# An ODSQL select/group_by makes rows of its own, which only the tabular formats can carry.
+PROJECTED_EXPORTS: dict[str, Callable[[list[dict[str, Any]]], bytes]] = {
+    "csv": catalogue_export.projected_csv, "json": dumps, "xlsx": catalogue_export.projected_xlsx}
 # ODS's national DCAT-AP variants (dcat_ap_ch, dcat_ap_de…) exist only where a portal activates them.
 DCAT_AP_VARIANT = "dcat_ap_"
 
@@ -213,12 +217,19 @@ def export(request: Request) -> Response:
         raise InvalidParameterError(f"Unsupported export format for the catalog: {fmt[:40]}. Available formats: "
                                     f"{', '.join(CATALOG_EXPORTS)}.", "format")
     limit, offset = integer(request, "limit", -1), integer(request, "offset", 0)
-    if odsql_params(request)["group_by"]:
-        raise ODSQLError("group_by is not supported by catalogue exports", "group_by")
-    ids, _total = _matching_ids(request, limit=limit, offset=offset, export=True)
-    entries = _entries()
     media_type, name, write = CATALOG_EXPORTS[fmt]
-    body = write([entries[i] for i in ids if i in entries], request)
+    params = odsql_params(request)
+    if params["select"] or params["group_by"]:  # rows as ODSQL gives them, as the datasets list does
+        clause = "select" if params["select"] else "group_by"
+        if fmt not in PROJECTED_EXPORTS:
+            raise ODSQLError(f"{clause} applies to the {', '.join(PROJECTED_EXPORTS)} catalogue exports, not to "
+                             f"{fmt}", clause)
+        rows, _total = run(_catalog_query(request, limit=limit, offset=offset, export=True), count=False)
+        body = PROJECTED_EXPORTS[fmt](rows)
+    else:
+        ids, _total = _matching_ids(request, limit=limit, offset=offset, export=True)
+        entries = _entries()
+        body = write([entries[i] for i in ids if i in entries], request)
     return Response(body, media_type=media_type,
                     headers={**CORS, "Content-Disposition": f'attachment; filename="{quote(name)}"'})
 

@@ -86,7 +86,19 @@ def to_csv(rows: list[Mapping[str, Any]]) -> bytes:
 
 def to_xlsx(rows: list[Mapping[str, Any]]) -> bytes:
     """The CSV's columns in a spreadsheet, written by the dataset exports' XLSX writer (formulas kept as text)."""
-    table = _table(rows)
+    return _xlsx(_table(rows))
+
+
+def projected_csv(rows: list[Mapping[str, Any]]) -> bytes:
+    """Rows an ODSQL select/group_by made of the catalogue (their own columns), as the catalogue CSV is written."""
+    return csv_bytes(pa.Table.from_pylist(list(rows)))
+
+
+def projected_xlsx(rows: list[Mapping[str, Any]]) -> bytes:
+    return _xlsx(pa.Table.from_pylist(list(rows)))
+
+
+def _xlsx(table: pa.Table) -> bytes:
     settings = get_settings()
     buf = io.BytesIO()
     info = {"titre": f"Catalogue du portail {settings.portal_name}", "portail": f"{settings.public_base_url}/catalogue"}

@@ -207,6 +207,23 @@ def test_catalogue_exports(server: LiveServer, read_only_portal: Path) -> None:
     assert get(server, "/catalog/exports/dcat_ap_ch").status_code == 400
 
 
+def test_catalogue_exports_with_select_and_group_by(server: LiveServer, read_only_portal: Path) -> None:
+    """select/group_by make rows of their own, exported as csv/json/xlsx; the DCAT formats describe whole datasets."""
+    catalogue = queries.run("catalogue_export", max_rows=10_000)
+    rows = get(server, "/catalog/exports/json", select="dataset_id, records_count", order_by="dataset_id").json()
+    assert rows == [{"dataset_id": i, "records_count": int(n)}
+                    for i, n in sorted(zip(catalogue.id, catalogue.records, strict=True))]
+    grouped = pd.read_csv(io.BytesIO(get(server, "/catalog/exports/csv", select="publisher, count(*) as n",
+                                         group_by="publisher").content), sep=";", encoding="utf-8-sig")
+    expected = catalogue.groupby("publisher").size()
+    assert dict(zip(grouped.publisher, grouped.n, strict=True)) == expected.to_dict()
+    sheet = pd.read_excel(io.BytesIO(get(server, "/catalog/exports/xlsx", select="dataset_id",
+                                         where="records_count > 1000").content))
+    assert sorted(sheet.dataset_id) == sorted(catalogue[catalogue.records > 1000].id)
+    refused = get(server, "/catalog/exports/ttl", select="dataset_id")
+    assert refused.status_code == 400 and "select" in refused.json()["message"]
+
+
 # -- hostile parameters ------------------------------------------------------------------------------------------------
 FRAGMENTS = ["'; DROP TABLE catalogue; --", "1=1 OR", "read_parquet('/etc/passwd')", "../../etc/passwd", "\x00",
              "𝕏é\u202e", "count(*)", "`numero_uai`", "*", "\"", "'", "(((((", "9" * 40, "-1", "date'2020'",
