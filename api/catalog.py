@@ -175,6 +175,11 @@ def dataset(request: Request) -> Response:
     params = odsql_params(request)  # lang and timezone are checked even where no date is written
     check_lang(params["lang"])
     wall_clock(params["timezone"])
+    if params["select"]:  # the fields the client chose, as the datasets list gives them
+        rows, _total = run(_catalog_query(request, refine=[f"dataset_id:{dataset_id}"], where=None, exclude=None,
+                                          group_by=None, order_by=None, limit=1, offset=0),
+                           count=False)
+        return json_response(rows[0] if rows else {})
     return json_response(dataset_object(entry, boolean(request, "include_links")))
 
 

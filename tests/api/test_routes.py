@@ -90,6 +90,9 @@ def test_catalog_dataset_and_unknown_ids(server: LiveServer) -> None:
     body = conforms("/catalog/datasets/{dataset_id}", get(server, "/catalog/datasets/colleges", include_links="true"))
     assert body["dataset_id"] == "colleges"
     assert {"rel": "self", "href": f"{server.url}{API}/catalog/datasets/colleges"} in body["_links"]
+    chosen = get(server, "/catalog/datasets/colleges", select="dataset_id, title, records_count").json()
+    assert chosen == {"dataset_id": "colleges", "title": body["metas"]["default"]["title"],
+                      "records_count": body["metas"]["default"]["records_count"]}
     # The landing page is the portal's own dataset page, not a path under the API's base.
     landing = body["metas"]["default"]["landing_page"]
     assert landing.endswith("/jeu-de-donnees?id=colleges") and "/api/" not in landing, landing
