@@ -63,8 +63,9 @@ run_clicked = st.button("Exécuter", type="primary", key="sql_run")
 if run_clicked:
     st.query_params["sql"] = sql
     try:
-        # The worker may take up to the time limit: the visitor sees that it runs, and for how long.
-        with st.spinner("Requête en cours d'exécution…", show_time=True):
+        # The worker may take up to the time limit: the visitor sees that it runs. (No show_time: Streamlit writes
+        # the elapsed time in English, « 0.8 seconds ».)
+        with st.spinner(f"Requête en cours d'exécution (au plus {settings.sql_timeout_s:g} s)…"):
             result = sandbox.run_user_sql(sql)
     except queries.QueryError as exc:
         # The French message, then DuckDB's pointer to the faulty place in the query (queries/sql_errors.py).

@@ -244,11 +244,10 @@ def test_restoring_an_older_version_takes_the_withdrawn_one_out_of_reach(sandbox
 
 
 def test_sandbox_tables_lists_the_catalogue_and_each_dataset(sandbox_portal: Path) -> None:
-    tables = sandbox.sandbox_tables()
-    names = set(tables["table_name"])
-    assert "catalogue" in names
-    assert {queries.view_name(ds) for ds in queries.published_ids()} <= names
-    assert "code_insee" in tables.set_index("table_name").loc["ds_communes", "columns"]
+    tables = {t.name: t for t in sandbox.sandbox_tables()}
+    assert "catalogue" in tables
+    assert {queries.view_name(ds) for ds in queries.published_ids()} <= set(tables)
+    assert ("code_insee", "VARCHAR") in tables["ds_communes"].columns
 
 
 def test_the_worker_gets_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
