@@ -1,5 +1,7 @@
 """Analysts' SQL: read-only queries over every dataset, each run in a worker process with time, memory and size limits."""
 
+import re
+
 import streamlit as st
 
 import queries
@@ -18,6 +20,13 @@ TYPE_WORDS = {"VARCHAR": "texte", "BIGINT": "entier", "INTEGER": "entier", "HUGE
 def load_into_editor(sql: str) -> None:
     """An example or a table's query, put in the editor (run only when the visitor presses « Exécuter »)."""
     st.session_state["sql_text"] = sql
+
+
+def dashed_names(sql: str) -> list[tuple[str, str]]:
+    """(as typed, as it must be typed) for each `ds_…`/`dsr_…` name written with dashes, as dataset ids have them:
+    DuckDB then reads a subtraction and answers with a syntax error that does not say why."""
+    found = re.findall(r"\b(dsr?_[A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+)", sql)
+    return [(name, re.sub(r"[^a-z0-9]", "_", name.lower())) for name in dict.fromkeys(found)]
 
 
 def table_label(table: sandbox.SandboxTable) -> str:
@@ -73,6 +82,9 @@ if run_clicked:
         st.error(sanitize.md_escape(message))
         if pointer:
             st.code(pointer, language=None)
+        for typed, meant in dashed_names(sql):
+            st.info(f"Dans les noms de tables, les tirets de l'identifiant deviennent « _ » : écrivez `{meant}` "
+                    f"et non `{typed}`.")
     else:
         note = " (limite atteinte : résultat tronqué)" if result.truncated else ""
         st.caption(f"{fmt.number(result.table.num_rows)} ligne(s){note}")

@@ -153,6 +153,14 @@ def test_a_refused_query_points_at_the_faulty_place() -> None:
     assert pointer.value.startswith("LINE 1: SELEC nimporte quoi") and "^^^^^" in pointer.value
 
 
+def test_a_dataset_id_with_dashes_gets_the_name_to_type() -> None:
+    at = open_page("pages/sql.py", {"sql": "SELECT ips FROM ds_ips-colleges WHERE ips > 110"})
+    at.button(key="sql_run").click().run()  # type: ignore[attr-defined]
+    assert any("Erreur de syntaxe" in e.value for e in at.error)  # type: ignore[attr-defined]
+    (hint,) = at.info  # type: ignore[attr-defined]
+    assert "écrivez `ds_ips_colleges` et non `ds_ips-colleges`" in hint.value
+
+
 def test_a_truncated_result_says_so(monkeypatch: pytest.MonkeyPatch, read_only_portal: Path) -> None:
     import config
 
