@@ -239,7 +239,7 @@ def test_restoring_an_older_version_takes_the_withdrawn_one_out_of_reach(sandbox
         sandbox.run_user_sql("SELECT DISTINCT marqueur FROM ds_communes")
     withdrawn = warehouse.data_path("communes", new)
     assert withdrawn.is_file()  # kept on disk (restorable), yet unreadable from SQL
-    with pytest.raises(queries.QueryError, match="Permission"):
+    with pytest.raises(queries.QueryError, match="Accès refusé"):
         sandbox.run_user_sql(f"SELECT count(*) FROM read_parquet('{withdrawn}')")
 
 
