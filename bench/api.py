@@ -338,7 +338,7 @@ def report(rows: int, runs: int, kinds: list[Kind], exports: list[Export], error
     for e in exports:
         if e.fmt != "csv":
             metrics.append(Metric(f"API {e.fmt} export speed ÷ DuckDB COPY", round(e.ratio, 2), "×",
-                                  note=f"{e.rows:,} rows, RSS +{e.growth_mb:.0f} MB".replace(",", " ")))
+                                  note=f"{format(e.rows, ',').replace(',', ' ')} rows, RSS +{e.growth_mb:.0f} MB"))
     rows_label = f"{rows:,}".replace(",", " ")
     metrics.append(Metric("server errors in its log", len(errors), "", "0", not errors))
     lines = [
