@@ -222,7 +222,7 @@ class Settings:
     security_contact: str | None = None  # where to report a vulnerability (mailto: or https:), shown in the footer
     # Explore API calls per minute per client (socket address, or the trusted proxies' header): 0 = no limit.
     api_rate_per_min: int = 600
-    cluster_min_rows: int = 1_000_000  # from this many rows a version is sorted on its commune code and year
+    cluster_min_rows: int = 2_000_000  # from this many rows a version is sorted on its commune code and year
 
     @property
     def territory(self) -> PlaceName:
@@ -299,5 +299,5 @@ def get_settings() -> Settings:
         basemap_url=os.environ.get("TERRITOIRE_BASEMAP_URL", "").strip() or None,
         security_contact=security_contact(_env("TERRITOIRE_SECURITY_CONTACT", "")),
         api_rate_per_min=max(0, env_int("TERRITOIRE_API_RATE", 600)),
-        cluster_min_rows=max(0, env_int("TERRITOIRE_CLUSTER_MIN_ROWS", 1_000_000)),
+        cluster_min_rows=max(0, env_int("TERRITOIRE_CLUSTER_MIN_ROWS", 2_000_000)),
     )

@@ -4,8 +4,9 @@ A publisher's row order scatters each commune's rows over every row group, so an
 reads the whole file (10 million rows: ~140 ms for a page and its count, bench/api.py). Sorted on the commune code,
 then on the year, each commune's rows sit in one or two row groups whose min/max statistics let DuckDB skip the rest
 (~8 ms), and the file compresses about three times better. The sort costs one more pass at load time (~2 s for
-10 million rows), so it is done only from `TERRITOIRE_CLUSTER_MIN_ROWS` rows on: below that a scan takes a few
-milliseconds anyway, and the publisher's order, which visitors see as the table's default order, is kept.
+10 million rows), so it is done only from `TERRITOIRE_CLUSTER_MIN_ROWS` rows on (2 million): below that a filtered
+scan takes a few tens of milliseconds anyway, and the publisher's order, which visitors see as the table's default
+order, is kept.
 
 The keys come from the schema roles the catalogue already detects (`catalogue/schema.py`), and are recorded in the
 version's meta.json (`layout`), so the choice is visible and can be revisited.

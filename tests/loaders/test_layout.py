@@ -52,7 +52,7 @@ def test_a_large_version_is_sorted_on_commune_then_year(data_dir: Path, tmp_path
 
 
 def test_a_small_version_keeps_the_publisher_order(data_dir: Path, tmp_path: Path) -> None:
-    source = write_population(tmp_path / "population.csv", 2_000)  # below the default 1,000,000 rows
+    source = write_population(tmp_path / "population.csv", 2_000)  # below the default 2,000,000 rows
     meta, rows = load_file(tmp_path / "population.csv", "population")
     assert meta["layout"] == {"sorted_by": []}
     assert [(r["code_insee"], r["annee"], r["population"]) for r in rows] == source
