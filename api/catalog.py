@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 import queries
 from api import dcat as dcat_api
+from api import feeds as feeds_api
 from api.odsql import DatasetSchema, InvalidParameterError, ODSQLError, build_query, check_page
 from api.odsql.query import check_lang, wall_clock
 from api.records import dataset_url, facet_names
@@ -57,6 +58,7 @@ CATALOG_EXPORTS: dict[str, tuple[str, str, Callable[[list[dict[str, Any]], Reque
     "ttl": ("text/turtle; charset=utf-8", "catalog.ttl", dcat_api.rdf_export("ttl")),
     "data.json": ("application/json; charset=utf-8", "data.json", dcat_api.data_json),
     "dublin_core": ("application/xml; charset=utf-8", "catalog_dublin_core.xml", dcat_api.dublin_core),
+    "rss": ("application/rss+xml; charset=utf-8", "catalog.rss", feeds_api.catalogue_rss),  # the Atom feed's entries
 }
 # An ODSQL select/group_by makes rows of its own, which only the tabular formats can carry.
 PROJECTED_EXPORTS: dict[str, Callable[[list[dict[str, Any]]], bytes]] = {

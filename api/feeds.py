@@ -53,8 +53,9 @@ def catalogue_feed(rows: list[dict[str, Any]]) -> Any:
                                 territory_of=settings.territory.of, metas=current_metas(rows))
 
 
-def catalogue_rss(rows: list[dict[str, Any]]) -> bytes:
-    """The catalogue's `rss` export (GET /catalog/exports/rss): the catalogue feed's entries as RSS 2.0."""
+def catalogue_rss(rows: list[dict[str, Any]], _request: Request | None = None) -> bytes:
+    """The catalogue's `rss` export (GET /catalog/exports/rss, a writer of api.catalog.CATALOG_EXPORTS): the catalogue
+    feed's entries as RSS 2.0."""
     return feeds.rss_bytes(catalogue_feed(rows), f"{base_url()}/catalog/exports/rss")
 
 

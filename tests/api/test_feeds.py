@@ -110,6 +110,7 @@ def test_catalogue_feed_lists_every_published_dataset_newest_first(site: dict[st
     assert {x.get("href") for x in links["related"]} == {
         f"{export}/json", f"{export}/parquet", f"{export}/geojson",
         f"{site['server'].url}/flux/jeux-de-donnees/colleges.atom"}
+    assert dt.datetime.fromisoformat(colleges.findtext(f"{ATOM}published")) <= stamps[0]
     assert colleges.findtext(f"{ATOM}author/{ATOM}name") == "Ministère de l'Éducation nationale (DEPP)"
     assert [c.get("term") for c in colleges.findall(f"{ATOM}category")] == ["education_and_research"]
     assert colleges.find(f"{ATOM}summary").get("type") in (None, "text")
@@ -151,6 +152,23 @@ def test_unknown_feeds_are_404s(site: dict[str, Any]) -> None:
         assert answer.headers["access-control-allow-origin"] == "*"
     # A path with `..` in it is refused before routing by Streamlit's path-security middleware.
     assert _get(site, "/flux/jeux-de-donnees/..%2F..%2Fetc%2Fpasswd.atom").status_code == 400
+
+
+def test_catalogue_rss_export_has_the_same_entries(site: dict[str, Any]) -> None:
+    answer = _get(site, "/api/explore/v2.1/catalog/exports/rss")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert answer.headers["access-control-allow-origin"] == "*" and answer.headers["etag"]
+    assert "<script>" not in answer.text
+    channel = ET.fromstring(answer.content).find("channel")
+    assert channel.findtext("title") and channel.findtext("link") and channel.findtext("description")
+    items = channel.findall("item")
+    atom = _atom(_get(site, "/flux/catalogue.atom")).findall(f"{ATOM}entry")
+    assert [i.findtext("guid") for i in items] == [e.findtext(f"{ATOM}id") for e in atom]
+    assert [i.findtext("title") for i in items] == [e.findtext(f"{ATOM}title") for e in atom]
+    assert all(i.findtext("pubDate") and i.find("enclosure").get("type") == "text/csv" for i in items)
+    formats = _get(site, "/api/explore/v2.1/catalog/exports").json()["_links"]
+    assert any(link.get("format") == "rss" for link in formats)
 
 
 # -- a dataset's versions ----------------------------------------------------------------------------------------------
