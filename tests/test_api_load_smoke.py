@@ -15,8 +15,9 @@ def test_api_load_smoke_has_no_error_but_intended_429s(live_server: object, tmp_
     assert result.total["name"] == "Aggregated"
     assert result.total["requests"] >= 20, result.total
     names = {k["name"] for k in result.kinds}
-    assert {"scraper: records pages", "catalogue: list"} <= names, names
-    assert len(names) >= 4, names
+    # The scraper runs without pauses, so its kind is always there; the visitors' kinds are drawn at random by
+    # locust, so only their number is checked.
+    assert "scraper: records pages" in names and len(names) >= 4, names
     assert all(k["p95"] >= k["p50"] >= 0 for k in result.kinds) and result.total["p95"] > 0, result.kinds
     # Every failure locust counted is a 429 (rate limit or busy export slots): nothing else failed.
     assert sum(k["failures"] for k in result.kinds) == sum(result.intended_429.values())
