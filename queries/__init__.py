@@ -19,6 +19,7 @@ import pyarrow as pa
 import warehouse as layout
 from catalogue.build import catalogue_frame
 from config import Settings, get_settings
+from queries import functions
 from queries.sql_errors import in_french
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -143,6 +144,7 @@ class Warehouse:
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(":memory:", config=_connection_config(
             settings, memory_limit or settings.duckdb_memory_limit, threads or settings.duckdb_threads, temp_dir))
+        functions.register(self.con)
         _lock_down(self.con, settings.warehouse_dir, allowed_files)
         self._lock = threading.Lock()
         self._token: tuple[Any, ...] | None = None

@@ -122,7 +122,7 @@ def aggregate(ctx: Context, node: ast.Func) -> Typed:
             arg = ctx.value(node.args[0])
             return Typed(f"count({'DISTINCT ' if node.distinct else ''}{arg.sql})", "int", aggregate=True)
         if name == "envelope":
-            raise ctx.error(node, "envelope() (convex hull) is not supported here; bbox() gives the bounding box")
+            return geo.envelope(ctx, node)
         if name == "bbox":
             return geo.bbox(ctx, node)
         if name == "percentile":

@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from api.odsql import ast
 from api.odsql.context import Context, Typed
 from api.odsql.schema import FieldInfo
+from queries.functions import CONVEX_HULL
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), as ODS and most web maps use
 METERS_PER_DEGREE = 111_195.08  # of latitude, on that sphere
@@ -181,6 +182,16 @@ def bbox(ctx: Context, node: ast.Func) -> Typed:
     ring = f"[[{x0}, {y0}], [{x1}, {y0}], [{x1}, {y1}], [{x0}, {y1}], [{x0}, {y0}]]"
     return Typed(f"(CASE WHEN count({lon}) = 0 THEN NULL ELSE CAST(to_json(struct_pack(type := "
                  f"{ctx.bind('Polygon')}, coordinates := [{ring}])) AS VARCHAR) END)", "geo_shape", aggregate=True)
+
+
+def envelope(ctx: Context, node: ast.Func) -> Typed:
+    """The convex hull of the points (GeoJSON text), computed by the executor's `territoire_convex_hull` (shapely)
+    over the distinct points of the group."""
+    if len(node.args) != 1:
+        raise ctx.error(node, "envelope() expects a geo_point_2d field")
+    lon, lat = point_field(ctx, node.args[0], "envelope")
+    points = f"list(DISTINCT [{lon}::DOUBLE, {lat}::DOUBLE]) FILTER (WHERE {lon} IS NOT NULL AND {lat} IS NOT NULL)"
+    return Typed(f"{CONVEX_HULL}({points})", "geo_shape", aggregate=True)
 
 
 def geo_cluster(ctx: Context, node: ast.Func) -> Typed:
