@@ -19,7 +19,7 @@ import pyarrow as pa
 import warehouse as layout
 from catalogue.build import catalogue_frame
 from config import Settings, get_settings
-from queries import functions
+from queries import connection
 from queries.sql_errors import in_french
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -103,27 +103,6 @@ def _version_file(dataset_id: str, entry: Mapping[str, Any], name: str) -> Path 
         return None
 
 
-def _connection_config(settings: Settings, memory_limit: str, threads: int, temp_dir: Path | None) -> dict[str, Any]:
-    tmp = temp_dir or settings.data_dir / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    return {  # the sandbox's private temp dir also caps what a query may spill to disk
-        "memory_limit": memory_limit, "threads": threads, "temp_directory": str(tmp),
-        **({"max_temp_directory_size": f"{settings.sql_max_memory}B"} if temp_dir else {}),
-        # Offline by design: never try to download an extension at query time.
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-    }
-
-
-def _lock_down(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, files: list[Path] | None) -> None:
-    """Only the warehouse directory (or exactly `files`) stays readable; nothing can be written or loaded; settings
-    are frozen. Paths come from the settings and the registry (checked ids and versions), never from input."""
-    setting, paths = ("allowed_paths", files) if files is not None else ("allowed_directories", [f"{warehouse_dir.resolve()}/"])
-    con.execute(f"SET {setting}=[{', '.join(chr(39) + str(p).replace(chr(39), chr(39) * 2) + chr(39) for p in paths)}]")
-    con.execute("SET enable_external_access=false")
-    con.execute("SET lock_configuration=true")
-
-
 def _require_select(sql: str) -> None:
     """Read-only by construction: exactly one SELECT statement (no COPY, CREATE, ATTACH, SET, PRAGMA, CALL)."""
     try:
@@ -142,10 +121,8 @@ class Warehouse:
         """`allowed_files` (the SQL sandbox): only these files are readable; `temp_dir`: DuckDB's spill directory."""
         self.settings = settings
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(":memory:", config=_connection_config(
-            settings, memory_limit or settings.duckdb_memory_limit, threads or settings.duckdb_threads, temp_dir))
-        functions.register(self.con)
-        _lock_down(self.con, settings.warehouse_dir, allowed_files)
+        self.con = connection.open_locked(settings, memory_limit or settings.duckdb_memory_limit,
+                                          threads or settings.duckdb_threads, temp_dir, allowed_files)
         self._lock = threading.Lock()
         self._token: tuple[Any, ...] | None = None
         self._scanned_at = 0.0

@@ -16,7 +16,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from api.odsql import ast
 from api.odsql.context import Context, Typed
 from api.odsql.schema import FieldInfo
-from queries.functions import CONVEX_HULL
+from queries.connection import CONVEX_HULL
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), as ODS and most web maps use
 METERS_PER_DEGREE = 111_195.08  # of latitude, on that sphere

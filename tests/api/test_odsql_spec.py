@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from api.odsql import DatasetSchema, FieldInfo, ODSQLError, build_query
-from queries import SafeIdent, functions
+from queries import SafeIdent, connection
 
 COLUMNS = [  # name, SQL type, ODS type
     ("id", "VARCHAR", "text"), ("my_field", "BIGINT", "int"), ("12", "BIGINT", "int"), ("and", "VARCHAR", "text"),
@@ -60,7 +60,7 @@ NOW = dt.datetime(2021, 5, 6, 12, 34, 55, 450500, tzinfo=dt.UTC)  # the spec's n
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    functions.register(con)  # the executor's Python functions (envelope's convex hull), as queries.Warehouse does
+    connection.register_functions(con)  # the executor's Python functions (envelope's convex hull), as queries.Warehouse does
     con.execute("CREATE TABLE spec (" + ", ".join(f'"{n}" {t}' for n, t, _o in COLUMNS) + ")")
     con.executemany("INSERT INTO spec VALUES (" + ", ".join("?" for _ in COLUMNS) + ")", ROWS)
     return con
