@@ -173,7 +173,7 @@ def fmt_ms(value: float) -> str:
     return f"{value:,.1f}".replace(",", " ")
 
 
-# -- the real server (serve.py, as `make run` starts it), shared by soak.py and api.py ---------------------------
+# -- the real server (serve.py, as `make run` starts it), shared by the benchmarks and the tests' LiveServer ---------------------------
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -183,12 +183,16 @@ def free_port() -> int:
 class Server:
     """serve.py on 127.0.0.1 and a free port, as `make run` starts it."""
 
-    def __init__(self, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, log: Path, extra_env: dict[str, str] | None = None, *,
+                 strict: bool = False) -> None:
+        """`strict`: keep TERRITOIRE_STRICT from the environment (the tests' servers fail loudly on a page error);
+        otherwise it runs as a deployment, where errors become the French message, which the benchmarks count."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
                **(extra_env or {})}
-        env.pop("TERRITOIRE_STRICT", None)  # a deployment: errors become the French message, which we count
+        if not strict:
+            env.pop("TERRITOIRE_STRICT", None)
         self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(

@@ -8,6 +8,8 @@ of failing when a reader upgrades.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,20 @@ BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "territoire_write"
 
 
+def _set_wal(cur: sqlite3.Cursor, wait_s: float) -> None:
+    """WAL mode. Switching a fresh file to it needs the exclusive lock, and SQLite answers "database is locked" at
+    once, without its busy handler, when another process holds a lock then: wait for it as busy_timeout would."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_setup(engine: Engine, busy_timeout_ms: int, durable: bool) -> None:
     """WAL, busy timeout, foreign keys, fsync; and explicit BEGIN so writers take the lock up front."""
 
@@ -28,7 +44,7 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int, durable: bool) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event below emit BEGIN itself
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _set_wal(cur, busy_timeout_ms / 1000)
         # FULL: a committed submission survives a power cut too; NORMAL (with WAL) is enough for counters, and faster.
         cur.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
         cur.execute("PRAGMA foreign_keys = ON")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+
+from bench.common import Server, free_port  # noqa: F401 - free_port: the tests take it from here
 
 ROOT = Path(__file__).resolve().parent.parent
 # The app's last-resort error handler re-raises under tests: a bug must fail a test, not become a message.
@@ -108,48 +107,14 @@ def _clear_streamlit_caches() -> Iterator[None]:
     _reset_settings()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """`streamlit run app.py` on a free port, against a given data directory."""
+class LiveServer(Server):
+    """serve.py on a free port against a given data directory, strict (a page error fails the test loudly), its log
+    in the data directory, and without the API's per-client rate limit (every test client is 127.0.0.1; the tests
+    of that limit set it in `extra_env`)."""
 
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        # The API's per-client rate limit is off (every test client is 127.0.0.1); tests of it set it in extra_env.
-        env = {**os.environ, "TERRITOIRE_DATA_DIR": str(data_dir), "TERRITOIRE_PUBLIC_URL": self.url,
-               "TERRITOIRE_API_RATE": "0", **(extra_env or {})}
-        self.log = (data_dir / "server.log").open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "serve.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/_stcore/health", timeout=1).text == "ok":
-                    return
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start: {(data_dir / 'server.log').read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+        super().__init__(data_dir, data_dir / "server.log", {"TERRITOIRE_API_RATE": "0", **(extra_env or {})},
+                         strict=True)
 
 
 @pytest.fixture(scope="module")

@@ -283,7 +283,7 @@ def test_a_second_export_waits_for_the_slot_and_a_closed_download_frees_it(busy_
     body = first.iter_content(1024)
     assert next(body).startswith(b"\xef\xbb\xbf")
     refused = requests.get(f"{busy_server.url}{API}/catalog/datasets/gros-jeu/exports/json", timeout=60)
-    assert refused.status_code == 429, (refused.text[:200], Path(busy_server.log.name).read_text("utf-8")[-2000:])
+    assert refused.status_code == 429, (refused.text[:200], busy_server.log_path.read_text("utf-8")[-2000:])
     assert int(refused.headers["retry-after"]) > 0
     jsonschema.validate(refused.json(), spec_schema("/catalog/datasets/{dataset_id}/exports/{format}", "429"))
     assert get(busy_server, "/catalog/datasets/gros-jeu/records", limit=1).status_code == 200  # pages still answer
@@ -297,7 +297,7 @@ def test_a_second_export_waits_for_the_slot_and_a_closed_download_frees_it(busy_
         time.sleep(0.5)
     assert again.status_code == 200, (again.status_code, again.text[:200])
     # Stopped by the disconnect itself, not by the stalled-reader guard (api.exports.STALL_S).
-    log = Path(busy_server.log.name).read_text(encoding="utf-8")
+    log = busy_server.log_path.read_text(encoding="utf-8")
     assert "API export stopped: the client went away" in log and "read nothing" not in log, log[-2000:]
     frame = pd.read_csv(io.BytesIO(again.content), sep=";", encoding="utf-8-sig")
     assert frame.to_dict("list") == {"id": list(range(5)), "valeur": [i * 0.5 for i in range(5)],
