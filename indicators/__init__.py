@@ -19,6 +19,8 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "queries" / "sql"
 LEVELS: tuple[str, ...] = ("departement", "epci", "commune")
 LEVEL_LABELS: dict[str, str] = {"departement": "Département", "epci": "Intercommunalité (EPCI)", "commune": "Commune"}
 KINDS: tuple[str, ...] = ("count", "rate", "mean", "distance", "amount")
+# Whether a rise is good news: it sets the colour and the wording of a card's change (see indicators.trend).
+HIGHER_IS: tuple[str, ...] = ("better", "worse", "neutral")
 
 # Every indicator query returns exactly these columns (checked by tests/indicators/test_sql_contract.py).
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -62,6 +64,7 @@ class Indicator:
     compare_france: bool = False
     france_label: str = ""
     mappable: bool = False
+    higher_is: str = "neutral"
     breaks: tuple[SeriesBreak, ...] = ()
     notes: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +105,10 @@ def parse_definition(indicator_id: str, data: dict[str, Any], where: str) -> Ind
     kind = _str(data, "kind", where, "rate")
     if kind not in KINDS:
         raise DefinitionError(f"{where} : « kind » doit être parmi {', '.join(KINDS)}.")
+    # Optional, neutral by default: a wrong "good/bad" colour misleads more than none.
+    higher_is = _str(data, "higher_is", where, "neutral")
+    if higher_is not in HIGHER_IS:
+        raise DefinitionError(f"{where} : « higher_is » doit être parmi {', '.join(HIGHER_IS)}.")
     params = dict(data.get("params") or {})
     reserved = {"level", "dep_code", "dep_name"} & set(params)
     if reserved or any(not isinstance(v, str | int | float | bool) for v in params.values()):
@@ -118,7 +125,7 @@ def parse_definition(indicator_id: str, data: dict[str, Any], where: str) -> Ind
         year_label=_str(data, "year_label", where), kind=kind, decimals=int(data.get("decimals", 1)),
         order=int(data.get("order", 100)), compare_departement=bool(data.get("compare_departement", True)),
         compare_france=compare_france, france_label=france_label, mappable=bool(data.get("mappable", False)),
-        breaks=breaks, notes=tuple(str(n) for n in data.get("notes") or ()), params=params,
+        higher_is=higher_is, breaks=breaks, notes=tuple(str(n) for n in data.get("notes") or ()), params=params,
     )
 
 

@@ -10,6 +10,7 @@ from indicators import LEVEL_LABELS, Indicator
 from indicators.board import Card, Point
 from indicators.data import departement_label, departement_of
 from indicators.territory import Territory
+from indicators.trend import Trend, trend
 from ui import format as fmt
 
 DATASET_PAGE = "pages/dataset.py"
@@ -48,12 +49,24 @@ def change_text(card: Card) -> str | None:
     if card.change is None or card.previous is None:
         return None
     ind = card.indicator
-    sign = "+" if card.change > 0 else ("−" if card.change < 0 else "±")
+    sign = {"up": "+", "down": "−", "flat": "±"}[card_trend(card).direction]
     unit = "pt" if ind.short_unit in ("%", "%/an") else ind.short_unit
     text = f"{sign}{fmt.number(abs(card.change), ind.decimals)}{fmt.NNBSP + unit if unit else ''}"
     if card.change_pct is not None:
         text += f" ({fmt.percent(card.change_pct, 1, signed=True)})"
-    return f"{text} depuis {card.previous.period}"
+    return f"{text} depuis {card.previous.period} : {card_trend(card).wording}"
+
+
+def card_trend(card: Card) -> Trend:
+    """Arrow, colour and words of the card's change (no change = flat and grey)."""
+    return trend(card.change or 0.0, card.indicator.decimals, card.indicator.higher_is)
+
+
+def change_metric_args(card: Card) -> dict[str, str | None]:
+    """st.metric's delta, arrow and colour, set explicitly: Streamlit's own guess reads « −0,32 » (true minus sign)
+    as a rise and knows nothing of whether a rise is good."""
+    shown = card_trend(card)
+    return {"delta": change_text(card), "delta_arrow": shown.arrow, "delta_color": shown.color}
 
 
 def source_links(card: Card, key_prefix: str) -> None:
@@ -76,12 +89,12 @@ def render_card(card: Card) -> None:
             note(f"Pas de valeur pour {card.territory.name} (par exemple : aucun établissement concerné).")
         elif not card.available:
             st.metric(f"{ind.label} — {departement_label()}", value_text(ind, card.latest.value),
-                      delta=change_text(card), delta_color="off", help=" ".join(ind.method.split()))
+                      **change_metric_args(card), help=" ".join(ind.method.split()))
             note(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
                  f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur {departement_of()}, "
                  f"{ind.year_label.lower()} {card.latest.period}.")
         else:
-            st.metric(ind.label, value_text(ind, card.latest.value), delta=change_text(card), delta_color="off",
+            st.metric(ind.label, value_text(ind, card.latest.value), **change_metric_args(card),
                       help=" ".join(ind.method.split()))
             note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
         comparisons = []

@@ -30,7 +30,7 @@ def test_departement_board(read_only_portal: Path) -> None:
     at = open_board()
     cards = metrics(at)
     assert cards["Population municipale"][0] == "417 614 hab."
-    assert cards["Population municipale"][1].replace(NNBSP, " ") == "+1 289 hab. (+0,3 %) depuis 2022"
+    assert cards["Population municipale"][1].replace(NNBSP, " ") == "+1 289 hab. (+0,3 %) depuis 2022 : en hausse"
     assert cards["France services"][0] == "37"
     assert cards["Établissements de santé"][0] == "37"
     assert cards["Part des 60 ans ou plus"][0] == "38,5 %"
@@ -45,6 +45,22 @@ def test_departement_board(read_only_portal: Path) -> None:
     config = json.loads(chart.proto.config)
     assert config["toImageButtonOptions"]["format"] == "png" and config["displayModeBar"] is True
     assert [b.label for b in at.get("download_button")] == ["Télécharger en CSV", "Télécharger en XLSX"]
+
+
+def test_change_arrows_follow_the_sign_and_say_whether_it_is_good(read_only_portal: Path) -> None:
+    """The issue's « ↑ −0,32 pt »: the growth rate fell, so the arrow points down; colours only where up is good/bad."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    shown = {m.label: (m.delta.replace(NNBSP, " "), m.proto.direction, m.proto.color) for m in open_board().metric}
+    Dir, Col = Metric.MetricDirection, Metric.MetricColor
+    growth = shown["Croissance annuelle moyenne de la population"]
+    assert growth == ("−0,32 pt depuis 2021-2022 : en baisse", Dir.DOWN, Col.GRAY)  # neutral: no judgement
+    rsa = shown["Allocataires du RSA"]
+    assert rsa[0].startswith("+") and rsa[0].endswith("en hausse, défavorable") and rsa[1:] == (Dir.UP, Col.RED)
+    dnb = shown["Réussite au diplôme national du brevet"]
+    assert dnb[0].startswith("+") and dnb[0].endswith("en hausse, favorable") and dnb[1:] == (Dir.UP, Col.GREEN)
+    for delta, direction, _color in shown.values():  # no card anywhere contradicts its own sign
+        assert direction == {"+": Dir.UP, "−": Dir.DOWN}.get(delta[:1], Dir.NONE), delta
 
 
 def test_epci_board_sums_its_communes(read_only_portal: Path) -> None:
