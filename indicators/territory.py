@@ -136,6 +136,15 @@ def resolve(level: str, code: str) -> Resolution:
     return Resolution(target, notice=notice, redirected=True)
 
 
+def commune_epci(code: str) -> str:
+    """The EPCI a commune belongs to (territory_communes, from the dataset role `epci_communes`), or "" when it has
+    none the board offers: switching a commune's board to the EPCI level opens this one."""
+    table = communes()
+    hit = table[table["code"] == code]
+    epci = str(hit["epci_code"].iloc[0] or "") if not hit.empty else ""
+    return epci if epci and (epcis()["code"] == epci).any() else ""
+
+
 def commune_label(row: pd.Series | dict[str, object]) -> str:
     """« Périgueux — 24000 · INSEE 24322 »: postcodes in the label so typing one in the select box finds the commune."""
     postcodes = str(row.get("postcodes") or "").replace("|", ", ")

@@ -34,10 +34,22 @@ epcis = territory.epcis()
 commune_labels = {row["code"]: territory.commune_label(row) for row in communes.to_dict("records")}
 epci_labels = dict(zip(epcis["code"], epcis["name"], strict=True))
 
+
+
+def open_commune_epci(previous_level: str, commune_code: str | None) -> None:
+    """Commune → EPCI opens the commune's own EPCI, not the empty picker (which showed the whole territory)."""
+    if previous_level == "commune" and commune_code and st.session_state.get("indicators_level") == "epci":
+        if epci := territory.commune_epci(commune_code):
+            st.session_state["indicators_epci"] = epci
+
+
 pick_level, pick_place = st.columns([2, 3])
 with pick_level:
+    # The callback's arguments are this run's level and commune: it runs on the next run, before the widgets.
     level = st.radio("Niveau", levels, key="indicators_level", horizontal=True,
-                     format_func=lambda lv: capitalize(place.with_article) if lv == top else LEVEL_LABELS[lv])
+                     format_func=lambda lv: capitalize(place.with_article) if lv == top else LEVEL_LABELS[lv],
+                     on_change=open_commune_epci, args=(st.session_state.get("indicators_level"),
+                                                        st.session_state.get("indicators_commune")))
 with pick_place:
     if level == top:
         code = ""

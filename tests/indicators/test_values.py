@@ -284,3 +284,12 @@ def test_search_by_name_and_postcode(portal: Path) -> None:
     assert "24322" in set(territory.search_communes("perigueux")["code"])
     assert "24322" in set(territory.search_communes("24000")["code"])
     assert "24520" in set(territory.search_communes("Sarlat")["code"])
+
+
+def test_commune_epci_follows_the_epci_communes_table(portal: Path) -> None:
+    """Every commune's EPCI as the reference file lists it; an unknown code has none."""
+    with (DATA / "referentiel/epci_communes_24_2026.csv").open(encoding="utf-8") as fh:
+        expected = {r["code_insee"]: r["epci_siren"] for r in csv.DictReader(fh)}
+    assert territory.commune_epci("24037") == expected["24037"] == "200070647"  # Bergerac → CA Bergeracoise
+    assert {code: territory.commune_epci(code) for code in expected} == expected
+    assert territory.commune_epci("99999") == ""

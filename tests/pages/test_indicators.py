@@ -91,6 +91,19 @@ def test_commune_board_and_ranking(read_only_portal: Path) -> None:
     assert len(ranking) == 503 and ranking.iloc[0]["Territoire"] == "Périgueux"
 
 
+def test_switching_a_commune_to_the_epci_level_opens_its_own_epci(read_only_portal: Path) -> None:
+    at = open_board()
+    at.radio(key="indicators_level").set_value("commune").run()
+    at.selectbox(key="indicators_commune").select("24037").run()  # Bergerac
+    assert "Bergerac (commune 24037" in at.header[0].value
+    at.radio(key="indicators_level").set_value("epci").run()
+    assert not at.exception
+    # the commune's EPCI (epci_communes_24_2026.csv: 200070647 CA Bergeracoise), not the département
+    assert at.header[0].value == "CA Bergeracoise (EPCI 200070647)"
+    assert at.selectbox(key="indicators_epci").value == "200070647"
+    assert dict(at.query_params) == {"niveau": "epci", "code": "200070647", "indicateur": "population"}
+
+
 def test_old_commune_code_redirects_with_a_notice(read_only_portal: Path) -> None:
     at = open_board(niveau="commune", code="24181")  # Flaugeac, merged into Sigoulès-et-Flaugeac
     assert dict(at.query_params)["code"] == "24534"
