@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from indicators import LEVELS
 
+BOARD_PATH = "indicateurs"  # app.py's url_path of pages/indicators.py
 MAP_LAYERS: tuple[str, ...] = ("colleges", "france_services", "sante", "musees")
 MAP_LEVELS: tuple[str, ...] = ("commune", "epci")  # the map's divisions, finest first
 
@@ -69,6 +71,10 @@ class BoardState:
         if self.indicator:
             params["indicateur"] = self.indicator
         return params
+
+    def url(self, base: str) -> str:
+        """The board's address with this state, to share or bookmark (`base`: the portal's public URL)."""
+        return f"{base.rstrip('/')}/{BOARD_PATH}?{urlencode(self.to_params())}"
 
 
 @dataclass(frozen=True)

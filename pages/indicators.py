@@ -83,7 +83,7 @@ if current.level == "epci":
     if not row.empty and int(row["communes_outside"].iloc[0] or 0) > 0:
         cards.note(f"Cette intercommunalité compte {int(row['communes_outside'].iloc[0])} commune(s) hors du "
                    f"département : les indicateurs ne portent que sur ses communes situées {departement_place().in_}.")
-cards.note("Lien de ce tableau de bord : il reprend le territoire choisi (paramètres « niveau » et « code » de l'adresse).")
+cards.share_link(new_state.url(get_settings().public_base_url))
 
 # -- Cards ------------------------------------------------------------------------------------------------------------
 cards.render_cards(board.build_cards(current))

@@ -164,6 +164,19 @@ def ranking_figure(indicator: Indicator, ranked: pd.DataFrame, highlight: str, t
     return fig
 
 
+def share_link(url: str) -> None:
+    """A real link, and the address in a field to copy: st.code's copy button would say « Copy to clipboard »."""
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    with left:
+        st.link_button("Lien de ce tableau de bord", url, icon=":material/link:")
+    with right:
+        key = f"indicators_share_{url}"
+        # Read-only in effect: an edit is put back at once, so the field always holds the board's address.
+        st.text_input("Lien à copier", value=url, key=key, on_change=lambda: st.session_state.update({key: url}),
+                      help="Sélectionnez le lien (Ctrl+A dans le champ) puis copiez-le (Ctrl+C) : il rouvre ce "
+                           "tableau de bord sur le même territoire et le même indicateur.")
+
+
 def territory_heading(territory: Territory) -> str:
     if territory.level == "commune":
         epci = f" · {territory.epci_name}" if territory.epci_name else ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+import config
 from tests.conftest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +104,22 @@ def test_switching_a_commune_to_the_epci_level_opens_its_own_epci(read_only_port
     assert at.header[0].value == "CA Bergeracoise (EPCI 200070647)"
     assert at.selectbox(key="indicators_epci").value == "200070647"
     assert dict(at.query_params) == {"niveau": "epci", "code": "200070647", "indicateur": "population"}
+
+
+def test_board_link_is_a_real_link_with_a_french_copy_field(read_only_portal: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_PUBLIC_URL", "https://donnees.exemple.fr/")
+    config.get_settings.cache_clear()  # read_only_portal clears it again after the test
+    at = open_board(niveau="commune", code="24037", indicateur="ips-ecoles")
+    expected = "https://donnees.exemple.fr/indicateurs?niveau=commune&code=24037&indicateur=ips-ecoles"
+    assert [b.proto.url for b in at.get("link_button")] == [expected]
+    assert at.get("link_button")[0].proto.label == "Lien de ce tableau de bord"
+    field = next(t for t in at.text_input if t.label == "Lien à copier")
+    assert field.value == expected and not at.code  # st.code's copy button speaks English
+    field.set_value("autre chose").run()  # read-only in effect: the address comes back
+    assert next(t for t in at.text_input if t.label == "Lien à copier").value == expected
+    at.radio(key="indicators_level").set_value("epci").run()  # the link follows the board
+    assert at.get("link_button")[0].proto.url == expected.replace("niveau=commune&code=24037", "niveau=epci&code=200070647")
 
 
 def test_old_commune_code_redirects_with_a_notice(read_only_portal: Path) -> None:
