@@ -54,7 +54,7 @@ def change_text(card: Card) -> str | None:
     text = f"{sign}{fmt.number(abs(card.change), ind.decimals)}{fmt.NNBSP + unit if unit else ''}"
     if card.change_pct is not None:
         text += f" ({fmt.percent(card.change_pct, 1, signed=True)})"
-    return f"{text} depuis {card.previous.period} : {card_trend(card).wording}"
+    return f"{text} depuis {card.previous.period}"
 
 
 def card_trend(card: Card) -> Trend:
@@ -67,6 +67,14 @@ def change_metric_args(card: Card) -> dict[str, str | None]:
     as a rise and knows nothing of whether a rise is good."""
     shown = card_trend(card)
     return {"delta": change_text(card), "delta_arrow": shown.arrow, "delta_color": shown.color}
+
+
+def change_words(card: Card) -> str | None:
+    """The change in words, on its own line: the metric's delta line is cut to the card's width (« depuis 2022 : … »)
+    and its arrow and colour say nothing to a screen reader or a colour-blind reader."""
+    if card.change is None or card.previous is None:
+        return None
+    return f"Évolution depuis {card.previous.period} : {card_trend(card).wording}."
 
 
 def source_links(card: Card, key_prefix: str) -> None:
@@ -97,6 +105,8 @@ def render_card(card: Card) -> None:
             st.metric(ind.label, value_text(ind, card.latest.value), **change_metric_args(card),
                       help=" ".join(ind.method.split()))
             note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
+        if words := change_words(card):
+            note(words)
         comparisons = []
         if card.departement is not None and card.territory.level != "departement" and card.available:
             comparisons.append(f"{departement_label()} : {point_text(ind, card.departement)}")

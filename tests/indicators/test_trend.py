@@ -10,7 +10,7 @@ import indicators
 from indicators.board import Card, Point
 from indicators.territory import Territory
 from indicators.trend import trend
-from ui.indicator_cards import change_metric_args
+from ui.indicator_cards import change_metric_args, change_words
 
 NNBSP = "\u202f"
 
@@ -40,20 +40,22 @@ def test_a_change_that_rounds_to_zero_is_flat() -> None:
     assert trend(-0.06, 1, "better").direction == "down"
 
 
-@pytest.mark.parametrize(("change", "higher_is", "text", "arrow", "color"), [
-    (-0.32, "worse", "−0,3 pt depuis 2022 : en baisse, favorable", "down", "green"),
-    (-0.32, "better", "−0,3 pt depuis 2022 : en baisse, défavorable", "down", "red"),
-    (0.32, "neutral", "+0,3 pt depuis 2022 : en hausse", "up", "gray"),
-    (0.01, "better", "±0,0 pt depuis 2022 : stable", "off", "gray"),
+@pytest.mark.parametrize(("change", "higher_is", "text", "arrow", "color", "words"), [
+    (-0.32, "worse", "−0,3 pt depuis 2022", "down", "green", "Évolution depuis 2022 : en baisse, favorable."),
+    (-0.32, "better", "−0,3 pt depuis 2022", "down", "red", "Évolution depuis 2022 : en baisse, défavorable."),
+    (0.32, "neutral", "+0,3 pt depuis 2022", "up", "gray", "Évolution depuis 2022 : en hausse."),
+    (0.01, "better", "±0,0 pt depuis 2022", "off", "gray", "Évolution depuis 2022 : stable."),
 ])
-def test_card_delta_sign_arrow_and_colour_agree(change: float, higher_is: str, text: str, arrow: str,
-                                                color: str) -> None:
+def test_card_delta_sign_arrow_colour_and_words_agree(change: float, higher_is: str, text: str, arrow: str,
+                                                      color: str, words: str) -> None:
     """The issue's « ↑ −0,32 pt »: a negative change in points now gets the down arrow and says so."""
     ind = dataclasses.replace(indicators.get("part-60-ans-et-plus"), higher_is=higher_is)
     card = Card(indicator=ind, territory=Territory("departement", "24", "Dordogne"), available=True,
                 latest=Point(38.5, 2023, "2023", ""), previous=Point(38.5 - change, 2022, "2022", ""), change=change)
     args = change_metric_args(card)
     assert (args["delta"].replace(NNBSP, " "), args["delta_arrow"], args["delta_color"]) == (text, arrow, color)
+    assert change_words(card) == words
+    assert change_words(dataclasses.replace(card, previous=None, change=None)) is None
 
 
 def test_definitions_say_whether_up_is_good() -> None:
