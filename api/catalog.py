@@ -33,9 +33,7 @@ from api.responses import (
     schema_of,
     texts,
 )
-from config import get_settings
 from exports import catalogue as catalogue_export
-from queries import catalogue_search
 
 CATALOG_VIEW = "api_catalog"
 CATALOG_FIELDS = [("dataset_id", "text"), ("title", "text"), ("description", "text"), ("publisher", "text"),
@@ -78,8 +76,7 @@ def _catalog_query(request: Request, *, select: str | None = None, export: bool 
 
 def _entries() -> dict[str, dict[str, Any]]:
     """The whole catalogue as plain dicts (lists kept), by dataset id."""
-    # Landing pages are the portal's pages (public URL), not paths under the API's base.
-    rows = catalogue_export.records(catalogue_search.all_entries(), get_settings().public_base_url)
+    rows = catalogue_export.public_records()  # landing pages on the portal's public URL, not under the API's base
     return {str(r["id"]): r for r in rows}
 
 

@@ -22,7 +22,7 @@ from api.responses import CORS, NotFound, endpoint, integer, published, text
 from catalogue import dcat
 from config import get_settings
 from exports import catalogue as catalogue_export
-from queries import QueryError, catalogue_search
+from queries import QueryError
 from queries.cache import cached
 
 PREFIX = "/dcat"  # Streamlit serves its pages at top-level paths: the catalogue keeps a prefix of its own
@@ -55,7 +55,7 @@ def include_exports(request: Request) -> set[str] | None:
 
 def _catalogue_rows() -> list[dict[str, Any]]:
     """The whole catalogue in a stable order (by dataset id), so that pages never overlap or skip."""
-    rows = catalogue_export.records(catalogue_search.all_entries(), get_settings().public_base_url)
+    rows = catalogue_export.public_records()
     return sorted(rows, key=lambda r: str(r["id"]))
 
 

@@ -25,14 +25,9 @@ from api.responses import CORS, base_url, endpoint, published
 from catalogue import feeds
 from config import get_settings
 from exports import catalogue as catalogue_export
-from queries import QueryError, catalogue_search
+from queries import QueryError
 
 DATASET_PAGE = "/jeu-de-donnees"
-
-
-def catalogue_rows() -> list[dict[str, Any]]:
-    """The catalogue as plain rows (lists kept), the input of the feed builders."""
-    return catalogue_export.records(catalogue_search.all_entries(), get_settings().public_base_url)
 
 
 def current_metas(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -70,14 +65,14 @@ def _atom(fg: Any) -> Response:
 
 @endpoint
 def catalogue(request: Request) -> Response:
-    return _atom(catalogue_feed(catalogue_rows()))
+    return _atom(catalogue_feed(catalogue_export.public_records()))
 
 
 @endpoint
 def dataset(request: Request) -> Response:
     dataset_id = request.path_params["dataset_id"]
     published(dataset_id)  # 404 (ODS's JSON error) unless a published dataset
-    row = next((r for r in catalogue_rows() if str(r.get("id")) == dataset_id), {"id": dataset_id})
+    row = next((r for r in catalogue_export.public_records() if str(r.get("id")) == dataset_id), {"id": dataset_id})
     settings = get_settings()
     fg = feeds.dataset_feed(row, feeds.stored_versions(dataset_id), base_url=settings.public_base_url,
                             portal_name=settings.portal_name)

@@ -19,6 +19,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 import warehouse
+from catalogue import french
 from catalogue.dcat import landing_page
 
 FEED_PREFIX = "/flux"
@@ -92,7 +93,7 @@ def when_fr(stamp: dt.datetime) -> str:
 
 
 def number_fr(value: Any) -> str:
-    return f"{int(value or 0):,}".replace(",", "\u202f")
+    return french.number(int(value or 0))
 
 
 def _plural(count: int, word: str) -> str:

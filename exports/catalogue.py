@@ -59,6 +59,12 @@ def records(frame: pd.DataFrame, base_url: str) -> list[dict[str, Any]]:
     return rows
 
 
+def public_records() -> list[dict[str, Any]]:
+    """The whole catalogue as plain rows (lists kept), each with its landing page on the portal's public URL: the
+    input of every catalogue writer (files, API exports, DCAT, feeds)."""
+    return records(catalogue_search.all_entries(), get_settings().public_base_url)
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return LIST_SEPARATOR.join(str(v) for v in value)
@@ -217,8 +223,7 @@ def tab_formats(dataset_id: str) -> list[str]:
 def catalogue_files() -> dict[str, bytes]:
     """{"csv", "json", "jsonld", "ttl", "rdf"} bytes of the current catalogue, built once per data version and settings
     (base URL) in the shared result cache."""
-    base_url = get_settings().public_base_url
-    rows = records(catalogue_search.all_entries(), base_url)
+    rows = public_records()
     published = set(queries.published_ids())
     for row in rows:
         row["formats"] = tab_formats(str(row["id"])) if str(row["id"]) in published else []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from catalogue.folding import fold
+from catalogue.french import date_long
 from config import get_settings
 from indicators import board_levels
 from indicators.data import frame
@@ -61,16 +62,6 @@ def top_territory() -> Territory:
             lon, lat = float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])
     return Territory(level=settings.territory_kind, code=settings.territory_code, name=settings.territory_name,
                      lon=lon, lat=lat)
-
-
-def _date_fr(iso: str) -> str:
-    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-              "novembre", "décembre"]
-    try:
-        year, month, day = (int(part) for part in iso[:10].split("-"))
-    except ValueError:
-        return iso
-    return f"{'1er' if day == 1 else day} {months[month - 1]} {year}"
 
 
 def successor(code: str, changes: pd.DataFrame, current: set[str]) -> tuple[str, list[dict[str, str]]]:
@@ -128,7 +119,7 @@ def resolve(level: str, code: str) -> Resolution:
     if not path or hit.empty:
         return Resolution(top, notice=f"Commune « {code} » inconnue : {whole}.")
     target = commune_territory(hit.iloc[0])
-    steps = " ; ".join(f"le {_date_fr(m['effective'])}, {m['old_name']} ({m['old_code']}) → {m['new_name']} "
+    steps = " ; ".join(f"le {date_long(m['effective'])}, {m['old_name']} ({m['old_code']}) → {m['new_name']} "
                        f"({m['new_code']})" for m in path)
     notice = (f"Le code {code} ({path[0]['old_name']}) désigne une ancienne commune : {steps}. "
               f"Affichage de la commune actuelle, {target.name} ({target.code}), dont les données incluent "
