@@ -268,18 +268,12 @@ def explore(request: Request) -> Response:
     return _redirect(f"{_base()}/catalogue{suffix}", PERMANENT)
 
 
-ROUTES: list[BaseRoute] = [
-    Route("/explore", explore, methods=["GET"]),
-    Route("/explore/", explore, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}", dataset_page, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}/", dataset_page, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}/download", download, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}/download/", download, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}/{tab}", dataset_page, methods=["GET"]),
-    Route("/explore/dataset/{dataset_id}/{tab}/", dataset_page, methods=["GET"]),
-    Route("/explore/embed/dataset/{dataset_id}/{tab}", dataset_page, methods=["GET"]),
-    Route("/explore/embed/dataset/{dataset_id}/{tab}/", dataset_page, methods=["GET"]),
-    Route("/api/records/1.0/download", download, methods=["GET"]),
-    Route("/api/records/1.0/download/", download, methods=["GET"]),
-]
-"""Old ODS addresses; asgi.py mounts them with the API (api/routes.py)."""
+# Each old address with and without its trailing slash (ODS wrote both).
+ROUTES: list[BaseRoute] = [Route(path + end, handler, methods=["GET"]) for path, handler in (
+    ("/explore", explore),
+    ("/explore/dataset/{dataset_id}", dataset_page),
+    ("/explore/dataset/{dataset_id}/download", download),
+    ("/explore/dataset/{dataset_id}/{tab}", dataset_page),
+    ("/explore/embed/dataset/{dataset_id}/{tab}", dataset_page),
+    ("/api/records/1.0/download", download),
+) for end in ("", "/")]
