@@ -131,3 +131,21 @@ def test_dataset_page_has_no_serious_accessibility_violation(live_server, page, 
         if v["impact"] in ("serious", "critical")  # nothing filtered out (every page: test_accessibility.py)
     ]
     assert serious == [], serious
+
+
+def test_the_french_csv_downloaded_in_the_browser_has_decimal_commas(live_server, page) -> None:  # noqa: ANN001
+    """The analyst's complaint: French Excel read `103.5` as a date. The default export writes `103,5`."""
+    warm_up(live_server, page)
+    page.goto(f"{live_server.url}/jeu-de-donnees?id=ips-colleges&tab=export")
+    settle(page)
+    expect(main(page).get_by_role("radio", name=re.compile("CSV pour tableurs français"))).to_be_checked()
+    page.locator(".st-key-dataset_export_prepare button").click()
+    button = page.locator(".st-key-dataset_export_download button")
+    expect(button).to_contain_text(".csv", timeout=60_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    text = open(info.value.path(), "rb").read().decode("utf-8-sig")  # noqa: PTH123, SIM115 - small file
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    ips = [row["ips"] for row in rows]
+    assert "103,5" in ips  # Collège Arthur Rimbaud, Saint-Astier, 2022-2023
+    assert not any("." in value for value in ips)
