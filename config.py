@@ -114,6 +114,10 @@ DEFAULT_DATASETS: dict[str, str] = {
     "museum_attendance": "musees-frequentation",
     "health": "etablissements-sante",
     "france_services": "france-services",
+    "age_census": "population-age-communes",  # RP population per commune (and département), sex and 5-year band
+    "caf_households": "allocataires-caf-communes",  # CAF households per commune, year and benefit (rounded to 5)
+    "income_poverty": "revenus-pauvrete-communes",  # Filosofi per commune: median standard of living, poverty rate
+    "gp_access": "apl-medecins-generalistes",  # DREES APL to general practitioners per commune and year
 }
 
 
