@@ -80,6 +80,11 @@ def _geo_info(staged: Staged, columns: list[dict[str, Any]]) -> dict[str, Any]:
     lat = next((n for n in LAT_NAMES if n in numeric), None)
     if lon and lat:
         return {"kind": "point", "lon": lon, "lat": lat, "geometry": None}
+    # a flattened {lon, lat} object (JSON `coordonnees`, Parquet struct): coordonnees_lon / coordonnees_lat
+    for name in sorted(numeric):
+        for lon_suffix, lat_suffix in (("_lon", "_lat"), ("_longitude", "_latitude")):
+            if name.endswith(lon_suffix) and (pair := name[: -len(lon_suffix)] + lat_suffix) in numeric:
+                return {"kind": "point", "lon": name, "lat": pair, "geometry": None}
     return {"kind": "none"}
 
 

@@ -35,10 +35,40 @@ def cell_text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").rstrip("\x00") or None
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars (geodata attributes come from pandas)
+    if callable(tolist):
+        return cell_text(tolist())
     text = str(value)
     return text if text != "" else None
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what `json` cannot write itself (dates, decimals, numpy scalars and arrays, bytes)."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
+    return tolist() if callable(tolist) else str(value)
+
+
+def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Any Arrow column as canonical text: nested values (objects, lists, maps) as JSON, the rest by `cell_text`
+    (so a float 75114.0 reads "75114" as in a spreadsheet)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    typ = arr.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_integer(typ) \
+            or pa.types.is_boolean(typ) or pa.types.is_null(typ):
+        return arr.cast(pa.string())
+    values = arr.to_pylist()
+    if pa.types.is_map(typ):  # a map comes back as (key, value) pairs: an object reads better
+        values = [dict(v) if v is not None else None for v in values]
+    return pa.array([cell_text(v) for v in values], type=pa.string())
 
 
 def stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source_names: list[str],
@@ -56,6 +86,15 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source_names: l
         cols.append(SourceColumn(raw=name, source_name=name, fixed_type=typ))
     finish_columns(cols, options)
     return Staged(reader=fixed("staged_source"), columns=cols, dialect=dialect, warnings=warnings)
+
+
+def column_text(values: Any) -> pa.Array:
+    """A pandas or Python column as canonical text, whatever its values (nested lists and objects included)."""
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pa.array([cell_text(v) for v in values], type=pa.string())
+    return text_array(arr)
 
 
 def text_table(rows: list[list[str | None]], width: int, extra: dict[str, pa.Array] | None = None) -> pa.Table:

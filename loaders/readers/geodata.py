@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from loaders import LoadError
-from loaders.readers.arrow_table import stage_arrow
+from loaders.readers.arrow_table import column_text, stage_arrow
 from loaders.readers.staged import GEO_COLUMNS, Staged
 
 
@@ -49,7 +49,8 @@ def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: dic
         extra["centroid_lat"] = pa.array(shapely.get_y(cent), type=pa.float64(), from_pandas=True)
     attrs = gdf.drop(columns=gdf.geometry.name)
     attrs = attrs.drop(columns=[c for c in attrs.columns if str(c).lower() in GEO_COLUMNS])
-    arrays = {f"c{i}": pa.array(attrs[c], from_pandas=True).cast(pa.string()) for i, c in enumerate(attrs.columns)}
+    # lists and objects in properties (GeoJSON) become JSON text: Arrow cannot cast them to text itself
+    arrays = {f"c{i}": column_text(attrs[c]) for i, c in enumerate(attrs.columns)}
     arrays.update(extra)
     typed = {"geometry": "geometry", **{k: "number" for k in extra if k != "geometry"}}
     dialect = {"format": fmt, "encoding": None, "delimiter": None, "decimal": ".", "header_row": None,
