@@ -275,7 +275,7 @@ ECO2MIX = Expectation(
     encoding=("utf-8",), delimiter="\t", header_line=1,
     types={"Date": DATE, "Type de jour TEMPO": TEXT},
     cells=(Cell(0, "Date", _d(2022, 9, 1)), Cell(0, "Type de jour TEMPO", "BLEU"), Cell(364, "Date", _d(2023, 8, 31))),
-    excluded=((367, "avertissement de RTE en pied de fichier, une seule cellule"),),
+    excluded=((367, "RTE's disclaimer below the table, one field"),),
 )
 
 # Formation_demandeur_emploi.csv — UTF-8 with BOM, `;`, LF, 117 lines of 103 fields. Line 1: `Mois`, 101
@@ -289,7 +289,7 @@ FORMATION = Expectation(
     types={"Mois": DATE, "Ain 01": INTEGER, "Alpes-Maritimes 06": INTEGER, "Total": INTEGER},
     cells=(Cell(0, "Mois", _d(2015, 1, 1)), Cell(0, "Ain 01", 350), Cell(0, "Alpes-Maritimes 06", 1040),
            Cell(0, "Total", 49050), Cell(1, "Mois", _d(2015, 2, 1)), Cell(113, "Mois", _d(2024, 6, 1))),
-    excluded=((116, "ligne « Total » (somme des mois)"), (117, "note de bas de tableau sur les arrondis")),
+    excluded=((116, "the Total row (sum of the months)"), (117, "footnote on rounding")),
 )
 
 # Recrutement_difficile.csv — UTF-8 with BOM, `;`, LF, 102 lines of 11 fields: header (`Département`, 2014 … 2023)
@@ -356,7 +356,7 @@ SALLES = Expectation(
     cells=(Cell(0, "SALLE", "Salle du Vauriault"), Cell(0, "CAPACITE", "100"), Cell(1, "CAPACITE", "150-200"),
            Cell(3, "OPTION", None), Cell(3, "CAPACITE", "338-400"),
            Cell(6, "DISPONIBILITE", "Sauf pendant les vacances scolaires")),
-    excluded=((9, "BOM seul sur la dernière ligne, sans fin de ligne"),),
+    excluded=((9, "a lone BOM on the last line, no newline"),),
 )
 
 # resultats-definitifs-par-departement.csv — European elections 2019. UTF-8, `,`, LF, 108 lines of 254 fields:
@@ -459,8 +459,8 @@ INTERCO = Expectation(
     cells=(Cell(0, "EPCI - Métropole", "200000172"), Cell(0, "Libellé de l'EPCI / Métropole", "CC Faucigny-Glières"),
            Cell(0, "Nombre communes", 7), Cell(1254, "EPCI - Métropole", "ZZZZZZZZZ"),
            Cell(1254, "Libellé de l'EPCI / Métropole", "Sans objet")),
-    excluded=((1, "titre"), (2, "sous-titre"), (3, "date de mise en ligne"), (4, "source"),
-              (6, "seconde ligne d'en-tête : codes des variables")),
+    excluded=((1, "title"), (2, "subtitle"), (3, "publication date"), (4, "source"),
+              (6, "second header row: variable codes")),
     sheet="EPCI", sheets=("EPCI", "Composition_communale", "Variables", "Documentation"),
 )
 
@@ -502,9 +502,9 @@ EVOLUTION = Expectation(
            Cell(0, f"{_VAR} Totale", (0.012, 1.2)), Cell(95, "Département", "Val-d'Oise"),
            Cell(96, "Département", "Guadeloupe"), Cell(99, "Département", "La Réunion"),
            Cell(99, "Estimations de population au 1er janvier 2014", 842767)),
-    excluded=((1, "titre"), (2, "ligne vide"), (4, "seconde ligne d'en-tête"), (101, "sous-total France de province"),
-              (102, "sous-total France métropolitaine"), (107, "sous-total DOM"),
-              (108, "total France métropolitaine et DOM"), (109, "ligne vide"), (110, "source")),
+    excluded=((1, "title"), (2, "blank"), (4, "second header row"), (101, "subtotal France de province"),
+              (102, "subtotal France métropolitaine"), (107, "subtotal DOM"),
+              (108, "total France métropolitaine et DOM"), (109, "blank"), (110, "source")),
     sheet="2009-2014", sheets=("2009-2014", "2014-2019", "2019-2022"),
 )
 
@@ -525,9 +525,9 @@ ESTIM_POP = Expectation(
            Cell(0, "Hommes 0 à 19 ans", 88293), Cell(19, "Départements", "2A"), Cell(20, "Départements", "2B"),
            Cell(96, "Départements", "971"), Cell(96, 1, ("Guadeloupe", "Guadeloupe ")),
            Cell(100, "Départements", "976"), Cell(100, "Femmes Total", 162264)),
-    excluded=((1, "titre"), (2, "année"), (3, "ligne vide"), (5, "seconde ligne d'en-tête (classes d'âge)"),
-              (102, "sous-total France métropolitaine"), (108, "sous-total DOM"),
-              (109, "total France métropolitaine et DOM"), (110, "ligne vide"), (111, "source")),
+    excluded=((1, "title"), (2, "year"), (3, "blank"), (5, "second header row (age classes)"),
+              (102, "subtotal France métropolitaine"), (108, "subtotal DOM"),
+              (109, "total France métropolitaine et DOM"), (110, "blank"), (111, "source")),
     sheet="2023",
     sheets=("À savoir", "2023", "2022", "2021", "2017", "2020", "2019", "2018", "2016", "2015", "2014", "2013",
             "2012", "2011", "2010", "2009", "2008", "2007", "2006", "2005", "2004", "2003", "2002", "2001", "2000",
@@ -548,8 +548,8 @@ LOGEMENTS = Expectation(
     cells=(Cell(0, "insee", "04001"), Cell(0, "siren_epci", "200067437"), Cell(0, "nom_com", "Aiglun"),
            Cell(0, "Zone Géo.", (" 04 - Aiglun", "04 - Aiglun")), Cell(0, "2010", 3), Cell(0, "2011", 6),
            Cell(980, "insee", "84151"), Cell(980, "2019", 1)),
-    excluded=((1, "titre (colonne E) et note en Q1"), (2, "producteur"), (3, "ligne vide"), (4, "ligne vide"),
-              (5, "pseudo-en-tête du tableau croisé"), (6, "pseudo-en-tête du tableau croisé"), (7, "ligne vide")),
+    excluded=((1, "title (column E) and a note in Q1"), (2, "producer"), (3, "blank"), (4, "blank"),
+              (5, "pivot-table pseudo-header"), (6, "pivot-table pseudo-header"), (7, "blank")),
     sheet="logements_commences_PACA_1019", sheets=("logements_commences_PACA_1019",),
 )
 
@@ -865,14 +865,14 @@ def _check_point(frame: pd.DataFrame, exp: Expectation) -> list[str]:
         frame = frame.to_crs(4326)  # a GeoDataFrame that read the source projection right is right
     names = [c for c in frame.columns if fold(c) in ("geometry", "geom", "wkt", "geojson")]
     if not names:
-        return ["géométrie : aucune colonne geometry"]
+        return ["geometry: no geometry column"]
     if row >= len(frame):
         return []
     mean = _geometry_mean(frame[names[0]].iloc[row])
     if mean is None:
-        return [f"géométrie ligne {row} : illisible"]
+        return [f"geometry of row {row}: unreadable"]
     if abs(mean[0] - lon) > 0.05 or abs(mean[1] - lat) > 0.05:
-        return [f"géométrie ligne {row} : ({mean[0]:.4f}, {mean[1]:.4f}) au lieu de ({lon:.4f}, {lat:.4f}) en WGS84"]
+        return [f"geometry of row {row}: ({mean[0]:.4f}, {mean[1]:.4f}) instead of ({lon:.4f}, {lat:.4f}) in WGS84"]
     return []
 
 
@@ -887,19 +887,19 @@ def _check_names(kept: list[str], exp: Expectation) -> list[str]:
     problems: list[str] = []
     if exp.ordered:
         if len(kept) != len(exp.columns):
-            problems.append(f"colonnes : {len(kept)} au lieu de {len(exp.columns)}")
+            problems.append(f"columns: {len(kept)} instead of {len(exp.columns)}")
         wrong = [(i, got, want) for i, (got, want) in enumerate(zip(kept, exp.columns, strict=False))
                  if want and not _name_matches(got, want, exp)]
-        problems += [f"colonne {i + 1} : {got!r} au lieu de {want!r}" for i, got, want in wrong[:5]]
+        problems += [f"column {i + 1}: {got!r} instead of {want!r}" for i, got, want in wrong[:5]]
         if len(wrong) > 5:
-            problems.append(f"… et {len(wrong) - 5} autres noms de colonnes")
+            problems.append(f"... and {len(wrong) - 5} more column names")
         return problems
     missing = [w for w in exp.columns if not any(_name_matches(c, w, exp) for c in kept)]
     extra = [c for c in kept if not any(_name_matches(c, w, exp) for w in exp.columns)]
     if missing:
-        problems.append(f"colonnes absentes ({len(missing)}) : {', '.join(missing[:5])}")
+        problems.append(f"missing columns ({len(missing)}): {', '.join(missing[:5])}")
     if extra:
-        problems.append(f"colonnes en trop ({len(extra)}) : {', '.join(map(str, extra[:5]))}")
+        problems.append(f"unexpected columns ({len(extra)}): {', '.join(map(str, extra[:5]))}")
     return problems
 
 
@@ -909,22 +909,22 @@ def _check_one(table: Any, exp: Expectation) -> list[str]:
     kept = [(i, str(c)) for i, c in enumerate(frame.columns) if not _is_optional(str(c), exp)]
     problems = _check_names([c for _, c in kept], exp)
     if len(frame) != exp.rows:
-        problems.append(f"lignes : {len(frame)} au lieu de {exp.rows}")
+        problems.append(f"rows: {len(frame)} instead of {exp.rows}")
     for name, wanted in exp.types.items():
         pos = _resolve(kept, name, exp)
         if pos is None:
             continue  # already reported as a missing column
         ok, kind = _type_ok(frame.iloc[:, pos], wanted)
         if not ok:
-            problems.append(f"type de {name!r} : {kind} au lieu de {wanted}")
+            problems.append(f"type of {name!r}: {kind} instead of {wanted}")
     for cell in exp.cells:
         pos = _resolve(kept, cell.column, exp)
         if pos is None or cell.row >= len(frame):
-            problems.append(f"cellule ({cell.row}, {cell.column!r}) : absente")
+            problems.append(f"cell ({cell.row}, {cell.column!r}): missing")
             continue
         actual = frame.iloc[cell.row, pos]
         if not value_matches(actual, cell.value):
-            problems.append(f"cellule ({cell.row}, {cell.column!r}) : {actual!r} au lieu de {cell.value!r}")
+            problems.append(f"cell ({cell.row}, {cell.column!r}): {actual!r} instead of {cell.value!r}")
     if exp.point is not None:
         problems += _check_point(frame, exp)
     return problems
