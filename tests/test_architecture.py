@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE_CHECKED = ("pages", "ui", "queries", "loaders")
 MAX_LINES = 400
 PROJECT = {"app", "serve", "asgi", "config", "atomic", "warehouse", "pages", "ui", "geo", "api", "queries", "indicators",
-           "exports", "reuses", "catalogue", "loaders"}
+           "exports", "reuses", "dashboards", "catalogue", "loaders"}
 # What each bottom module may import of the project: nothing above it (the packages are checked by lint-imports).
 BOTTOM = {"config": set(), "atomic": {"config"}, "warehouse": {"config"}}
 
@@ -57,7 +57,8 @@ def test_bottom_modules_import_nothing_above_them(module: str) -> None:
 def test_nothing_imports_the_page_scripts_or_the_router() -> None:
     """Pages and app.py sit on top: no module imports them (a page script run on import would be a bug)."""
     offenders = []
-    for folder in ("ui", "geo", "api", "queries", "indicators", "exports", "reuses", "catalogue", "loaders"):
+    for folder in ("ui", "geo", "api", "queries", "indicators", "exports", "reuses", "dashboards", "catalogue",
+                   "loaders"):
         for path in (ROOT / folder).rglob("*.py"):
             if _project_imports(path) & {"pages", "app", "serve", "asgi"}:
                 offenders.append(str(path.relative_to(ROOT)))
