@@ -12,6 +12,7 @@ from typing import Any
 
 from loaders import LoadError
 from loaders.detect.encoding import text_codec
+from loaders.detect.table_shape import is_label
 
 DIALECT_SAMPLE_BYTES = 256 << 10
 DELIMITER_SAMPLE_CHARS = 64 << 10
@@ -119,7 +120,7 @@ def header_index(recs: list[tuple[int, list[str]]], width: int, forced: Any) -> 
     for i, (_, rec) in enumerate(recs[:50]):
         cells = [c.strip() for c in rec[:width]]
         filled = [c for c in cells if c]
-        if len(rec) >= width and len(filled) * 2 >= width and sum(not _looks_numeric(c) for c in filled) * 2 >= len(filled):
+        if len(rec) >= width and len(filled) * 2 >= width and sum(is_label(c) for c in filled) * 2 >= len(filled):
             return i
     return 0
 

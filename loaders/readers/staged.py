@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +39,32 @@ class Staged:
     on_ragged: Callable[[str], None] | None = None
     native_types: bool = False  # the reader can parse DOUBLE/DATE columns itself (CSV only)
     provisional_encoding: bool = False  # sniffed from the head: a decode error means "scan the file and retry"
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {line, reason}: titles, totals, notes (1-based)
+    repaired: list[dict[str, Any]] = field(default_factory=list)  # {line, reason}: lines read leniently
 
     @property
     def relation(self) -> str:
         return self.reader({})
+
+
+TOTAL = "total ou sous-total"
+MAX_TOTAL_SHARE = 0.05
+
+
+def total_rows_kept(kinds: list[tuple[int, str | None]], heads: list[list[str]]) -> list[bool]:
+    """Which rows marked as totals are data after all: in a tidy table « Ensemble » or « Total » is a category
+    repeated on many rows (sexe = Ensemble), while a wide table has each total or subtotal once, and few of them."""
+    labels = Counter(" ".join(h).strip() for (_, why), h in zip(kinds, heads, strict=True) if why == TOTAL)
+    few = sum(labels.values()) <= max(3, MAX_TOTAL_SHARE * len(kinds))
+    return [why == TOTAL and not (few and labels[" ".join(h).strip()] <= 2)
+            for (_, why), h in zip(kinds, heads, strict=True)]
+
+
+def skipped_warning(items: list[tuple[int, str]], unit: str) -> str:
+    """« 4 lignes hors données ignorées : ligne 102 (total ou sous-total), ligne 110 (note ou source)… »."""
+    shown = ", ".join(f"{unit} {line} ({why})" for line, why in items[:12])
+    more = f" et {len(items) - 12} autres" if len(items) > 12 else ""
+    return f"{len(items)} ligne(s) hors données ignorée(s) : {shown}{more}."
 
 
 def fixed(relation: str) -> Callable[[dict[str, str]], str]:
