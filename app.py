@@ -24,6 +24,8 @@ PAGES = {
     "Territoire": [
         st.Page("pages/indicators.py", title="Indicateurs", icon=":material/monitoring:", url_path="indicateurs"),
         st.Page("pages/map.py", title="Carte", icon=":material/map:", url_path="carte"),
+        st.Page("pages/commune.py", title="Commune", icon=":material/location_city:", url_path="commune",
+                visibility="hidden"),
     ],
     "Communauté": [
         st.Page("pages/reuses.py", title="Réutilisations", icon=":material/lightbulb:", url_path="reutilisations"),

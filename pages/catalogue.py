@@ -10,6 +10,7 @@ from config import get_settings
 from exports import catalogue as exports
 from queries import catalogue_search as cs
 from ui import cards
+from ui import commune_search as place_search
 from ui import format as fmt
 
 settings = get_settings()
@@ -115,10 +116,12 @@ with col_facets:
         st.multiselect(
             title, options, key=FACET_KEY.format(key), on_change=_on_facet, args=(key,),
             format_func=lambda v, m=by_value: f"{m[v].label} ({m[v].count})" if v in m else v,
-            placeholder="Tous",
+            placeholder="Tous", select_all=False,  # Streamlit's « Select all » has no French label
         )
 
 with col_results:
+    if query.q:  # a commune or EPCI named by the search leads to its page, above the datasets matching as before
+        place_search.render_places(query.q)
     noun = "jeu de données" if result.total <= 1 else "jeux de données"
     st.markdown(f"**{fmt.number(result.total)}** {noun}"
                 + (f" · page {result.page} sur {result.pages}" if result.pages > 1 else ""))

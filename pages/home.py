@@ -1,11 +1,14 @@
-"""Home page: key figures of the catalogue, latest datasets, a search box leading to the catalogue."""
+"""Home page: key figures of the catalogue, latest datasets, a search box offering communes and EPCIs (their pages)
+and leading to the catalogue."""
 
 import streamlit as st
 
 import queries
 from config import get_settings
+from ui import commune_search as place_search
 from ui import format as fmt
 from ui import reuses as reuse_ui
+from ui.cards import escape_markdown
 
 settings = get_settings()
 st.title(f"{settings.portal_name} — les données ouvertes {settings.territory.of}")
@@ -16,9 +19,20 @@ st.write(
 
 with st.form("home_search", border=False):
     col_q, col_go = st.columns([5, 1], vertical_alignment="bottom")
-    q = col_q.text_input("Rechercher un jeu de données", key="home_q", placeholder="ex. collèges, population, RSA…")
+    q = col_q.text_input("Rechercher une commune ou un jeu de données", key="home_q",
+                         placeholder="ex. Sarlat, 24200, collèges, population, RSA…")
     if col_go.form_submit_button("Rechercher", type="primary"):
-        st.switch_page("pages/catalogue.py", query_params={"q": q} if q.strip() else None)
+        q = " ".join(q.split())
+        # A commune or an EPCI named by the search is offered here first (its page answers « what is near me? »);
+        # any other search goes to the catalogue as before.
+        if not q or not place_search.places(q):
+            st.session_state.pop("home_places_q", None)
+            st.switch_page("pages/catalogue.py", query_params={"q": q} if q else None)
+        st.session_state["home_places_q"] = q
+
+if (shown := st.session_state.get("home_places_q")) and place_search.render_places(shown):
+    st.page_link("pages/catalogue.py", label=f"Jeux de données correspondant à « {escape_markdown(shown)} »",
+                 query_params={"q": shown}, icon=":material/search:")
 
 try:
     summary = queries.run("catalogue_summary").iloc[0]

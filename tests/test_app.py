@@ -18,6 +18,7 @@ URL_PATHS = {
     "pages/dataset.py": "jeu-de-donnees",
     "pages/indicators.py": "indicateurs",
     "pages/map.py": "carte",
+    "pages/commune.py": "commune",
     "pages/reuses.py": "reutilisations",
     "pages/reuse.py": "reutilisation",
     "pages/reuse_submit.py": "proposer-une-reutilisation",
@@ -110,7 +111,7 @@ def test_sidebar_navigation_lists_the_visible_pages_by_section(portal: Path) -> 
     assert not at.exception, [e.value for e in at.exception]
     assert sidebar_navigation(at) == NAVIGATION
     linked = {path for _, links in NAVIGATION for _, path in links}
-    assert set(URL_PATHS.values()) - linked == {"jeu-de-donnees", "reutilisation"}  # reached by their links only
+    assert set(URL_PATHS.values()) - linked == {"jeu-de-donnees", "reutilisation", "commune"}  # by their links only
 
 
 def test_embedded_view_has_no_navigation_header_or_footer(portal: Path) -> None:

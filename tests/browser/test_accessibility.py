@@ -35,6 +35,7 @@ VISITS: dict[str, tuple[str, str, str | None]] = {
     "jeu-de-donnees": ("?id=colleges", "Collèges de la Dordogne", '[data-testid="stDataFrame"], [data-testid="stTable"]'),
     "indicateurs": ("?niveau=commune&code=24322", "Indicateurs du territoire", PLOTLY_SVG),
     "carte": ("?commune=24322&couches=sante", "Carte du territoire", DECK_CANVAS),
+    "commune": ("?code=24520", "Sarlat-la-Canéda", DECK_CANVAS),
     "reutilisations": ("", "Réutilisations", '[data-testid="stPageLink"]'),
     "reutilisation": ("?id={reuse}", REUSE_TITLE, None),
     "proposer-une-reutilisation": ("?dataset=colleges", "Proposer une réutilisation", '[data-testid="stForm"]'),
