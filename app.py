@@ -35,6 +35,11 @@ PAGES = {
     ],
     "Analyser": [
         st.Page("pages/sql.py", title="Requêtes SQL", icon=":material/terminal:", url_path="sql"),
+        st.Page("pages/dashboards.py", title="Tableaux de bord", icon=":material/dashboard:", url_path="tableaux-de-bord"),
+        st.Page("pages/dashboard.py", title="Tableau de bord", icon=":material/dashboard:", url_path="tableau-de-bord",
+                visibility="hidden"),
+        st.Page("pages/dashboard_compose.py", title="Composer un tableau de bord", icon=":material/dashboard_customize:",
+                url_path="nouveau-tableau-de-bord", visibility="hidden"),
         st.Page("pages/api_docs.py", title="API", icon=":material/api:", url_path="api"),
         st.Page("pages/admin.py", title="Administration", icon=":material/admin_panel_settings:", url_path="admin"),
     ],

@@ -23,6 +23,9 @@ URL_PATHS = {
     "pages/reuse.py": "reutilisation",
     "pages/reuse_submit.py": "proposer-une-reutilisation",
     "pages/sql.py": "sql",
+    "pages/dashboards.py": "tableaux-de-bord",
+    "pages/dashboard.py": "tableau-de-bord",
+    "pages/dashboard_compose.py": "nouveau-tableau-de-bord",
     "pages/api_docs.py": "api",
     "pages/admin.py": "admin",
 }
@@ -92,7 +95,8 @@ NAVIGATION = [
     ("Découvrir", [("Accueil", ""), ("Catalogue", "catalogue")]),
     ("Territoire", [("Indicateurs", "indicateurs"), ("Carte", "carte")]),
     ("Communauté", [("Réutilisations", "reutilisations"), ("Proposer une réutilisation", "proposer-une-reutilisation")]),
-    ("Analyser", [("Requêtes SQL", "sql"), ("API", "api"), ("Administration", "admin")]),
+    ("Analyser", [("Requêtes SQL", "sql"), ("Tableaux de bord", "tableaux-de-bord"), ("API", "api"),
+                  ("Administration", "admin")]),
 ]
 
 
@@ -111,7 +115,8 @@ def test_sidebar_navigation_lists_the_visible_pages_by_section(portal: Path) -> 
     assert not at.exception, [e.value for e in at.exception]
     assert sidebar_navigation(at) == NAVIGATION
     linked = {path for _, links in NAVIGATION for _, path in links}
-    assert set(URL_PATHS.values()) - linked == {"jeu-de-donnees", "reutilisation", "commune"}  # by their links only
+    assert set(URL_PATHS.values()) - linked == {"jeu-de-donnees", "reutilisation", "commune", "tableau-de-bord",
+                                                  "nouveau-tableau-de-bord"}  # reached by their links only
 
 
 def test_embedded_view_has_no_navigation_header_or_footer(portal: Path) -> None:

@@ -1,0 +1,167 @@
+"""The dashboard pages in AppTest: a link's dashboard drawn block by block with the values the executor computes, a
+saved one reopened by its short link, hostile links answered in French without reaching SQL, the composer building
+a link and a short link, the list of saved dashboards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import queries
+from dashboards import codec, store
+from dashboards.spec import parse
+from tests.conftest import ROOT
+from tests.pages.test_hostile_inputs import Recorder, recorder  # noqa: F401 - the fixture, shared
+from ui.dashboard_blocks import figure_text
+
+PERIGUEUX = "24322"
+DOC = {
+    "version": 1, "title": "Collèges de Périgueux", "filter": {"level": "commune", "code": PERIGUEUX},
+    "blocks": [
+        {"type": "chart", "title": "IPS par secteur", "dataset": "ips-colleges", "width": 2,
+         "view": {"chart": "bar", "x": "secteur", "y": "ips", "agg": "mean"}},
+        {"type": "figure", "title": "IPS moyen", "dataset": "ips-colleges", "agg": "mean", "column": "ips",
+         "unit": "points"},
+        {"type": "map", "dataset": "ips-colleges", "view": {"map": "choropleth", "mcol": "ips", "magg": "mean"}},
+        {"type": "map", "dataset": "colleges", "view": {"map": "points"}},
+        {"type": "table", "dataset": "ips-colleges", "columns": ["nom_de_l_etablissment", "ips"],
+         "view": {"sort": "-ips", "size": "20"}},
+        {"type": "text", "title": "Lecture", "text": "Un **IPS** élevé.<script>alert('x')</script>"},
+        {"type": "chart", "title": "Disparu", "dataset": "jeu-supprime"},
+        {"type": "table", "title": "Colonne disparue", "dataset": "ips-colleges", "view": {"f": ["ancienne:eq:1"]}},
+    ],
+}
+
+
+@pytest.fixture
+def site(read_only_portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The session warehouse read in place; dashboards saved in a database of this test's own."""
+    monkeypatch.setenv("TERRITOIRE_REUSES_DB_URL", f"sqlite:///{tmp_path / 'portal.sqlite'}")
+    yield read_only_portal
+    store.dispose_engines()
+
+
+def open_page(page_file: str, params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page(page_file)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(parts + [i.value for i in at.info])
+
+
+def mean_ips(commune: str | None) -> float:
+    sql = "SELECT avg(ips) FROM ds_ips_colleges" + (" WHERE code_insee_de_la_commune = $c" if commune else "")
+    return float(queries.run_sql_text(sql, {"c": commune} if commune else {}).iloc[0, 0])
+
+
+def test_a_linked_dashboard_draws_every_block_with_the_executors_values(site: Path) -> None:
+    at = open_page("pages/dashboard.py", {"d": codec.encode(parse(DOC))})
+    assert at.title[0].value == "Collèges de Périgueux"
+    assert [s.value for s in at.subheader][:6] == ["IPS par secteur", "IPS moyen", "Carte", "Carte", "Tableau",
+                                                   "Lecture"]
+    metric = at.metric[0]
+    assert metric.label == "Moyenne de IPS"
+    expected = f"{mean_ips(PERIGUEUX):.1f}".replace(".", ",") + " points"
+    assert metric.value == expected
+    whole = f"{mean_ips(None):.1f}".replace(".", ",")
+    assert f"Sans le filtre du tableau de bord : {whole} points." in texts(at)
+    assert len(at.get("plotly_chart")) == 1 and len(at.get("deck_gl_json_chart")) == 2
+    table = next(df.value for df in at.dataframe if list(df.value.columns) == ["Nom de l'établissement", "IPS"])
+    assert len(table) == queries.run_sql_text(
+        "SELECT count(*) FROM ds_ips_colleges WHERE code_insee_de_la_commune = $c", {"c": PERIGUEUX}).iloc[0, 0]
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert "<strong>IPS</strong>" in html and "<script" not in html
+    body = texts(at)
+    assert "Le jeu de données « jeu-supprime » n'est plus publié" in body
+    assert "colonne inconnue « ancienne »" in body
+    assert "Filtre du tableau de bord** — Commune \\: Périgueux \\(24322\\)" in body
+    assert "Licence Ouverte" in body and "version du" in body
+    codes = [c.value for c in at.code]
+    assert any("/tableau-de-bord?d=" in c for c in codes) and any("embed=true" in c for c in codes)
+
+
+@pytest.mark.parametrize("link", [
+    "AAAA", "x" * 30_000, "eJzLSM3JyVcozy_KSQEAGgQEXQ", "<script>alert(1)</script>",
+    codec.encode(parse({"version": 1, "blocks": [{"type": "table", "dataset": "ips-colleges",
+                                                    "view": {"f": ["secteur:eq:'); DROP TABLE x; --"]}}]})),
+])
+def test_hostile_links_get_a_french_message_and_no_sql(site: Path, recorder: Recorder, link: str) -> None:  # noqa: F811
+    at = open_page("pages/dashboard.py", {"d": link})
+    for sql, _params in recorder.calls:
+        assert "DROP TABLE" not in sql and "<script" not in sql
+    if "DROP" in str(parse_or_none(link)):
+        assert any("DROP TABLE" in str(v) for _, p in recorder.calls for v in p.values())  # bound, not spliced
+    else:
+        assert at.error and "Ce lien de tableau de bord ne peut pas être ouvert" in at.error[0].value
+
+
+def parse_or_none(link: str) -> Any:
+    try:
+        return codec.decode(link)
+    except ValueError:
+        return None
+
+
+def test_a_saved_dashboard_reopens_by_its_short_link_and_says_the_data_changed(site: Path) -> None:
+    slug = store.save(parse(DOC), {"ips-colleges": "20200101T000000000000Z"})
+    at = open_page("pages/dashboard.py", {"id": slug})
+    assert at.title[0].value == "Collèges de Périgueux"
+    changed = [i.value for i in at.info if "Les données ont changé depuis l'enregistrement" in i.value]
+    assert changed and "1er janvier 2020" in changed[0]
+    assert any(f"/tableau-de-bord?id={slug}" in c.value for c in at.code)
+    missing = open_page("pages/dashboard.py", {"id": "zzzzzzzzzz"})
+    assert "Aucun tableau de bord enregistré" in missing.error[0].value
+    gallery = open_page("pages/dashboards.py", {})
+    assert f"/tableau-de-bord?id={slug}" in texts(gallery)
+
+
+def test_compose_two_blocks_then_save_a_short_link(site: Path) -> None:
+    at = open_page("pages/dashboard_compose.py", {})
+    at.text_input(key="dashboard_title").input("Mon tableau").run()
+    at.selectbox(key="dashboard_new_type").select("figure").run()
+    at.selectbox(key="dashboard_new_dataset").select("ips-colleges").run()
+    at.selectbox(key="dashboard_new_fagg").select("max").run()
+    at.selectbox(key="dashboard_new_fcol").select("ips").run()
+    at.text_input(key="dashboard_new_title").input("IPS maximal").run()
+    at.button(key="dashboard_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="dashboard_new_type").select("text").run()
+    at.text_area(key="dashboard_new_text").input("**Note** : données 2022.").run()
+    at.button(key="dashboard_add").click().run()
+    at.button(key="dashboard_up_1").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
+    board = codec.decode(re.search(r"d=([A-Za-z0-9_-]+)", link).group(1))
+    assert board.title == "Mon tableau"
+    assert [b.type for b in board.blocks] == ["text", "figure"]
+    assert (board.blocks[1].agg, board.blocks[1].column, board.blocks[1].title) == ("max", "ips", "IPS maximal")
+    assert at.metric[0].value == figure_text(queries.run_sql_text("SELECT max(ips) FROM ds_ips_colleges").iloc[0, 0], "")
+    at.button(key="dashboard_save").click().run()
+    short = next(c.value for c in at.code if "/tableau-de-bord?id=" in c.value)
+    saved = store.load(short.rsplit("=", 1)[1])
+    assert saved is not None and saved.dashboard == board and "ips-colleges" in saved.data_versions
+
+
+def test_compose_takes_a_dataset_page_link_with_its_filters(site: Path) -> None:
+    at = open_page("pages/dashboard_compose.py", {})
+    at.selectbox(key="dashboard_new_type").select("table").run()
+    at.text_input(key="dashboard_new_link").input(
+        "http://127.0.0.1:8501/jeu-de-donnees?id=ips-colleges&tab=tableau&f=secteur:eq:Public&sort=-ips").run()
+    at.button(key="dashboard_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
+    block = codec.decode(re.search(r"d=([A-Za-z0-9_-]+)", link).group(1)).blocks[0]
+    assert block.dataset == "ips-colleges" and block.view["f"] == ["secteur:eq:Public"]

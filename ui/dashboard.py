@@ -1,0 +1,78 @@
+"""A dashboard on screen: its blocks on a three-column grid, the territory and year it follows, and how to share it
+(the link carrying it, the short link, the embed code, printing)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+
+import streamlit as st
+
+from dashboards import codec
+from dashboards.spec import LEVELS, Block, Dashboard, GlobalFilter, SpecError
+from ui.dashboard_blocks import public_url, render
+from ui.dataset import data
+from ui.dataset.common import md_escape, note
+
+GRID = 3
+
+
+def rows(blocks: tuple[Block, ...]) -> Iterator[list[tuple[int, Block]]]:
+    """Blocks in order, packed into rows of at most GRID columns (a block that does not fit starts a new row)."""
+    row: list[tuple[int, Block]] = []
+    used = 0
+    for i, block in enumerate(blocks):
+        if row and used + block.width > GRID:
+            yield row
+            row, used = [], 0
+        row.append((i, block))
+        used += block.width
+    if row:
+        yield row
+
+
+def territory_label(gf: GlobalFilter) -> str:
+    """« Commune : Périgueux (24322) · année 2023 », or "" without a global filter."""
+    parts = []
+    if gf.level and gf.code:
+        names = ({c: v[0] for c, v in data.commune_centres().items()} if gf.level == "commune"
+                 else data.epci_names())
+        parts.append(f"{LEVELS[gf.level]} : {names.get(gf.code, gf.code)} ({gf.code})")
+    if gf.year is not None:
+        parts.append(f"année {gf.year}")
+    return " · ".join(parts)
+
+
+def grid(dashboard: Dashboard, saved_versions: dict[str, str] | None = None) -> None:
+    """Every block, row by row; on a narrow screen Streamlit stacks the columns."""
+    label = territory_label(dashboard.filter)
+    if label:
+        st.markdown(f"**Filtre du tableau de bord** — {md_escape(label)}")
+    if not dashboard.blocks:
+        st.info("Ce tableau de bord ne contient encore aucun bloc.")
+    for row in rows(dashboard.blocks):
+        widths = [block.width for _, block in row]
+        spare = GRID - sum(widths)
+        columns = st.columns(widths + ([spare] if spare else []), gap="medium")
+        for column, (i, block) in zip(columns, row, strict=False):
+            with column, st.container(border=True):
+                render(block, dashboard.filter, saved_versions or {}, key=f"dashboard_block_{i}")
+
+
+def share(dashboard: Dashboard, slug: str | None = None) -> None:
+    """The link to copy, the short link when there is one, the embed code and how to print."""
+    try:
+        query = f"id={slug}" if slug else f"d={codec.encode(dashboard)}"
+    except SpecError as exc:
+        st.error(f"Ce tableau de bord ne tient pas dans un lien : {exc}.")
+        return
+    url = public_url(query)
+    with st.expander("Partager, intégrer, imprimer", icon=":material/share:"):
+        st.markdown("**Lien à copier**" + (" (lien court permanent)" if slug else ""))
+        st.code(url, language=None, wrap_lines=True)
+        st.markdown("**Code d'intégration** (une page web peut afficher ce tableau de bord)")
+        frame = (f'<iframe src="{html.escape(url + "&embed=true")}" width="100%" height="900" '
+                 f'title="{html.escape(dashboard.title or "Tableau de bord")}" loading="lazy"></iframe>')
+        st.code(frame, language="html", wrap_lines=True)
+        note("Pour une version imprimable ou un PDF : ouvrez le lien d'intégration puis « Imprimer » dans le "
+             "navigateur (Ctrl+P), destination « Enregistrer au format PDF ».")
