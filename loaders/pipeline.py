@@ -16,7 +16,7 @@ from config import get_settings
 from loaders import LoadError, layout, publish
 from loaders.changes import changes_since, schema_change_warning
 from loaders.detect.encoding import SourceScan, scan_source
-from loaders.detect.file_format import detect_format
+from loaders.detect.file_format import detect_format, extension_note
 from loaders.profile import profile_parquet
 from loaders.readers.delimited import EncodingMismatch, stage_csv
 from loaders.readers.geodata import stage_geo
@@ -61,7 +61,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, scan: SourceScan, fmt: str
           tmp_dir: Path) -> Staged:
     if fmt == "csv":
         return stage_csv(path, scan, options, tmp_dir)
-    if fmt in ("xlsx", "ods"):
+    if fmt in ("xlsx", "ods", "html"):
         return stage_spreadsheet(con, path, fmt, options)
     if fmt == "json":
         return stage_json(con, path, options)
@@ -111,6 +111,9 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
             rows = write_parquet(con, staged, out)
     finally:
         con.close()
+    note = None if options.get("format") else extension_note(path, fmt)
+    if note:
+        staged.warnings.insert(0, note)
     columns = [{"name": c.name, "type": col_type(c), "source_name": c.source_name}
                for c in staged.columns if not c.drop_if_empty]
     return staged, scan, rows, columns, fmt
@@ -132,7 +135,15 @@ def inspect_file(path: Path, options: dict[str, Any] | None = None) -> dict[str,
     return {"format": d.get("format"), "encoding": d.get("encoding"), "delimiter": d.get("delimiter"),
             "decimal": d.get("decimal"), "header_row": d.get("header_row"), "rows": rows,
             "columns": [{"name": c["name"], "type": c["type"], "source_name": c["source_name"]} for c in columns],
-            "warnings": staged.warnings, "geo": _geo_info(staged, columns)}
+            "warnings": staged.warnings, "geo": _geo_info(staged, columns), **reading_report(staged)}
+
+
+def reading_report(staged: Staged) -> dict[str, Any]:
+    """What the publisher needs beyond the dialect: the sheets and the one read, the lines skipped (titles,
+    totals, footnotes) and repaired, with their 1-based line numbers, and the source's projection."""
+    d = staged.dialect
+    return {"sheets": d.get("sheets"), "sheet": d.get("sheet"), "layers": d.get("layers"), "layer": d.get("layer"),
+            "skipped_rows": staged.skipped, "repaired_lines": staged.repaired, "projection": d.get("projection")}
 
 
 def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_info: dict[str, Any] | None = None,
@@ -187,7 +198,7 @@ def load_dataset(spec: DatasetSpec, *, source_path: Path | None = None, source_i
                 "dataset_id": spec.id, "version": version, "rows": rows,
                 "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"), "title": spec.title, "source": source,
                 "columns": columns, "warnings": staged.warnings, "profile": profile,
-                "geo": _geo_info(staged, columns), "changes": changes, "layout": {"sorted_by": keys},
+                "geo": _geo_info(staged, columns), "reading": reading_report(staged), "changes": changes, "layout": {"sorted_by": keys},
             }
             publish.commit_version(spec.id, version, vtmp, meta)
         except BaseException:

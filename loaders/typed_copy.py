@@ -11,7 +11,16 @@ from typing import TypeVar
 import duckdb
 
 from loaders import LoadError
-from loaders.detect.column_types import BOOL_FALSE, BOOL_TRUE, SPACE_CLASS, TEXT, TypeGuess, type_candidates
+from loaders.detect.column_types import (
+    BOOL_FALSE,
+    BOOL_TRUE,
+    FR_MONTH,
+    MONTH_KEYS,
+    SPACE_CLASS,
+    TEXT,
+    TypeGuess,
+    type_candidates,
+)
 from loaders.detect.markers import NA_MARKERS
 from loaders.detect.names import is_code_name
 from loaders.readers.delimited import EncodingMismatch, duckdb_csv_error, is_encoding_error
@@ -46,7 +55,7 @@ def valid_sql(g: TypeGuess, x: str) -> str:
     if g.type == "boolean":
         return f"lower({x}) IN {_BOOL_SQL}"
     cond = f"regexp_full_match({x}, {sql_str(g.regex() or '')})"
-    if g.type == "date":
+    if g.type == "date" and g.fmt != FR_MONTH:  # the French month pattern is checked whole by its regex
         cond += f" AND try_strptime({x}, {sql_str(g.fmt or '')}) IS NOT NULL"
     elif g.type == "datetime":
         test = f"TRY_CAST({x} AS TIMESTAMPTZ)" if g.fmt == "iso" else f"try_strptime({x}, {sql_str(g.fmt or '')})"
@@ -70,12 +79,26 @@ def cast_sql(g: TypeGuess, x: str) -> str:
             clean = f"replace({clean}, ',', '.')"
         return f"CAST({clean} AS DOUBLE)"
     if g.type == "date":
+        if g.fmt == FR_MONTH:
+            return french_month_sql(x)
         return f"CAST({x} AS DATE)" if g.fmt == "%Y-%m-%d" else f"CAST(strptime({x}, {sql_str(g.fmt or '')}) AS DATE)"
     if g.type == "datetime":
         if g.fmt == "iso":
             return f"CAST(CAST({x} AS TIMESTAMPTZ) AS TIMESTAMP)"
         return f"strptime({x}, {sql_str(g.fmt or '')})"
     raise ValueError(g.type)
+
+
+_MONTH_LIST = "[" + ", ".join(sql_str(k) for k in MONTH_KEYS) + "]"
+
+
+def french_month_sql(x: str) -> str:
+    """« janv-15 » -> 2015-01-01 in SQL, as column_types.french_month reads it."""
+    word = f"rtrim(strip_accents(lower(regexp_extract({x}, '^([^0-9 ./-]+)', 1))), '.')"
+    key = f"CASE WHEN starts_with({word}, 'jui') THEN left({word}, 4) ELSE left({word}, 3) END"
+    year = f"CAST(regexp_extract({x}, '([0-9]+)$', 1) AS INTEGER)"
+    full = f"CASE WHEN {year} >= 100 THEN {year} WHEN {year} < 69 THEN 2000 + {year} ELSE 1900 + {year} END"
+    return f"make_date({full}, list_position({_MONTH_LIST}, {key}), 1)"
 
 
 def _empty_sql(col: SourceColumn, x: str) -> str:
@@ -115,7 +138,7 @@ def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> Chec
         return Checked(c)  # the CSV reader already reads empty and "" fields as NULL
     if g is None or g.type == "text":
         return Checked(column_sql(col))
-    if native and g.type == "date" and g.fmt == dateformat:
+    if native and g.type == "date" and g.fmt == dateformat and not col.na_markers:
         return Checked(c, "DATE")  # DuckDB's dateformat parsing is strict: a bad value fails the read (slow path)
     # untrimmed here: " ND" or " 12" fail the test and go to the (trimming) slow path
     empty = _empty_sql(col, c)
@@ -167,7 +190,7 @@ def refine_types(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         if best is None and markers:
             # numbers and NA markers only (and at least one number): the markers become empty values
             best = next((c for c, n in zip(cands, counts, strict=True)
-                         if c.type in ("integer", "number") and n and n + markers == nonnull), None)
+                         if c.type in ("integer", "number", "date") and n and n + markers == nonnull), None)
             col.na_markers = best is not None
         if best is None or (best.type == "integer" and is_code_name(col.name)):
             best, col.na_markers = TEXT, False

@@ -18,6 +18,14 @@ DATE_FORMATS: tuple[tuple[str, str], ...] = (
     ("%d.%m.%Y", r"(0?[1-9]|[12][0-9]|3[01])\.(0?[1-9]|1[0-2])\.[0-9]{4}"),
     ("%Y/%m/%d", r"[0-9]{4}/[0-9]{2}/[0-9]{2}"),
 )
+# French month and year (« janv-15 », « févr. 2015 », « mars 2020 »): the first day of the month. Not a strptime
+# format (month names are French): parsed by `french_month` here and by `french_month_sql` in the typed COPY.
+FR_MONTH = "fr-month"
+FR_MONTH_RX = (r"(?i)(janv(ier)?|jan|f[ée]v(r(ier)?)?|mars?|avr(il)?|mai|juin|juil(let)?|ao[uû]t?|sept?(embre)?|"
+               r"oct(obre)?|nov(embre)?|d[ée]c(embre)?)\.?[-/ ]?([0-9]{2}|[0-9]{4})")
+MONTH_KEYS = ("jan", "fev", "mar", "avr", "mai", "juin", "juil", "aou", "sep", "oct", "nov", "dec")
+# yyyymmdd dates look like integers: read as dates only in a column whose name says so (markers.date_by_name)
+COMPACT_DATE = ("%Y%m%d", r"(1[89]|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])")
 ISO_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
 DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
     ("iso", ISO_DATETIME),
@@ -58,7 +66,7 @@ class TypeGuess:
         if self.type == "number":
             return number_regex(self.decimal, self.thousands)
         if self.type == "date":
-            return dict(DATE_FORMATS)[self.fmt or "%Y-%m-%d"]
+            return dict((*DATE_FORMATS, COMPACT_DATE, (FR_MONTH, FR_MONTH_RX)))[self.fmt or "%Y-%m-%d"]
         if self.type == "datetime":
             return dict(DATETIME_FORMATS)[self.fmt or "iso"]
         return None
@@ -74,7 +82,7 @@ def type_candidates(decimal: str) -> list[TypeGuess]:
     cands += [TypeGuess("integer", decimal, ts) for ts in (None, "space", other)]
     for dec in (decimal, other):
         cands += [TypeGuess("number", dec, ts) for ts in (None, "space", "." if dec == "," else ",")]
-    cands += [TypeGuess("date", fmt=f) for f, _ in DATE_FORMATS]
+    cands += [TypeGuess("date", fmt=f) for f, _ in DATE_FORMATS] + [TypeGuess("date", fmt=FR_MONTH)]
     cands += [TypeGuess("datetime", fmt=f) for f, _ in DATETIME_FORMATS]
     return cands
 
@@ -85,6 +93,8 @@ def _python_ok(guess: TypeGuess, values: list[str], compiled: re.Pattern[str] | 
     assert compiled is not None
     if not all(compiled.fullmatch(v) for v in values):
         return False
+    if guess.fmt == FR_MONTH:
+        return all(french_month(v) is not None for v in values)
     if guess.type in ("date", "datetime") and guess.fmt != "iso":
         try:
             for v in values:
@@ -107,6 +117,31 @@ def guess_column_type(values: list[str], decimal: str = ".") -> TypeGuess:
     return TEXT
 
 
+def matches_all(guess: TypeGuess, values: list[str]) -> bool:
+    """Every (trimmed, non-empty) value is a valid `guess` value."""
+    rx = guess.regex()
+    return _python_ok(guess, values, _compiled(rx) if rx else None)
+
+
 @functools.cache
 def _compiled(rx: str) -> re.Pattern[str]:
     return re.compile(rx)
+
+
+def _month_key(word: str) -> str:
+    folded = word.lower().replace("é", "e").replace("û", "u").rstrip(".")
+    return folded[:4] if folded.startswith("jui") else folded[:3]
+
+
+def french_month(value: str) -> tuple[int, int] | None:
+    """(year, month) of « janv-15 », « févr. 2015 », « décembre 2020 »; two-digit years as strptime's %y."""
+    m = _compiled(FR_MONTH_RX).fullmatch(value)
+    if not m:
+        return None
+    key = _month_key(m.group(1))
+    if key not in MONTH_KEYS:
+        return None
+    year = int(m.group(m.lastindex or 0))
+    if year < 100:
+        year += 2000 if year < 69 else 1900
+    return year, MONTH_KEYS.index(key) + 1

@@ -31,6 +31,8 @@ class Dialect:
     decimal: str
     skip_lines: int  # physical lines before the first data line
     sample_rows: list[list[str]] = field(default_factory=list)
+    sample_lines: list[int] = field(default_factory=list)  # 0-based line where each sample row starts
+    complete: bool = False  # the sample is the whole file
     warnings: list[str] = field(default_factory=list)
 
 
@@ -88,6 +90,7 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     header_idx = header_index(recs, width, options.get("header_row"))
     header_line, header = recs[header_idx]
     data = [r for _, r in recs[header_idx + 1:]]
+    lines = [ln for ln, _ in recs[header_idx + 1:]]
     # data starts at the record right after the header, even when that record is all empty fields
     skip = next((ln for ln, _ in every if ln > header_line), header_line + 1)
     # the header fixes the width, unless most rows (over half) are wider (e.g. every line ends with a stray delimiter)
@@ -100,7 +103,8 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     header = (header + [""] * ncols)[:ncols]
     decimal = _decimal_of(data[:TYPE_SAMPLE_ROWS], delim)
     return Dialect(delimiter=delim, header_row=header_line, header=header, ncols=ncols, decimal=decimal,
-                   skip_lines=skip, sample_rows=data[:TYPE_SAMPLE_ROWS], warnings=warnings)
+                   skip_lines=skip, sample_rows=data[:TYPE_SAMPLE_ROWS], sample_lines=lines[:TYPE_SAMPLE_ROWS],
+                   complete=complete and len(data) <= TYPE_SAMPLE_ROWS, warnings=warnings)
 
 
 def rstrip_empty(rec: list[str]) -> list[str]:

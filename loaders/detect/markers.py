@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from loaders.detect.column_types import TEXT, TypeGuess, guess_column_type
+import re
+
+from loaders.detect.column_types import COMPACT_DATE, TEXT, TypeGuess, guess_column_type, matches_all
 
 # Markers of a missing, confidential or meaningless value in French statistical files (INSEE « s » secret
 # statistique, DREES « ND »/« ns », « NC » non communiqué, « - » néant). In a column whose other values are all
@@ -24,3 +26,16 @@ def guess_with_markers(values: list[str], decimal: str = ".") -> tuple[TypeGuess
         return guess, False
     guess = guess_column_type(numbers, decimal)
     return (guess, True) if guess.type in ("integer", "number") else (TEXT, False)
+
+
+DATE_NAME_TOKENS = frozenset({"date", "dat", "jour", "day", "dt"})
+
+
+def date_by_name(name: str, guess: TypeGuess, values: list[str]) -> TypeGuess:
+    """An integer column of yyyymmdd values (NA markers aside) whose name says « date » is a date column."""
+    tokens = set(re.split(r"[^a-z0-9]+", name.lower()))
+    if guess.type != "integer" or guess.thousands or not tokens & DATE_NAME_TOKENS:
+        return guess
+    cand = TypeGuess("date", fmt=COMPACT_DATE[0])
+    stripped = [s for v in values if v is not None and (s := v.strip()) and s not in _NA_SET]
+    return cand if stripped and matches_all(cand, stripped) else guess

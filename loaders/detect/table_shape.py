@@ -37,23 +37,26 @@ def row_kind(cells: list[str], ncols: int, header: list[str] | None = None) -> s
         return "ligne vide"
     if header is not None and len(filled) > 1 and [clean(c) for c in cells[:ncols]] == [clean(h) for h in header]:
         return "en-tête répété"
-    head = [clean(c) for c in cells[:2]]
-    if any(TOTAL_LABEL.fullmatch(c) for c in head if c):
+    # the row's label is its first filled cell among the first two (a code column may be empty on a total row);
+    # in a tidy table the first cell is a year or a code, so « France métropolitaine » in `zone` stays data
+    label = next((c for c in (clean(x) for x in cells[:2]) if c), "")
+    if TOTAL_LABEL.fullmatch(label):
         return "total ou sous-total"
-    if len(filled) == 1 and ncols > 1 and (len(cells) < ncols or len(filled[0]) >= NOTE_MIN_CHARS
+    if len(filled) == 1 and ncols > 1 and is_label(filled[0]) and (len(cells) < ncols or len(filled[0]) >= NOTE_MIN_CHARS
                                            or NOTE_START.match(filled[0])):
         return "note ou source"
     return None
 
 
-def trailing_rows(records: list[tuple[int, list[str]]], ncols: int, limit: int = 30) -> list[tuple[int, str]]:
-    """(line, why) of the non-data records closing a table: totals, footnotes, blank lines, read from the end."""
-    out: list[tuple[int, str]] = []
+def trailing_rows(records: list[tuple[int, list[str]]], ncols: int,
+                  limit: int = 30) -> list[tuple[int, str, list[str]]]:
+    """(line, why, record) of the non-data records closing a table: totals, footnotes, blank lines, from the end."""
+    out: list[tuple[int, str, list[str]]] = []
     for line, rec in reversed(records[-limit:]):
         why = row_kind(rec, ncols)
         if why is None:
             break
-        out.append((line, why))
+        out.append((line, why, rec))
     return out[::-1]
 
 

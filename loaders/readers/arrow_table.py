@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from loaders.detect.markers import guess_with_markers
+from loaders.detect.markers import date_by_name, guess_with_markers
+from loaders.detect.names import normalise_name
 from loaders.readers.staged import SourceColumn, Staged, finish_columns, fixed
 
 
@@ -81,6 +82,7 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source_names: l
         raw = f"c{i}"
         values = [v for v in table.column(raw).to_pylist() if v is not None]
         guess, markers = guess_with_markers(values, decimal)
+        guess = date_by_name(normalise_name(src), guess, values)
         cols.append(SourceColumn(raw=raw, source_name=src, guess=guess, na_markers=markers))
     for name, typ in typed.items():
         cols.append(SourceColumn(raw=name, source_name=name, fixed_type=typ))

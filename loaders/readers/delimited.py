@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -13,11 +14,14 @@ from typing import Any
 import duckdb
 
 from loaders import LoadError
+from loaders.detect.column_types import FR_MONTH
 from loaders.detect.dialect import Dialect, read_text_sample, sniff_dialect
 from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
-from loaders.detect.markers import guess_with_markers
-from loaders.readers.staged import SourceColumn, Staged, finish_columns
-from loaders.sql import sql_str
+from loaders.detect.markers import date_by_name, guess_with_markers
+from loaders.detect.names import normalise_name
+from loaders.detect.table_shape import row_kind, trailing_rows
+from loaders.readers.staged import SourceColumn, Staged, finish_columns, skipped_warning, total_rows_kept
+from loaders.sql import ident, sql_str
 
 MAX_LINE_WARNINGS = 20
 
@@ -54,20 +58,30 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     sample, complete = read_text_sample(read_path, duck_encoding)
     dialect = sniff_dialect(sample, complete, options)
     warnings += dialect.warnings
+    excluded = _non_data_records(read_path, duck_encoding, dialect)
+    if excluded:
+        gone = {id(rec) for _, _, rec in excluded}
+        keep = [(ln, r) for ln, r in zip(dialect.sample_lines, dialect.sample_rows, strict=True) if id(r) not in gone]
+        dialect.sample_lines, dialect.sample_rows = [ln for ln, _ in keep], [r for _, r in keep]
+        warnings.append(skipped_warning([(line, why) for line, why, _ in excluded], "ligne"))
     cols: list[SourceColumn] = []
     trailing_empty = 0
     for i, head in enumerate(dialect.header):
         values = [r[i] for r in dialect.sample_rows if i < len(r)]
         guess, markers = guess_with_markers(values, dialect.decimal)
+        guess = date_by_name(normalise_name(head), guess, values)
         empty = not head.strip() and not any(v.strip() for v in values)
         trailing_empty = trailing_empty + 1 if empty else 0
         cols.append(SourceColumn(raw=f"c{i}", source_name=head.strip(), guess=guess, na_markers=markers))
     for col in cols[len(cols) - trailing_empty:]:
         col.drop_if_empty = True
     finish_columns(cols, options)
-    date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date")
+    # DuckDB's dateformat is strptime's: French month names are cast by the typed COPY instead
+    date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date" and c.guess.fmt != FR_MONTH)
     dateformat = date_fmts.most_common(1)[0][0] if date_fmts else None
-    padding = False
+    # a short footnote line would stop the strict reader: pad from the start, the filter then drops it
+    padding = any(len(rec) != dialect.ncols for _, _, rec in excluded)
+    row_filter = _exclusion_sql(excluded, dialect.ncols)
 
     def reader(types: dict[str, str]) -> str:
         colspec = "{" + ", ".join(f"{sql_str(c.raw)}: {sql_str(types.get(c.raw, 'VARCHAR'))}" for c in cols) + "}"
@@ -77,7 +91,8 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
         if dateformat:
             sql += f", dateformat={sql_str(dateformat)}"
         # parallel=false: DuckDB refuses null_padding with quoted newlines in its parallel scanner
-        return sql + (", null_padding=true, parallel=false)" if padding else ")")
+        sql += ", null_padding=true, parallel=false)" if padding else ")"
+        return f"(SELECT * FROM {sql} WHERE {row_filter})" if row_filter else sql  # noqa: S608 - quoted literals
 
     def on_ragged(message: str) -> None:
         nonlocal padding
@@ -91,8 +106,71 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
 
     dialect_info = {"format": "csv", "encoding": _encoding_label(encoding), "delimiter": dialect.delimiter,
                     "decimal": dialect.decimal, "header_row": dialect.header_row, "dateformat": dateformat}
-    return Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
-                  native_types=True, provisional_encoding=provisional)
+    # rows are filtered on their text: DuckDB must not parse a column natively before the filter drops a footnote
+    staged = Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
+                    native_types=not row_filter, provisional_encoding=provisional)
+    staged.skipped = [{"line": line, "reason": why} for line, why, _ in excluded]
+    return staged
+
+
+TAIL_BYTES = 64 << 10
+MAX_EXCLUDED = 50
+
+
+def _non_data_records(path: Path, encoding: str, dialect: Dialect) -> list[tuple[int, str, list[str]]]:
+    """(1-based line, why, record) of the records that are not data: repeated headers, totals and footnotes
+    in the sample, and the totals and footnotes closing the file (its tail, read apart when the sample is not the
+    whole file). Totals repeated as a category (« Ensemble » on many rows) stay data."""
+    recs = list(zip(dialect.sample_lines, dialect.sample_rows, strict=True))
+    kinds = [(ln, row_kind(r, dialect.ncols, dialect.header)) for ln, r in recs]
+    keep = total_rows_kept(kinds, [r[:2] for _, r in recs])
+    found = [(ln + 1, why, rec) for (ln, why), kept, (_, rec) in zip(kinds, keep, recs, strict=True)
+             if why is not None and why != "ligne vide" and not kept]
+    # the records closing the file: totals, footnotes, a lone BOM on the last line (any blank-looking record)
+    tail = trailing_rows(recs, dialect.ncols) if dialect.complete else _tail_records(path, encoding, dialect)
+    seen = {line for line, _, _ in found}
+    found += [(ln + 1, why, rec) for ln, why, rec in tail if ln + 1 not in seen]
+    return sorted(found, key=lambda f: f[0])[:MAX_EXCLUDED]
+
+
+def _tail_records(path: Path, encoding: str, dialect: Dialect) -> list[tuple[int, str, list[str]]]:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - TAIL_BYTES))
+        raw = fh.read()
+    start = raw.find(b"\n") + 1  # the first, maybe cut, line is dropped
+    text = raw[start:].decode(text_codec(encoding), errors="replace")
+    recs = [(ln, r) for ln, r in _tail_parse(text, dialect.delimiter)]
+    tail = trailing_rows(recs, dialect.ncols)
+    if not tail:
+        return []
+    first_line = line_of_offset(path, size - len(raw) + start) - 1  # 0-based, as the sample's lines
+    return [(first_line + ln, why, rec) for ln, why, rec in tail]
+
+
+def _tail_parse(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
+    out: list[tuple[int, list[str]]] = []
+    start = 0
+    try:
+        for rec in reader:
+            out.append((start, rec))
+            start = reader.line_num
+    except csv.Error:
+        return []
+    return out
+
+
+def _exclusion_sql(excluded: list[tuple[int, str, list[str]]], ncols: int) -> str:
+    """SQL keeping every row but the excluded records, matched on their exact fields (empty fields read NULL)."""
+    conds: list[str] = []
+    for _, _, rec in excluded:
+        cells = [rec[i] if i < len(rec) else "" for i in range(ncols)]
+        if len(rec) > ncols and any(c.strip() for c in rec[ncols:]):
+            continue  # a longer record cannot be matched on the table's columns
+        conds.append("(" + " AND ".join(f"{ident(f'c{i}')} IS NULL" if c == "" else f"{ident(f'c{i}')} = {sql_str(c)}"
+                                        for i, c in enumerate(cells)) + ")")
+    return f"NOT ({' OR '.join(conds)})" if conds else ""
 
 
 def _encoding_label(encoding: str) -> str:
