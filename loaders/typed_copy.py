@@ -106,8 +106,16 @@ def _empty_sql(col: SourceColumn, x: str) -> str:
     return f"{x} IS NULL OR {x} IN {_MARKERS_SQL}" if col.na_markers else f"{x} IS NULL"
 
 
+def _padded(col: SourceColumn, expr: str) -> str:
+    if not col.pad_to:
+        return expr
+    return f"CASE WHEN regexp_full_match({expr}, '[0-9]+') THEN lpad({expr}, {int(col.pad_to)}, '0') ELSE {expr} END"
+
+
 def column_sql(col: SourceColumn) -> str:
     """Output expression of a column over a trimmed all-text relation, once its type is known for sure."""
+    if col.pad_to:
+        return _padded(col, f"NULLIF(trim({ident(col.raw)}), '')")
     if col.guess is None:
         return f"CAST({ident(col.raw)} AS VARCHAR)" if col.fixed_type in ("text", "geometry") else ident(col.raw)
     if col.guess.type == "text":
@@ -134,6 +142,8 @@ def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> Chec
     this runs on every value of the file."""
     g = col.guess
     c = ident(col.raw)
+    if col.pad_to:
+        return Checked(column_sql(col))
     if g is not None and g.type == "text" and native:
         return Checked(c)  # the CSV reader already reads empty and "" fields as NULL
     if g is None or g.type == "text":

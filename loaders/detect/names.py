@@ -15,9 +15,13 @@ CODE_TOKENS = frozenset({
 })
 
 
+# stems that name a code even glued to another word (`c_arinsee`, `codeinsee`, `numsiret`)
+CODE_STEMS = ("insee", "siren", "siret", "codgeo", "depcom")
+
+
 def is_code_name(name: str) -> bool:
     """True when a normalised column name designates an identifier (code INSEE, SIREN...)."""
-    return any(tok in CODE_TOKENS for tok in name.split("_"))
+    return any(tok in CODE_TOKENS or any(stem in tok for stem in CODE_STEMS) for tok in name.split("_"))
 
 
 def normalise_name(name: str) -> str:
@@ -42,3 +46,21 @@ def normalise_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[st
         seen.add(name)
         out.append(name)
     return out
+
+
+# Commune codes (INSEE) and postcodes have five characters; stored as numbers they lose a leading zero (06114 ->
+# 6114). Only these are restored: a département or a partial code has no fixed width to restore to.
+FIVE_CHAR_TOKENS = frozenset({"insee", "codgeo", "depcom", "codcom", "cp", "postal", "postaux", "postcode", "zipcode"})
+_FIVE = re.compile(r"[0-9]{4,5}|2[AB][0-9]{3}")
+
+
+def lost_zero_width(name: str, values: list[str]) -> int | None:
+    """5 when a commune-code or postcode column holds 4-digit values beside 5-character ones (a lost leading zero),
+    else None. Every value must look like such a code, so a column of other identifiers is never touched."""
+    tokens = name.split("_")
+    if not any(t in FIVE_CHAR_TOKENS or "insee" in t for t in tokens):
+        return None
+    vals = [v.strip() for v in values if v and v.strip()]
+    if not vals or not all(_FIVE.fullmatch(v) for v in vals) or not any(len(v) == 4 for v in vals):
+        return None
+    return 5

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from loaders.detect.markers import date_by_name, guess_with_markers
 from loaders.detect.names import normalise_name
-from loaders.readers.staged import SourceColumn, Staged, finish_columns, fixed
+from loaders.readers.staged import SourceColumn, Staged, finish_columns, fixed, restore_lost_zeros
 
 
 def cell_text(value: Any) -> str | None:
@@ -78,15 +78,17 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source_names: l
     """Register an Arrow table of text columns (plus `typed` geo columns) and guess types on all its values."""
     con.register("staged_source", table)
     cols: list[SourceColumn] = []
+    all_values: dict[str, list[str]] = {}
     for i, src in enumerate(source_names):
         raw = f"c{i}"
-        values = [v for v in table.column(raw).to_pylist() if v is not None]
+        values = all_values[raw] = [v for v in table.column(raw).to_pylist() if v is not None]
         guess, markers = guess_with_markers(values, decimal)
         guess = date_by_name(normalise_name(src), guess, values)
         cols.append(SourceColumn(raw=raw, source_name=src, guess=guess, na_markers=markers))
     for name, typ in typed.items():
         cols.append(SourceColumn(raw=name, source_name=name, fixed_type=typ))
     finish_columns(cols, options)
+    restore_lost_zeros(cols, all_values, warnings)
     return Staged(reader=fixed("staged_source"), columns=cols, dialect=dialect, warnings=warnings)
 
 

@@ -20,7 +20,14 @@ from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_enc
 from loaders.detect.markers import date_by_name, guess_with_markers
 from loaders.detect.names import normalise_name
 from loaders.detect.table_shape import row_kind, trailing_rows
-from loaders.readers.staged import SourceColumn, Staged, finish_columns, skipped_warning, total_rows_kept
+from loaders.readers.staged import (
+    SourceColumn,
+    Staged,
+    finish_columns,
+    restore_lost_zeros,
+    skipped_warning,
+    total_rows_kept,
+)
 from loaders.sql import ident, sql_str
 
 MAX_LINE_WARNINGS = 20
@@ -76,6 +83,8 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     for col in cols[len(cols) - trailing_empty:]:
         col.drop_if_empty = True
     finish_columns(cols, options)
+    restore_lost_zeros(cols, {c.raw: [r[i] for r in dialect.sample_rows if i < len(r)] for i, c in enumerate(cols)},
+                       warnings)
     # DuckDB's dateformat is strptime's: French month names are cast by the typed COPY instead
     date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date" and c.guess.fmt != FR_MONTH)
     dateformat = date_fmts.most_common(1)[0][0] if date_fmts else None

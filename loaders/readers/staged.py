@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loaders.detect.column_types import TEXT, TypeGuess
-from loaders.detect.names import is_code_name, normalise_names
+from loaders.detect.names import is_code_name, lost_zero_width, normalise_names
 
 GEO_COLUMNS = ("geometry", "longitude", "latitude", "centroid_lon", "centroid_lat")
 
@@ -24,6 +24,7 @@ class SourceColumn:
     fixed_type: str | None = None
     drop_if_empty: bool = False  # a trailing column with no header: dropped when empty over the whole file
     na_markers: bool = False  # numeric column whose NA markers (detect.markers.NA_MARKERS) are read as empty values
+    pad_to: int | None = None  # a code column whose lost leading zeros are restored (detect.names.lost_zero_width)
 
 
 @dataclass
@@ -74,6 +75,20 @@ def fixed(relation: str) -> Callable[[dict[str, str]], str]:
 def col_type(col: SourceColumn) -> str:
     """The column's type in the published Parquet and meta.json."""
     return col.fixed_type or (col.guess.type if col.guess else "text")
+
+
+def restore_lost_zeros(cols: list[SourceColumn], values: dict[str, list[str]], warnings: list[str]) -> None:
+    """Commune codes and postcodes stored as numbers (6114 for 06114): read as text with the zero put back."""
+    for col in cols:
+        if col.guess is None or col.guess.type not in ("text", "integer"):
+            continue
+        width = lost_zero_width(col.name, values.get(col.raw, []))
+        if width is None:
+            continue
+        col.guess, col.na_markers, col.pad_to = TEXT, False, width
+        example = next(v.strip() for v in values[col.raw] if v and len(v.strip()) < width)
+        warnings.append(f"Colonne « {col.name} » : codes à {width} caractères dont le zéro initial a été perdu "
+                        f"(« {example} ») ; zéro rétabli (« {example.zfill(width)} »).")
 
 
 def finish_columns(cols: list[SourceColumn], options: dict[str, Any]) -> None:
