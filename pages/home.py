@@ -5,6 +5,7 @@ import streamlit as st
 
 import queries
 from config import get_settings
+from queries import catalogue_search as cs
 from ui import commune_search as place_search
 from ui import format as fmt
 from ui import reuses as reuse_ui
@@ -17,22 +18,28 @@ st.write(
     "services publics… Trouvez un jeu de données, explorez-le, téléchargez-le et partagez ce que vous en faites."
 )
 
-with st.form("home_search", border=False):
-    col_q, col_go = st.columns([5, 1], vertical_alignment="bottom")
-    q = col_q.text_input("Rechercher une commune ou un jeu de données", key="home_q",
-                         placeholder="ex. Sarlat, 24200, collèges, population, RSA…")
-    if col_go.form_submit_button("Rechercher", type="primary"):
-        q = " ".join(q.split())
-        # A commune or an EPCI named by the search is offered here first (its page answers « what is near me? »);
-        # any other search goes to the catalogue as before.
-        if not q or not place_search.places(q):
-            st.session_state.pop("home_places_q", None)
-            st.switch_page("pages/catalogue.py", query_params={"q": q} if q else None)
-        st.session_state["home_places_q"] = q
-
-if (shown := st.session_state.get("home_places_q")) and place_search.render_places(shown):
-    st.page_link("pages/catalogue.py", label=f"Jeux de données correspondant à « {escape_markdown(shown)} »",
-                 query_params={"q": shown}, icon=":material/search:")
+# A live search (applied after a pause in typing, or on Enter): no form, whose « Press Enter to submit form » hint
+# Streamlit only writes in English. Communes and EPCIs come first (their page answers « what is near me? »), then the
+# datasets that match, as on the catalogue; « Rechercher » opens the catalogue's full results.
+col_q, col_go = st.columns([5, 1], vertical_alignment="bottom")
+q = " ".join(col_q.text_input("Rechercher une commune ou un jeu de données", key="home_q", live=True,
+                              max_chars=cs.MAX_Q_CHARS,
+                              placeholder="ex. Sarlat, 24200, collèges, population, RSA…").split())
+if col_go.button("Rechercher", type="primary", key="home_go"):
+    st.switch_page("pages/catalogue.py", query_params={"q": q} if q else None)
+if q:
+    place_search.render_places(q)
+    try:
+        matches = cs.search(cs.CatalogueQuery(q=q), per_page=3)
+    except queries.QueryError as exc:
+        st.error(f"La recherche n'a pas pu aboutir : {exc}")
+    else:
+        for row in matches.rows.to_dict("records"):
+            st.page_link("pages/dataset.py", label=escape_markdown(row["title"]), query_params={"id": row["id"]},
+                         icon=":material/description:")
+        noun = "jeu de données correspond" if matches.total <= 1 else "jeux de données correspondent"
+        st.page_link("pages/catalogue.py", label=f"{fmt.number(matches.total)} {noun} à « {escape_markdown(q)} » : "
+                     "voir le catalogue", query_params={"q": q}, icon=":material/search:")
 
 try:
     summary = queries.run("catalogue_summary").iloc[0]

@@ -14,7 +14,7 @@ import queries
 from catalogue.french import date_long
 from config import get_settings
 from geo import deck as maps
-from geo import legend_svg
+from geo import haversine_km, legend_svg
 from indicators.data import dataset_info, frame
 from ui import format as fmt
 from ui import reuses as reuse_ui
@@ -97,8 +97,9 @@ def show(code: str, per_kind: int = 3) -> None:
             st.markdown("\n".join(lines))
         info = dataset_info(maps.service_dataset(kind))
         # reuse_ui.page_link falls back to a plain link when the page runs outside the router (tests, embeds).
-        reuse_ui.page_link(reuse_ui.DATASET, f"Source : {info['title']} ({info['licence']})", {"id": info["id"]},
+        reuse_ui.page_link(reuse_ui.DATASET, f"Source : {info['title']}", {"id": info["id"]},
                            icon=":material/description:")
+        st.markdown(f":small[Licence : {escape_markdown(info['licence'])}]")
 
 
 def _zoom(distance_km: float, lat: float) -> float:
@@ -107,6 +108,18 @@ def _zoom(distance_km: float, lat: float) -> float:
     span_km = max(2.0 * distance_km, 4.0) * 1.3
     km_per_px_zoom0 = 40075.0 * math.cos(math.radians(lat)) / 256.0
     return max(6.0, min(13.0, math.log2(km_per_px_zoom0 * 560.0 / span_km)))
+
+
+def _outlines(communes: pd.DataFrame, lon: float, lat: float, radius_km: float) -> pdk.Layer:
+    """The outlines of the communes around (centroid within `radius_km`): the offline background of the map, without
+    sending the whole territory's outlines (700 kB for 503 communes) to draw a few dozen."""
+    geometries = maps.shapes("commune")
+    near = [str(r.code) for r in communes.dropna(subset=["lon", "lat"]).itertuples()
+            if haversine_km(lon, lat, float(r.lon), float(r.lat)) <= radius_km and str(r.code) in geometries]
+    features = [{"type": "Feature", "geometry": geometries[code], "properties": {}} for code in near]
+    return pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="communes-around",
+                     stroked=True, filled=True, pickable=False, line_width_min_pixels=0.5,
+                     get_fill_color=[245, 245, 240, 255], get_line_color=[150, 150, 150, 255])
 
 
 def show_map(code: str, per_kind: int = 3, height: int = 420) -> None:
@@ -122,7 +135,11 @@ def show_map(code: str, per_kind: int = 3, height: int = 420) -> None:
     if hit.empty:
         return
     lat, lon = float(hit["lat"].iloc[0]), float(hit["lon"].iloc[0])
-    layers = [maps.outline_layer()]
+    # Framed on the everyday services (collèges, France services, museums, hospitals); the specialised health sites
+    # lie further away and are a zoom-out away.
+    everyday = rows[(rows["kind"] != "sante") | (rows["category"] == "hopital")]
+    farthest = float(everyday["distance_km"].max()) if not everyday.empty else 5.0
+    layers = [_outlines(centre, lon, lat, 1.6 * max(farthest, 5.0))]  # about the view's half-width
     if (selection := maps.selection_layer(code)) is not None:
         layers.append(selection)
     legend = []
@@ -138,7 +155,6 @@ def show_map(code: str, per_kind: int = 3, height: int = 420) -> None:
                                 line_width_min_pixels=1, get_radius=250, radius_min_pixels=6, radius_max_pixels=14,
                                 pickable=True))
         legend.append((tuple(color[:3]), f"{label} ({len(subset)})"))
-    farthest = float(rows["distance_km"].max()) if not rows.empty else 5.0
     st.pydeck_chart(maps.deck(layers, lat, lon, _zoom(farthest, lat), get_settings().basemap_url), height=height,
                     key=f"nearest_map_{code}",
                     alt="Carte des services les plus proches de la commune : " + " ; ".join(t for _, t in legend))

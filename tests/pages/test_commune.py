@@ -108,6 +108,10 @@ def test_searches_offer_communes_and_epcis(read_only_portal: Path) -> None:
     at = open_page("pages/catalogue.py", {"q": "Sarlat"})
     assert ("Sarlat\\-la\\-Canéda — commune · 24200 · INSEE 24520", "code=24520") in page_links(at)
     at = open_page("pages/home.py", {})
-    at.text_input(key="home_q").input("sarlat")  # type: ignore[attr-defined]
-    at.button[0].click().run()  # type: ignore[attr-defined]
-    assert ("Sarlat\\-la\\-Canéda — commune · 24200 · INSEE 24520", "code=24520") in page_links(at)
+    at.text_input(key="home_q").input("sarlat").run()  # type: ignore[attr-defined]
+    links = page_links(at)
+    assert links[:2] == [("Sarlat\\-la\\-Canéda — commune · 24200 · INSEE 24520", "code=24520"),
+                         ("CC Sarlat\\-Périgord Noir — intercommunalité · 13 communes · SIREN 200027217",
+                          "niveau=epci&code=200027217")]
+    # The datasets that match are still offered, with the catalogue's full results one click away.
+    assert any(q == "q=sarlat" and "voir le catalogue" in label for label, q in links)
