@@ -8,6 +8,7 @@ from indicators import LEVEL_LABELS, board, territory
 from indicators.data import departement_place
 from indicators.state import BoardState
 from ui import indicator_cards as cards
+from ui import indicator_series as series
 
 place = get_settings().territory
 levels = indicators.board_levels()
@@ -93,17 +94,7 @@ st.header("Évolution dans le temps")
 series_ind = indicators.get(st.selectbox("Indicateur", series_choices, format_func=lambda i: indicators.get(i).label,
                                          key="indicators_series"))
 if series_ind is not None:
-    rows = board.series_frame(series_ind, current)
-    if rows.empty:
-        st.info("Pas de série pour ce territoire.")
-    else:
-        st.plotly_chart(cards.series_figure(series_ind, rows), width="stretch",
-                        config=cards.plotly_config(f"{series_ind.id}-{current.code}"), key="indicators_series_chart")
-        if not series_ind.supports(current.level):
-            cards.note("Indicateur disponible à l'échelle du département seulement.")
-        for brk in series_ind.breaks:
-            cards.note(f"⚠️ Rupture de série en {brk.year} : {brk.text}")
-        cards.note("Téléchargez le graphique en PNG avec l'icône d'appareil photo de sa barre d'outils.")
+    series.render_series(series_ind, current)
 
 # -- Ranking ----------------------------------------------------------------------------------------------------------
 st.header("Classement")
@@ -139,15 +130,22 @@ if rank_ind is not None:
                    f"ne sont pas classés. Méthode : {' '.join(rank_ind.method.split())}")
 
 # -- Exports ----------------------------------------------------------------------------------------------------------
-st.header("Télécharger les données du tableau de bord")
-cards.note(f"Toutes les séries affichées pour {current.name}, le département de comparaison et la France, avec "
+st.header("Télécharger le tableau de bord et ses données")
+cards.note(f"Le tableau de bord sur une page A4 (chaque chiffre avec son unité, sa période, sa source et sa licence), "
+           f"et toutes les séries affichées pour {current.name}, ses territoires de comparaison et la France, avec "
            "sources, licences et méthodes (une ligne par indicateur et par période).")
 slug = f"indicateurs-{current.level}-{current.code}"
-left, right = st.columns(2)
-with left:
-    st.download_button("Télécharger en CSV", lambda: board.export_csv(current), file_name=f"{slug}.csv",
+share_url = new_state.url(get_settings().public_base_url)
+pdf_col, csv_col, xlsx_col = st.columns(3)
+with pdf_col:
+    # Built only when clicked (the callable), by fpdf2 from the cards' data: a document, not a screenshot.
+    st.download_button("Télécharger le tableau de bord (PDF, A4)", lambda: cards.board_pdf(current, share_url),
+                       file_name=f"tableau-de-bord-{current.level}-{current.code}.pdf", mime="application/pdf",
+                       key="indicators_export_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
+with csv_col:
+    st.download_button("Télécharger les données en CSV", lambda: cards.export_csv(current), file_name=f"{slug}.csv",
                        mime="text/csv", key="indicators_export_csv", on_click="ignore", icon=":material/download:")
-with right:
-    st.download_button("Télécharger en XLSX", lambda: board.export_xlsx(current), file_name=f"{slug}.xlsx",
+with xlsx_col:
+    st.download_button("Télécharger les données en XLSX", lambda: board.export_xlsx(current), file_name=f"{slug}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="indicators_export_xlsx", on_click="ignore", icon=":material/download:")

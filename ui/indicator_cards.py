@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
-from indicators import LEVEL_LABELS, Indicator
+from config import get_settings
+from exports.board_pdf import Board as PdfBoard
+from exports.board_pdf import Figure as PdfFigure
+from exports.board_pdf import Section as PdfSection
+from exports.board_pdf import board_pdf as pdf_bytes
+from exports.results import csv_bytes
+from indicators import Indicator, board
 from indicators.board import Card, Point
-from indicators.data import departement_label, departement_of
+from indicators.data import departement, departement_label, departement_of
 from indicators.territory import Territory
 from indicators.trend import Trend, trend
+from ui import charts
 from ui import format as fmt
 
 DATASET_PAGE = "pages/dataset.py"
+PER_LEVEL = {"commune": "commune", "epci": "intercommunalité", "departement": "département"}
 # Plotly's own « Download plot as png » runs in the browser (no kaleido, works offline): keep it in the toolbar.
-LINE_COLORS = ["#1f5f8b", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"]
 
 
 def note(text: str) -> None:
@@ -24,13 +35,10 @@ def note(text: str) -> None:
 
 
 def plotly_config(filename: str) -> dict[str, object]:
-    return {
-        "displaylogo": False,
-        "displayModeBar": True,
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2, "height": 500, "width": 900},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-        "locale": "fr",
-    }
+    """The portal's French Plotly config (ui.charts: fr locale, no CDN), the toolbar always shown for its PNG export."""
+    return charts.plotly_config(
+        filename, displayModeBar=True, modeBarButtonsToRemove=["lasso2d", "select2d"],
+        toImageButtonOptions={"format": "png", "filename": filename, "scale": 2, "height": 500, "width": 900})
 
 
 def value_text(indicator: Indicator, value: float | None) -> str:
@@ -84,9 +92,35 @@ def source_links(card: Card, key_prefix: str) -> None:
     note("Licence : " + " ; ".join(licences))
 
 
+def departemental_label() -> str:
+    """« Donnée départementale (Dordogne) »: on every card whose figure is the département's, not the territory's."""
+    return f"Donnée départementale ({departement()[1]})"
+
+
+def no_value_text(card: Card) -> str:
+    if card.missing:  # the source published the commune but withheld its value
+        return f"Valeur non diffusée pour {card.territory.name} par la source : {card.missing}."
+    return (f"Pas de valeur pour {card.territory.name} dans la source (par exemple : aucun établissement concerné, "
+            "ou commune absente du fichier).")
+
+
+def comparison_points(card: Card) -> list[tuple[str, Point]]:
+    """The other territories a card compares with, nearest first: the commune's EPCI, the département, France."""
+    found: list[tuple[str, Point]] = []
+    if card.epci is not None and card.territory.epci_name:
+        found.append((card.territory.epci_name, card.epci))
+    if card.departement is not None and card.territory.level != "departement" and not card.departemental:
+        found.append((departement_label(), card.departement))
+    if card.france is not None:
+        found.append((card.indicator.france_label, card.france))
+    return found
+
+
 def render_card(card: Card) -> None:
     ind = card.indicator
     with st.container(border=True):
+        if card.departemental:
+            note(f"**{departemental_label()}**")
         if card.error:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
             note(f"Données indisponibles : {card.error}")
@@ -94,12 +128,11 @@ def render_card(card: Card) -> None:
             return
         if card.latest is None:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
-            note(f"Pas de valeur pour {card.territory.name} (par exemple : aucun établissement concerné).")
-        elif not card.available:
-            st.metric(f"{ind.label} — {departement_label()}", value_text(ind, card.latest.value),
-                      **change_metric_args(card), help=" ".join(ind.method.split()))
-            note(f"Indicateur disponible à l'échelle du département seulement (pas de donnée par "
-                 f"{LEVEL_LABELS[card.territory.level].lower()}) : valeur {departement_of()}, "
+            note(no_value_text(card))
+        elif card.departemental:
+            st.metric(ind.label, value_text(ind, card.latest.value), **change_metric_args(card),
+                      help=" ".join(ind.method.split()))
+            note(f"Pas de donnée par {PER_LEVEL[card.territory.level]} : valeur {departement_of()}, "
                  f"{ind.year_label.lower()} {card.latest.period}.")
         else:
             st.metric(ind.label, value_text(ind, card.latest.value), **change_metric_args(card),
@@ -107,13 +140,8 @@ def render_card(card: Card) -> None:
             note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
         if words := change_words(card):
             note(words)
-        comparisons = []
-        if card.departement is not None and card.territory.level != "departement" and card.available:
-            comparisons.append(f"{departement_label()} : {point_text(ind, card.departement)}")
-        if card.france is not None:
-            comparisons.append(f"{ind.france_label} : {point_text(ind, card.france)}")
-        if comparisons:
-            note("Comparaison — " + " · ".join(comparisons))
+        if comparisons := comparison_points(card):
+            note("Comparaison — " + " · ".join(f"{name} : {point_text(ind, pt)}" for name, pt in comparisons))
         if card.break_warning:
             st.warning(card.break_warning, icon=":material/warning:")
         source_links(card, ind.id)
@@ -123,13 +151,12 @@ def render_card(card: Card) -> None:
                 st.markdown(f"- {remark}")
 
 
-def render_cards(cards: list[Card], columns: int = 3) -> None:
-    """Cards grouped by theme, in the registry's order."""
+def _grid(cards: list[Card], columns: int, heading: Callable[[str], None]) -> None:
     themes: dict[str, list[Card]] = {}
     for card in cards:
         themes.setdefault(card.indicator.theme, []).append(card)
     for theme, group in themes.items():
-        st.subheader(theme)
+        heading(theme)
         for start in range(0, len(group), columns):
             cols = st.columns(columns)
             for col, card in zip(cols, group[start:start + columns], strict=False):
@@ -137,24 +164,22 @@ def render_cards(cards: list[Card], columns: int = 3) -> None:
                     render_card(card)
 
 
-def series_figure(indicator: Indicator, rows: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    for i, (line, part) in enumerate(rows.groupby("line", sort=False)):
-        fig.add_trace(go.Scatter(
-            x=part["year"], y=part["value"], mode="lines+markers", name=str(line),
-            line={"color": LINE_COLORS[i % len(LINE_COLORS)]}, customdata=part[["period"]].to_numpy(),
-            hovertemplate="%{customdata[0]} : %{y:,." + str(indicator.decimals) + "f}<extra>" + str(line) + "</extra>",
-        ))
-    for brk in indicator.breaks:
-        fig.add_vline(x=brk.year - 0.5, line_dash="dot", line_color="#555",
-                      annotation_text="rupture de série", annotation_position="top left")
-    fig.update_layout(
-        separators=",\u202f", height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title={"text": f"{indicator.label} ({indicator.unit})", "font": {"size": 15}},
-        legend={"orientation": "h", "y": -0.2}, xaxis={"title": indicator.year_label, "tickformat": "d"},
-        yaxis={"title": indicator.short_unit or indicator.unit},
-    )
-    return fig
+def render_cards(cards: list[Card], columns: int = 3) -> None:
+    """The territory's own figures grouped by theme, in the registry's order; then, apart and folded, the
+    département's figures of indicators that have no value at this level (never mixed with the territory's)."""
+    own = [card for card in cards if card.available]
+    context = [card for card in cards if card.departemental]
+    _grid(own, columns, st.subheader)
+    if finer := [card.indicator.label for card in cards if card.finer_only]:
+        note(f"Publiés seulement à une échelle plus fine (voir le tableau de bord d'une commune ou la carte) : "
+             f"{', '.join(finer)}.")
+    if not context:
+        return
+    st.subheader("Contexte départemental")
+    note(f"Ces indicateurs n'existent qu'à l'échelle du département : les chiffres ci-dessous sont ceux "
+         f"{departement_of()}, pas ceux de {cards[0].territory.name}. Ils sont donnés pour situer le territoire.")
+    with st.expander(f"{departemental_label()} : {len(context)} indicateurs", expanded=False):
+        _grid(context, columns, lambda theme: st.markdown(f"**{theme}**"))
 
 
 def ranking_figure(indicator: Indicator, ranked: pd.DataFrame, highlight: str, top: int = 20) -> go.Figure:
@@ -167,7 +192,7 @@ def ranking_figure(indicator: Indicator, ranked: pd.DataFrame, highlight: str, t
                            hovertemplate="%{y} : %{x:,." + str(indicator.decimals) + "f}<extra></extra>"))
     period = str(shown["period"].iloc[0]) if not shown.empty else ""
     fig.update_layout(
-        separators=",\u202f", height=max(300, 24 * len(shown) + 80), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        separators=charts.SEPARATORS, height=max(300, 24 * len(shown) + 80), margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": f"{indicator.label} — {period} ({indicator.unit})", "font": {"size": 15}},
         yaxis={"autorange": "reversed"}, xaxis={"title": indicator.short_unit or indicator.unit},
     )
@@ -194,3 +219,39 @@ def territory_heading(territory: Territory) -> str:
     if territory.level == "epci":
         return f"{territory.name} (EPCI {territory.code})"
     return f"{territory.name} (département {territory.code})"
+
+
+def export_csv(territory: Territory) -> bytes:
+    """The board's data as the site's French CSV (« ; », decimal commas, BOM): the writer of every in-memory CSV."""
+    return csv_bytes(pa.Table.from_pandas(board.export_frame(territory), preserve_index=False))
+
+
+def _pdf_figure(card: Card) -> PdfFigure:
+    ind = card.indicator
+    if card.error:
+        value, period, details = "–", "", [f"Données indisponibles : {card.error}"]
+    elif card.latest is None:
+        value, period, details = "–", "", [no_value_text(card)]
+    else:
+        value, period = value_text(ind, card.latest.value), f"{ind.year_label} {card.latest.period}"
+        details = [f"Évolution : {text}" for text in [change_text(card)] if text]
+    details += [f"{name} : {point_text(ind, pt)}" for name, pt in comparison_points(card)]
+    if card.break_warning:
+        details.append("Rupture de série : évolution non enchaînée.")
+    return PdfFigure(label=f"{ind.label} — {ind.unit}", value=value, period=period, detail=" · ".join(details),
+                     sources=tuple(f"{s['title']} (jeu « {s['id']} ») — licence : {s['licence']}" for s in card.sources))
+
+
+def board_pdf(territory: Territory, url: str) -> bytes:
+    """The board on one A4 page, every card's figure with its unit, period, comparisons, source and licence."""
+    settings = get_settings()
+    cards = board.build_cards(territory)
+    own = tuple(_pdf_figure(c) for c in cards if c.available)
+    context = tuple(_pdf_figure(c) for c in cards if c.departemental)
+    sections = (PdfSection(f"Chiffres de {territory.name}", own),
+                PdfSection(f"Contexte départemental — {departemental_label()}", context,
+                           note=f"Indicateurs sans donnée à l'échelle de {territory.name} : valeurs "
+                                f"{departement_of()}, données pour situer le territoire."))
+    generated = fmt.datetime_long(dt.datetime.now(dt.UTC).isoformat(timespec="minutes"))
+    return pdf_bytes(PdfBoard(title=f"Tableau de bord — {territory.name}", territory=territory_heading(territory),
+                              generated=generated, url=url, sections=sections, portal=settings.portal_name))

@@ -46,7 +46,11 @@ def test_departement_board(read_only_portal: Path) -> None:
     chart = at.get("plotly_chart")[0]
     config = json.loads(chart.proto.config)
     assert config["toImageButtonOptions"]["format"] == "png" and config["displayModeBar"] is True
-    assert [b.label for b in at.get("download_button")] == ["Télécharger en CSV", "Télécharger en XLSX"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Télécharger le tableau de bord (PDF, A4)", "Télécharger les données en CSV", "Télécharger les données en XLSX"]
+    assert all("Donnée départementale" not in e.label for e in at.expander)  # the département board is all its own
+    assert "Taux de pauvreté" not in cards  # published per commune only: named, no empty card
+    assert "Publiés seulement à une échelle plus fine" in captions(at) and "Taux de pauvreté" in captions(at)
 
 
 def test_change_arrows_follow_the_sign_and_say_whether_it_is_good(read_only_portal: Path) -> None:
@@ -82,7 +86,7 @@ def test_epci_board_sums_its_communes(read_only_portal: Path) -> None:
         total = sum(int(r["pmun"]) for r in csv.DictReader(fh)
                     if r["millesime"] == "2023" and r["code_insee_cog2026"] in members)
     assert cards["Population municipale"][0] == f"{total:,} hab.".replace(",", " ")
-    assert "Indicateur disponible à l'échelle du département seulement" in captions(at)
+    assert "Pas de donnée par intercommunalité : valeur de la Dordogne" in captions(at)
     assert dict(at.query_params) == {"niveau": "epci", "code": "200040392", "indicateur": "population"}
 
 
@@ -145,3 +149,119 @@ def test_commune_created_by_a_merger_and_widget_change(read_only_portal: Path) -
     assert any("avant 2022" in n for n in names) and any("depuis 2022" in n for n in names)
     at.radio(key="indicators_level").set_value("departement").run()
     assert dict(at.query_params)["niveau"] == "departement"
+
+
+# -- Issue 13, the elected official: an honest commune board, base 100, the A4 PDF, French CSV ------------------------
+def _population(code_column: str, code: str, year: int) -> float:
+    import csv
+
+    with (ROOT / "data/dordogne/population/population_communes_24_cog2026.csv").open(encoding="utf-8") as fh:
+        return sum(float(r["pmun"]) for r in csv.DictReader(fh)
+                   if r["millesime"] == str(year) and (code_column == "" or r[code_column] == code))
+
+
+def test_commune_board_shows_no_departement_figure_as_its_own(read_only_portal: Path) -> None:
+    from indicators import board, territory
+    from ui.indicator_cards import value_text
+
+    departement = {c.indicator.label: value_text(c.indicator, c.latest.value).replace(NNBSP, " ")
+                   for c in board.build_cards(territory.top_territory()) if c.latest is not None}
+    at = open_board(niveau="commune", code="24037")  # Bergerac
+    (context,) = [e for e in at.expander if e.label.startswith("Donnée départementale (Dordogne)")]
+    apart = {m.label: m.value.replace(NNBSP, " ") for m in context.metric}
+    own = {label: value for label, (value, _) in metrics(at).items() if label not in apart}
+    assert "Population municipale" in own and len(own) >= 10
+    for label, value in own.items():  # the commune's own figures: none is the département's
+        assert value != departement.get(label), label
+    # the département-only indicators (ageing, RSA, APA, PCH, ASE…) are apart, each card labelled
+    assert {"Allocataires du RSA", "Bénéficiaires de l'APA", "Bénéficiaires de la PCH",
+            "Enfants accueillis à l'aide sociale à l'enfance", "Dépenses nettes liées au RSA"} <= set(apart)
+    assert "Part des 60 ans ou plus" in own  # the commune's own census figure now, not the département's
+    assert all(value == departement[label] for label, value in apart.items())
+    labels = [m.value for m in context.markdown if m.value == ":small[**Donnée départementale (Dordogne)**]"]
+    assert len(labels) == len(apart)
+    assert [h.value for h in at.subheader][-1] == "Contexte départemental"
+    # comparisons stay comparisons, the commune's EPCI first
+    assert "Comparaison — CA Bergeracoise : 61 915 hab. (2023) · Dordogne : 417 614 hab. (2023)" in captions(at)
+
+
+def test_base100_chart_has_the_commune_its_epci_and_the_departement(read_only_portal: Path) -> None:
+    at = open_board(niveau="commune", code="24037")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = {t["name"]: t for t in spec["data"]}
+    assert list(traces) == ["Bergerac", "CA Bergeracoise", "Dordogne"]
+    assert spec["layout"]["yaxis"]["title"]["text"] == "Indice (base 100 en 2016)"
+    assert spec["layout"]["separators"] == ",\u202f"  # French decimal comma and thousands space in the hover
+    bergerac = traces["Bergerac"]
+    expected = 100 * _population("code_insee_cog2026", "24037", 2023) / _population("code_insee_cog2026", "24037", 2016)
+    assert bergerac["x"][0] == 2016 and bergerac["y"][0] == pytest.approx(100)
+    assert bergerac["y"][-1] == pytest.approx(expected)
+    assert traces["Dordogne"]["y"][-1] == pytest.approx(100 * _population("", "", 2023) / _population("", "", 2016))
+    # the values stay readable: in the hover (French, with the unit) and in the table under the chart
+    assert bergerac["customdata"][-1] == ["2023", "27\u202f110\u202fhab."]
+    assert "indice %{y:,.1f}" in bergerac["hovertemplate"]
+    table = at.table[0].value
+    assert list(table.columns) == ["Bergerac", "CA Bergeracoise", "Dordogne"]
+    assert table.loc["2023", "Bergerac"] == "27\u202f110\u202fhab."
+    at.radio(key="indicators_scale_population").set_value("valeurs").run()
+    values = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert [t["name"] for t in values] == ["Bergerac", "CA Bergeracoise", "Dordogne"] and values[0]["y"][-1] == 27110
+
+
+def test_a_missing_level_leaves_fewer_lines_and_says_so(read_only_portal: Path) -> None:
+    at = open_board(niveau="commune", code="24001", indicateur="dnb-reussite")  # Abjat-sur-Bandiat: no collège
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["CC du Périgord Nontronnais", "Dordogne"]
+    assert ("Pas de valeur pour Abjat-sur-Bandiat : le graphique ne montre que CC du Périgord Nontronnais, Dordogne."
+            in captions(at))
+    # a value the source withholds says so, in French (Filosofi: too few households)
+    assert "Valeur non diffusée pour Abjat-sur-Bandiat par la source : secret statistique." in captions(at)
+    at = open_board(niveau="epci", code="200070647", indicateur="population")  # an EPCI board: EPCI + département
+    assert [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]] == [
+        "CA Bergeracoise", "Dordogne"]
+
+
+def test_board_pdf_is_one_a4_page_with_every_figure_and_its_source(read_only_portal: Path) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from indicators import board, territory
+    from ui.indicator_cards import board_pdf, value_text
+
+    bergerac = territory.resolve("commune", "24037").territory
+    data = board_pdf(bergerac, "https://donnees.exemple.fr/indicateurs?niveau=commune&code=24037")
+    assert data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    width, height = (round(float(v) / 72 * 25.4) for v in reader.pages[0].mediabox.upper_right)
+    assert (width, height) == (210, 297)  # A4 portrait, in mm
+    text = reader.pages[0].extract_text()
+    assert "Tableau de bord — Bergerac" in text and "Bergerac (commune 24037 · CA Bergeracoise)" in text
+    assert "Généré le " in text and "Licence Ouverte" in text
+    assert "Contexte départemental — Donnée départementale (Dordogne)" in text
+    flat = " ".join(text.split())
+    for card in board.build_cards(bergerac):  # every figure of the board, with its unit
+        if card.latest is not None:
+            assert value_text(card.indicator, card.latest.value) in text, card.indicator.id
+            assert f"{card.indicator.year_label} {card.latest.period}" in flat, card.indicator.id
+        for source in card.sources:  # and every source dataset with its licence
+            assert f"(jeu « {source['id']} ») — licence : {source['licence']}" in flat, source["id"]
+
+
+def test_board_csv_is_french_without_raw_booleans(read_only_portal: Path) -> None:
+    import csv
+    import io
+
+    from indicators import territory
+    from ui.indicator_cards import export_csv
+
+    data = export_csv(territory.resolve("commune", "24037").territory)
+    text = data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert {r["indicateur_disponible_a_ce_niveau"] for r in rows} == {"oui", "non"}
+    assert "True" not in text and "False" not in text
+    growth = next(r for r in rows if r["indicateur"] == "population-croissance" and r["code"] == "24037")
+    assert "," in growth["valeur"] and "." not in growth["valeur"]  # decimal commas for French spreadsheets
+    assert {r["niveau"] for r in rows if r["indicateur"] == "population"} == {
+        "Commune", "Intercommunalité (EPCI)", "Département"}
