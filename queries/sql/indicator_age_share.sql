@@ -22,7 +22,8 @@ WITH bands AS (
       AND commune IN (SELECT commune FROM territory_members WHERE level = $territory_level AND code = $territory_code)
 ), census AS (
     -- One row per (territory of the file, 5-year band), both sexes together; `a60_64` → 60, `a95p` → 95.
-    SELECT niveau, CAST(code_insee AS VARCHAR) AS code, CAST(millesime_rp AS INTEGER) AS year,
+    SELECT niveau, CAST(code_insee AS VARCHAR) AS commune, CAST(code_departement AS VARCHAR) AS departement,
+           CAST(millesime_rp AS INTEGER) AS year,
            CAST(substr(band, 2, 2) AS INTEGER) AS age_low, CAST(population AS DOUBLE) AS population
     FROM {role:age_census}
     UNPIVOT (population FOR band IN (a00_04, a05_09, a10_14, a15_19, a20_24, a25_29, a30_34, a35_39, a40_44, a45_49,
@@ -31,11 +32,11 @@ WITH bands AS (
 ), census_units AS (
     SELECT u.level, u.code, u.name, c.year, c.age_low, c.population
     FROM units AS u
-    JOIN census AS c ON c.niveau = 'COM' AND c.code = u.commune
+    JOIN census AS c ON c.niveau = 'COM' AND c.commune = u.commune
     UNION ALL
     -- The département's own row of the file (not the sum of its communes, which differs by rounding).
     SELECT 'departement', $dep_code, $dep_name, year, age_low, population
-    FROM census WHERE niveau = 'DEP' AND code = $dep_code
+    FROM census WHERE niveau = 'DEP' AND departement = $dep_code
 )
 SELECT CASE WHEN zone = $dep_name THEN 'departement' ELSE 'france' END AS level,
        CASE WHEN zone = $dep_name THEN $dep_code ELSE 'FRM' END AS code,

@@ -56,7 +56,10 @@ def card_of(cards: list[board.Card], indicator_id: str) -> board.Card:
 def test_codes_stay_text_and_secret_cells_are_null(portal: Path) -> None:
     ages = table("population-age-communes")
     assert len(ages) == 1008 and str(ages["code_insee"].dtype) in ("object", "str", "string")
-    assert set(ages.loc[ages["niveau"] == "DEP", "code_insee"]) == {"24"}
+    # The two département rows carry their code apart, so `code_insee` holds commune codes only (a map, a filter).
+    dep = ages[ages["niveau"] == "DEP"]
+    assert len(dep) == 2 and dep["code_insee"].isna().all() and set(dep["code_departement"]) == {"24"}
+    assert ages.loc[ages["niveau"] == "COM", "code_insee"].str.fullmatch(r"24\d{3}").all()
     caf = table("allocataires-caf-communes")
     assert len(caf) == 2515 and caf["code_insee"].str.fullmatch(r"24\d{3}").all()
     apl = table("apl-medecins-generalistes")
@@ -84,7 +87,7 @@ def census_totals() -> dict[tuple[str, str], dict[str, float]]:
     """(niveau, code) → {'all', '60', '75'}: both sexes summed, recomputed from the CSV."""
     out: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in rows("communes_plus/ages_rp2023_communes_24.csv"):
-        key = (r["niveau"], r["code_insee"])
+        key = (r["niveau"], r["code_insee"] or r["code_departement"])
         for col, text in r.items():
             if col.startswith("a") and col[1:3].isdigit():
                 low = int(col[1:3])
