@@ -10,6 +10,7 @@ from ui import commune_search as place_search
 from ui import format as fmt
 from ui import reuses as reuse_ui
 from ui.cards import escape_markdown
+from ui.commune_text import wrap_page_links
 
 settings = get_settings()
 st.title(f"{settings.portal_name} — les données ouvertes {settings.territory.of}")
@@ -34,12 +35,14 @@ if q:
     except queries.QueryError as exc:
         st.error(f"La recherche n'a pas pu aboutir : {exc}")
     else:
-        for row in matches.rows.to_dict("records"):
-            st.page_link("pages/dataset.py", label=escape_markdown(row["title"]), query_params={"id": row["id"]},
-                         icon=":material/description:")
-        noun = "jeu de données correspond" if matches.total <= 1 else "jeux de données correspondent"
-        st.page_link("pages/catalogue.py", label=f"{fmt.number(matches.total)} {noun} à « {escape_markdown(q)} » : "
-                     "voir le catalogue", query_params={"q": q}, icon=":material/search:")
+        wrap_page_links("home_results")
+        with st.container(key="home_results"):
+            for row in matches.rows.to_dict("records"):
+                st.page_link("pages/dataset.py", label=escape_markdown(row["title"]), query_params={"id": row["id"]},
+                             icon=":material/description:")
+            noun = "jeu de données correspond" if matches.total <= 1 else "jeux de données correspondent"
+            st.page_link("pages/catalogue.py", label=f"{fmt.number(matches.total)} {noun} à « {escape_markdown(q)} » "
+                         ": voir le catalogue", query_params={"q": q}, icon=":material/search:")
 
 try:
     summary = queries.run("catalogue_summary").iloc[0]

@@ -15,6 +15,7 @@ from ui import format as fmt
 from ui import indicator_cards as cards
 from ui import reuses as reuse_ui
 from ui.cards import escape_markdown
+from ui.commune_text import wrap_page_links
 
 CODE_RE = re.compile(r"^(2[AB]|\d{2})\d{3}$")
 BOARD_PAGE = "pages/indicators.py"
@@ -73,11 +74,13 @@ def key_figures(place: Territory, cards_: list[Card]) -> None:
 
 def services(place: Territory) -> None:
     st.header("Services les plus proches")
-    map_col, list_col = st.columns([2, 3], gap="large")
-    with map_col:
-        nearest_services.show_map(place.code)
-    with list_col:
-        nearest_services.show(place.code)
+    wrap_page_links("commune_services")
+    with st.container(key="commune_services"):
+        map_col, list_col = st.columns([2, 3], gap="large")
+        with map_col:
+            nearest_services.show_map(place.code)
+        with list_col:
+            nearest_services.show(place.code)
 
 
 def indicator_cards(place: Territory, cards_: list[Card]) -> None:
@@ -88,7 +91,7 @@ def indicator_cards(place: Territory, cards_: list[Card]) -> None:
         cards.render_cards(own)
     else:
         st.info("Aucun indicateur n'a de valeur pour cette commune.")
-    st.page_link(BOARD_PAGE, label="Tableau de bord complet de la commune (évolutions, comparaisons, export)",
+    st.page_link(BOARD_PAGE, label="Tableau de bord complet de la commune",
                  query_params={"niveau": "commune", "code": place.code}, icon=":material/monitoring:")
 
 
@@ -104,13 +107,19 @@ def datasets(place: Territory) -> set[str]:
         st.info("Aucun jeu de données du catalogue n'a de ligne pour cette commune.")
         return set()
     st.markdown(f"{len(found)} jeux de données du catalogue ont des lignes pour {escape_markdown(place.name)} :")
+    with st.container(key="commune_datasets"):
+        _dataset_links(found)
+    return {item.dataset_id for item in found}
+
+
+def _dataset_links(found: tuple[commune_data.DatasetRows, ...]) -> None:
+    wrap_page_links("commune_datasets")
     for item in found:
         noun = "ligne" if item.rows == 1 else "lignes"
         st.page_link(DATASET_PAGE, label=f"{escape_markdown(item.title)} — {fmt.number(item.rows)} {noun}",
                      query_params=item.params, icon=":material/table:")
         cards.note(f"Filtre : {escape_markdown(item.column_label)} = "
                    f"{', '.join(str(v).rsplit(':', 1)[-1] for v in item.params['f'])}")
-    return {item.dataset_id for item in found}
 
 
 def reuses(place: Territory, dataset_ids: set[str]) -> None:

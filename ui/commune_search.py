@@ -14,6 +14,7 @@ from catalogue.folding import fold
 from indicators import territory
 from indicators.data import frame
 from ui.cards import escape_markdown
+from ui.commune_text import wrap_page_links
 
 COMMUNE_PAGE = "pages/commune.py"
 BOARD_PAGE = "pages/indicators.py"
@@ -90,7 +91,8 @@ def render_places(text: str, limit: int = MAX_PLACES) -> bool:
     found = places(text, limit)
     if not found:
         return False
-    with st.container(border=True):
+    wrap_page_links("place_suggestions")
+    with st.container(border=True, key="place_suggestions"):
         st.markdown(f"**Communes et intercommunalités correspondant à « {escape_markdown(text.strip())} »**")
         for place in found:
             icon = ":material/location_city:" if place.kind == "commune" else ":material/hub:"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import streamlit as st
 
 from catalogue.folding import fold
 from indicators.data import cache_key, frame
@@ -103,3 +104,14 @@ def town_name(text: object) -> str:
         return ""
     _, whole = _place_tables()
     return whole.get(_key(str(text))) or proper_case(text)
+
+
+# st.page_link cuts a long label with « … » on one line: a dataset title and its row count disappear at 390 px.
+_WRAP_CSS = (".st-key-{key} [data-testid^='stPageLink'] a, .st-key-{key} [data-testid^='stPageLink'] a * "
+             "{{ white-space: normal !important; overflow: visible !important; text-overflow: clip !important; "
+             "height: auto !important; }}")
+
+
+def wrap_page_links(key: str) -> None:
+    """Let the page links inside the container keyed `key` wrap onto several lines instead of being cut."""
+    st.html(f"<style>{_WRAP_CSS.format(key=re.sub(r'[^A-Za-z0-9_-]', '', key))}</style>")
