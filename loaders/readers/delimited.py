@@ -19,7 +19,7 @@ from loaders.detect.dialect import Dialect, read_text_sample, sniff_dialect
 from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
 from loaders.detect.markers import date_by_name, guess_with_markers
 from loaders.detect.names import normalise_name
-from loaders.detect.table_shape import row_kind, trailing_rows
+from loaders.detect.table_shape import clean, row_kind, trailing_rows
 from loaders.readers.staged import (
     SourceColumn,
     Staged,
@@ -50,6 +50,7 @@ def is_encoding_error(message: str) -> bool:
 def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Path) -> Staged:
     """Sniff encoding, dialect and types on samples; the COPY then reads the file once, typed and checked."""
     warnings: list[str] = []
+    repaired: list[dict[str, Any]] = []  # lines read leniently, for inspect's repaired_lines
     # without a whole-file scan the encoding comes from the head; the reader validates every byte of the rest
     provisional = not options.get("encoding") and scan.encoding is None
     encoding = str(options.get("encoding") or scan.encoding or sniff_encoding(path))
@@ -58,7 +59,9 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
         # DuckDB 2.0.1 only decodes utf-8/utf-16/latin-1: anything else is streamed to a UTF-8 copy first.
         read_path = tmp_dir / "source-utf8.csv"
         if encoding == "mixed":
-            warnings += _repair_mixed_utf8(path, read_path)
+            bad = _repair_mixed_utf8(path, read_path)
+            warnings += _line_warnings(bad, "octets non UTF-8, décodés en windows-1252")
+            repaired += [{"line": n, "reason": "octets non UTF-8, décodés en windows-1252"} for n in bad]
         else:
             _transcode(path, read_path, encoding)
     duck_encoding = DUCKDB_ENCODINGS.get(encoding.lower(), "utf-8")
@@ -79,7 +82,7 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
         guess = date_by_name(normalise_name(head), guess, values)
         empty = not head.strip() and not any(v.strip() for v in values)
         trailing_empty = trailing_empty + 1 if empty else 0
-        cols.append(SourceColumn(raw=f"c{i}", source_name=head.strip(), guess=guess, na_markers=markers))
+        cols.append(SourceColumn(raw=f"c{i}", source_name=" ".join(clean(head).split()), guess=guess, na_markers=markers))
     for col in cols[len(cols) - trailing_empty:]:
         col.drop_if_empty = True
     finish_columns(cols, options)
@@ -106,19 +109,28 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     def on_ragged(message: str) -> None:
         nonlocal padding
         try:
-            warnings.extend(_diagnose_ragged(read_path, duck_encoding, dialect))
+            short = _diagnose_ragged(read_path, duck_encoding, dialect)
+            excluded_lines = {line for line, _, _ in excluded}
+            short = [(n, w) for n, w in short if n not in excluded_lines]  # a footnote is skipped, not padded
+            warnings.extend(_capped([f"ligne {n} : {w} champ(s) au lieu de {dialect.ncols}, complétée par des "
+                                     "valeurs vides" for n, w in short], " trop courtes"))
+            repaired.extend({"line": n, "reason": f"{w} champ(s) au lieu de {dialect.ncols}, complétée"}
+                            for n, w in short)
         except UnicodeDecodeError as exc:
             if provisional:
                 raise EncodingMismatch(str(exc)) from exc
             raise LoadError(f"caractères invalides pour l'encodage {_encoding_label(encoding)}.") from exc
         padding = True
 
+    if padding:
+        on_ragged("")  # padded from the start for a footnote: the other short rows are still named
     dialect_info = {"format": "csv", "encoding": _encoding_label(encoding), "delimiter": dialect.delimiter,
                     "decimal": dialect.decimal, "header_row": dialect.header_row, "dateformat": dateformat}
     # rows are filtered on their text: DuckDB must not parse a column natively before the filter drops a footnote
     staged = Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
                     native_types=not row_filter, provisional_encoding=provisional)
     staged.skipped = [{"line": line, "reason": why} for line, why, _ in excluded]
+    staged.repaired = repaired  # the same list: on_ragged adds to it during the COPY
     return staged
 
 
@@ -183,7 +195,8 @@ def _exclusion_sql(excluded: list[tuple[int, str, list[str]]], ncols: int) -> st
 
 
 def _encoding_label(encoding: str) -> str:
-    return {"mixed": "utf-8 (lignes en windows-1252 réparées)", "cp1252": "windows-1252"}.get(encoding, encoding)
+    return {"mixed": "utf-8 (lignes en windows-1252 réparées)", "cp1252": "windows-1252",
+            "mac_roman": "mac-roman"}.get(encoding, encoding)
 
 
 def _transcode(src: Path, dest: Path, encoding: str) -> None:
@@ -191,19 +204,23 @@ def _transcode(src: Path, dest: Path, encoding: str) -> None:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     done = 0
     with src.open("rb") as fin, dest.open("wb") as fout:
-        while chunk := fin.read(CHUNK):
+        while True:
+            chunk = fin.read(CHUNK)
             try:
-                fout.write(decoder.decode(chunk).encode("utf-8"))
+                # the last call (empty chunk) flushes: a cut multi-byte character at the end fails there
+                fout.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
             except UnicodeDecodeError as exc:
-                line = line_of_offset(src, done + exc.start)
-                raise LoadError(f"ligne {line} : octet 0x{chunk[exc.start]:02X} indécodable en {encoding} ; "
-                                "le fichier mélange des encodages, corrigez-le ou précisez l'option « encoding ».",
-                                line=line) from exc
+                pos = min(done + exc.start, max(0, done + len(chunk) - 1))
+                line = line_of_offset(src, pos)
+                what = f"octet 0x{chunk[exc.start]:02X} indécodable" if exc.start < len(chunk) else "fin de fichier tronquée"
+                raise LoadError(f"ligne {line} : {what} en {encoding} ; le fichier mélange des encodages ou est "
+                                "incomplet, corrigez-le ou précisez l'option « encoding ».", line=line) from exc
+            if not chunk:
+                return
             done += len(chunk)
-        fout.write(decoder.decode(b"", final=True).encode("utf-8"))
 
 
-def _repair_mixed_utf8(src: Path, dest: Path) -> list[str]:
+def _repair_mixed_utf8(src: Path, dest: Path) -> list[int]:
     """UTF-8 file with a few foreign lines: each invalid line is decoded as windows-1252 and reported."""
     bad: list[int] = []
     with src.open("rb") as fin, dest.open("wb") as fout:
@@ -220,7 +237,7 @@ def _repair_mixed_utf8(src: Path, dest: Path) -> list[str]:
                 raise LoadError(f"ligne {lineno} : octets indécodables (ni UTF-8 ni windows-1252) ; "
                                 "corrigez le fichier.", line=lineno) from exc
             bad.append(lineno)
-    return _line_warnings(bad, "octets non UTF-8, décodés en windows-1252")
+    return bad
 
 
 def _line_warnings(lines: list[int], what: str) -> list[str]:
@@ -234,9 +251,9 @@ def _capped(warnings: list[str], rest: str) -> list[str]:
     return warnings[:MAX_LINE_WARNINGS] + [f"… et {len(warnings) - MAX_LINE_WARNINGS} autres lignes{rest}"]
 
 
-def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[str]:
+def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[tuple[int, int]]:
     """Slow path after DuckDB refused a row: a long row is an error, short rows are kept and reported."""
-    short: list[str] = []
+    short: list[tuple[int, int]] = []  # (line, width) of each short row
     with path.open(encoding=text_codec(encoding), newline="") as fh:
         for _ in range(dialect.skip_lines):
             fh.readline()
@@ -252,12 +269,11 @@ def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[str]:
                             f"vérifiez le séparateur « {dialect.delimiter} » et les guillemets de cette ligne.",
                             line=start)
                     if width < dialect.ncols:
-                        short.append(f"ligne {start} : {width} champ(s) au lieu de {dialect.ncols}, "
-                                     "complétée par des valeurs vides")
+                        short.append((start, width))
                 start = reader.line_num + dialect.skip_lines + 1
         except csv.Error as exc:
             raise LoadError(f"ligne {start} : CSV mal formé ({exc}).", line=start) from exc
-    return _capped(short, " trop courtes")
+    return short
 
 
 CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")

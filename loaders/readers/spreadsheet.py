@@ -11,7 +11,7 @@ import duckdb
 
 from loaders import LoadError
 from loaders.detect.dialect import header_index, rstrip_empty, title_rows_warning
-from loaders.detect.table_shape import is_second_header, merge_headers, row_kind
+from loaders.detect.table_shape import clean, is_second_header, merge_headers, row_kind
 from loaders.readers.arrow_table import cell_text, stage_arrow, text_table
 from loaders.readers.staged import Staged, skipped_warning, total_rows_kept
 
@@ -155,6 +155,6 @@ def stage_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, opti
         warnings.append(skipped_warning([s for s in skipped if s[1] != "titre"], "ligne"))
     dialect = {"format": fmt, "encoding": None, "delimiter": None, "decimal": ".", "header_row": header_line,
                "sheet": sheet, "sheets": list(sheets)}
-    staged = stage_arrow(con, text_table(data, ncols), [h.strip() for h in header], {}, options, dialect, warnings)
+    staged = stage_arrow(con, text_table(data, ncols), [" ".join(clean(h).split()) for h in header], {}, options, dialect, warnings)
     staged.skipped = [{"line": line, "reason": why} for line, why in skipped]
     return staged
