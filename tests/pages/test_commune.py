@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import queries
+from reuses import store
+from reuses.validation import ReuseInput, validate
 from tests.conftest import open_page
 from ui.commune_search import places
 from ui.commune_text import proper_case, town_name
@@ -115,3 +117,21 @@ def test_searches_offer_communes_and_epcis(read_only_portal: Path) -> None:
                           "niveau=epci&code=200027217")]
     # The datasets that match are still offered, with the catalogue's full results one click away.
     assert any(q == "q=sarlat" and "voir le catalogue" in label for label, q in links)
+
+
+def test_reuses_naming_the_commune_or_using_its_data_are_listed(portal: Path) -> None:
+    def published(title: str, description: str, dataset: str) -> None:
+        draft = validate(ReuseInput(title=title, description=description, type="map", topic="education_and_research",
+                                    url=f"https://exemple.fr/{dataset}", author_name="Test", email="t@exemple.fr",
+                                    datasets=[dataset]), {dataset})
+        store.publish(store.submit(draft, f"test-{dataset}"), "Modératrice")
+
+    published("Les écoles du Périgord noir", "Les écoles de Sarlat-la-Canéda et alentour, sur une carte.", "ips-ecoles")
+    published("Carte des collèges", "Tous les collèges du département.", "colleges")
+    published("Musées", "Les musées du département.", "musees-de-france")  # no row for Sarlat in this dataset
+    at = open_page("pages/commune.py", {"code": SARLAT})
+    text = markdown(at)
+    assert "**Qui parlent de Sarlat\\-la\\-Canéda**" in text and "**Qui utilisent des données de la commune**" in text
+    titles = [label for label, _ in page_links(at)]
+    assert "Les écoles du Périgord noir" in titles and "Carte des collèges" in titles and "Musées" not in titles
+    store.dispose_engines()
