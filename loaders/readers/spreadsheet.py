@@ -130,7 +130,7 @@ def stage_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, opti
     if forced is None and hidx and _parent_row(text_rows[hidx - 1], text_rows[hidx]):
         hidx -= 1  # the header found is the leaf row of a two-level header: its parent row is the header
     header_line, header = text_rows[hidx]
-    skipped: list[tuple[int, str]] = [(i + 1, "titre") for i in range(header_line) if any(rows[i])]
+    skipped: list[tuple[int, str]] = [(i + 1, "titre" if any(rows[i]) else "ligne vide") for i in range(header_line)]
     rest = text_rows[hidx + 1:]
     if forced is None and rest and is_second_header(header, rest[0][1], [r for _, r in rest[1:6]]):
         header = merge_headers(header, rest[0][1])
@@ -151,8 +151,8 @@ def stage_spreadsheet(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, opti
     if hidx:
         warnings.append(title_rows_warning(header_line))
     skipped.sort()
-    if any(why != "titre" for _, why in skipped):
-        warnings.append(skipped_warning([s for s in skipped if s[1] != "titre"], "ligne"))
+    if any(line > header_line for line, _ in skipped):
+        warnings.append(skipped_warning([s for s in skipped if s[0] > header_line], "ligne"))
     dialect = {"format": fmt, "encoding": None, "delimiter": None, "decimal": ".", "header_row": header_line,
                "sheet": sheet, "sheets": list(sheets)}
     staged = stage_arrow(con, text_table(data, ncols), [" ".join(clean(h).split()) for h in header], {}, options, dialect, warnings)
