@@ -36,7 +36,8 @@ if st.session_state.get("admin_auth") != service.secret_fingerprint(secret):
     if waiting:
         st.error(waiting)
         st.stop()
-    with st.form("admin_login"):
+    # No Enter-to-submit: Streamlit would show « Press Enter to submit form » in English under the password.
+    with st.form("admin_login", enter_to_submit=False):
         password = st.text_input("Mot de passe d'administration", type="password", key="admin_password")
         login = st.form_submit_button("Se connecter", type="primary")
     if login:
@@ -99,7 +100,9 @@ with moderation:
                if smtp.enabled else
                "Pas d'annonce par courriel des nouvelles propositions : configurez TERRITOIRE_SMTP_HOST, "
                "TERRITOIRE_SMTP_FROM et TERRITOIRE_MODERATION_EMAIL pour en recevoir.")
-    moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80)
+    # live: the name is taken after a pause in typing, so Streamlit shows no English « Press Enter to apply ».
+    moderator = st.text_input("Votre nom (inscrit au journal de modération) *", key="admin_moderator", max_chars=80,
+                              live=True)
     status = st.radio("Afficher", list(STATUSES), horizontal=True, key="admin_status",
                       format_func=lambda s: f"{STATUSES[s]} ({counts.get(s, 0)})")
     titles = ui.dataset_titles()
@@ -142,7 +145,7 @@ with moderation:
                     act("Mise à la une modifiée.", store.set_featured, k, moderator, not reuse.featured)
             with b2:
                 if reuse.status != "rejected":
-                    reason = st.text_input("Motif du rejet", key=f"admin_reason_{k}", max_chars=500)
+                    reason = st.text_input("Motif du rejet", key=f"admin_reason_{k}", max_chars=500, live=True)
                     if st.button("Rejeter", key=f"admin_reject_{k}"):
                         act("Réutilisation rejetée.", store.reject, k, moderator, reason)
             with b3:
@@ -151,7 +154,7 @@ with moderation:
                     act("Réutilisation supprimée.", store.delete_reuse, k, moderator)
 
             if st.toggle("Modifier", key=f"admin_edit_{k}"):
-                with st.form(f"admin_edit_form_{k}"):
+                with st.form(f"admin_edit_form_{k}", enter_to_submit=False):
                     e_title = st.text_input("Titre", value=reuse.title, key=f"admin_e_title_{k}")
                     e_desc = st.text_area("Description", value=reuse.description, key=f"admin_e_desc_{k}")
                     e_type = st.selectbox("Type", list(REUSE_TYPES), format_func=REUSE_TYPES.get,
@@ -162,13 +165,13 @@ with moderation:
                                            key=f"admin_e_topic_{k}")
                     e_url = st.text_input("Adresse (URL)", value=reuse.url, key=f"admin_e_url_{k}")
                     e_image_url = st.text_input("Adresse de l'image", value=reuse.image_url, key=f"admin_e_img_{k}")
-                    e_upload = st.file_uploader("Remplacer l'image", type=["png", "jpg", "jpeg", "webp"],
-                                                key=f"admin_e_upload_{k}")
+                    e_upload = ui.image_uploader("Remplacer l'image", key=f"admin_e_upload_{k}")
                     e_remove = st.checkbox("Supprimer l'image envoyée", key=f"admin_e_rmimg_{k}")
                     e_author = st.text_input("Auteur", value=reuse.author_name, key=f"admin_e_author_{k}")
                     options = list(dict.fromkeys([*titles, *reuse.datasets]))
                     e_datasets = st.multiselect("Jeux de données", options, default=list(reuse.datasets),
-                                                format_func=lambda d: titles.get(d, d), key=f"admin_e_ds_{k}")
+                                                format_func=lambda d: titles.get(d, d), key=f"admin_e_ds_{k}",
+                                                select_all=False)
                     e_permalink = st.text_input("Lien vers le portail", value=reuse.permalink, key=f"admin_e_pl_{k}")
                     save = st.form_submit_button("Enregistrer les modifications")
                 if save:

@@ -41,7 +41,9 @@ errors: dict[str, str] = st.session_state.get("reuse_submit_errors", {})
 ui.show_error_summary(errors, ui.SUBMIT_FIELDS)
 
 ui.hide_honeypot("reuse_submit_website")
-with st.form("reuse_submit_form"):
+# Enter does not submit this long form (a stray Enter in one field would send it unfinished), and Streamlit's English
+# « Press Enter to submit form » hint goes with it.
+with st.form("reuse_submit_form", enter_to_submit=False):
     title = st.text_input("Titre *", key="reuse_submit_title", max_chars=lim.title_max)
     ui.field_error(errors, "title")
     description = st.text_area(
@@ -62,11 +64,11 @@ with st.form("reuse_submit_form"):
     ui.field_error(errors, "url")
     datasets = st.multiselect("Jeux de données utilisés *", list(titles), key="reuse_submit_datasets",
                               default=[preset] if preset in titles else None, format_func=lambda d: titles.get(d, d),
-                              max_selections=lim.datasets_max, placeholder="Choisissez un ou plusieurs jeux")
+                              max_selections=lim.datasets_max, placeholder="Choisissez un ou plusieurs jeux",
+                              select_all=False)  # Streamlit's « Select all » has no French label
     ui.field_error(errors, "datasets")
-    image = st.file_uploader(f"Image (PNG, JPEG ou WebP, {lim.image_max_bytes // (1024 * 1024)} Mo maximum)",
-                             type=["png", "jpg", "jpeg", "webp"], key="reuse_submit_image",
-                             max_upload_size=max(1, lim.image_max_bytes // (1024 * 1024)))
+    image = ui.image_uploader(f"Image (PNG, JPEG ou WebP, {lim.image_max_bytes // (1024 * 1024)} Mo maximum)",
+                              key="reuse_submit_image", max_upload_size=max(1, lim.image_max_bytes // (1024 * 1024)))
     ui.field_error(errors, "image")
     image_url = st.text_input("… ou adresse d'une image en ligne (URL)", key="reuse_submit_image_url",
                               placeholder="https://…", max_chars=lim.url_max,

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import streamlit as st
+
 from catalogue.french import NNBSP
 
 LOCALE_FILE = Path(__file__).resolve().parent.parent / "static" / "vendor" / "plotly.js" / "locale-fr.json"
@@ -59,3 +61,25 @@ def plotly_config(filename: str | None = None, **options: Any) -> dict[str, Any]
         config["toImageButtonOptions"] = {"format": "png", "filename": filename, "scale": 2}
     config.update(options)
     return config
+
+
+# Streamlit adds its own full-screen button to Plotly's toolbar, titled « Fullscreen » / « Close fullscreen » whatever
+# the locale (no parameter: streamlit/streamlit#1353). Plotly draws a button's tooltip in CSS from its data-title,
+# so the tooltip can be French; the button's aria-label stays English (the last resort of CSS, noted in the docs).
+TOOLBAR_CSS = """
+.js-plotly-plot .plotly .modebar-btn[data-title="Fullscreen"]::after { content: "Plein écran"; }
+.js-plotly-plot .plotly .modebar-btn[data-title="Close fullscreen"]::after { content: "Quitter le plein écran"; }
+"""
+
+
+def toolbar_css() -> None:
+    """The French tooltips of Streamlit's full-screen button; ui.layout.header draws it on every page."""
+    st.html(f"<style>{TOOLBAR_CSS}</style>")
+
+
+def plotly_chart(fig: Any, *, filename: str | None = None, **kwargs: Any) -> Any:
+    """st.plotly_chart in French: the locale config (with a download file name) and the toolbar's tooltips; other
+    arguments (key, on_select, width…) go to st.plotly_chart, full width by default."""
+    toolbar_css()
+    kwargs.setdefault("width", "stretch")
+    return st.plotly_chart(fig, config=plotly_config(filename), **kwargs)

@@ -9,6 +9,7 @@ import streamlit as st
 import queries
 from catalogue import feeds
 from config import get_settings
+from ui import charts
 from ui.cards import escape_markdown
 
 
@@ -23,6 +24,7 @@ def is_embedded() -> bool:
 def header(sections: Mapping[str, Sequence[st.Page]]) -> None:
     """Portal name and the navigation, in the sidebar (nothing in embedded mode)."""
     settings = get_settings()
+    charts.toolbar_css()  # every page, embedded ones too: any Plotly chart's toolbar speaks French
     if is_embedded():
         return
     st.sidebar.markdown(f"**{settings.portal_name}** · {settings.territory_name} ({settings.territory_code})")

@@ -37,7 +37,7 @@ def value_filter(schema: Schema, v: DatasetView, name: str, container: Any) -> l
     if any(x not in options for x in st.session_state.get(key, [])):
         st.session_state[key] = [x for x in st.session_state[key] if x in options]
     chosen = container.multiselect(
-        "Valeurs", options, key=key, placeholder="Toutes les valeurs",
+        "Valeurs", options, key=key, placeholder="Toutes les valeurs", select_all=False,
         format_func=lambda x: f"{x} ({fmt.number(counts[x])})" if x in counts else str(x),
     )
     out = [Filter(name, "eq", x, raw_of(x)) for x in chosen]
@@ -46,7 +46,7 @@ def value_filter(schema: Schema, v: DatasetView, name: str, container: Any) -> l
         contains = [f for f in v.filters_for(name) if f.op == "contains"]
         key_c = f"dataset_fc_{name}"
         seed(key_c, contains[0].value if contains else "")
-        text = container.text_input("Contient", key=key_c, max_chars=MAX_VALUE_LEN)
+        text = container.text_input("Contient", key=key_c, max_chars=MAX_VALUE_LEN, live=True)
         if text.strip():
             out.append(Filter(name, "contains", text.strip(), text.strip()))
     return out
@@ -61,7 +61,7 @@ def commune_filter(schema: Schema, v: DatasetView, name: str, container: Any) ->
     key = f"dataset_fcom_{name}"
     seed(key, current)
     chosen = container.multiselect(
-        "Communes", options, key=key, placeholder="Toutes les communes",
+        "Communes", options, key=key, placeholder="Toutes les communes", select_all=False,
         format_func=lambda c: f"{names.get(c, c)} ({c})" + (f" — {fmt.number(counts[c])}" if c in counts else ""),
     )
     col = schema.get(name)
@@ -160,7 +160,9 @@ def _panel(schema: Schema, v: DatasetView) -> DatasetView:
     sb = st.sidebar
     sb.markdown("### Filtres")
     seed("dataset_q", v.q)
-    q = sb.text_input("Rechercher dans ce jeu de données", key="dataset_q", max_chars=MAX_VALUE_LEN,
+    # live (applied after a pause in typing) here and in « Contient »: no English « Press Enter to apply » under the
+    # box, and no « Select all » in the value pickers (select_all=False): Streamlit has no French for either.
+    q = sb.text_input("Rechercher dans ce jeu de données", key="dataset_q", max_chars=MAX_VALUE_LEN, live=True,
                       help="Cherche dans toutes les colonnes de texte, sans tenir compte des accents ni des majuscules.")
     widget_cols: list[str] = []
     for name in [*schema.commune_columns[:2], schema.time_column, *schema.facet_columns(),
