@@ -37,6 +37,7 @@ _MARKERS_SQL = "(" + ", ".join(sql_str(m) for m in NA_MARKERS) + ")"
 _BOOL_SQL = "(" + ", ".join(sql_str(b) for b in sorted(BOOL_TRUE | BOOL_FALSE)) + ")"
 _TRUE_SQL = "(" + ", ".join(sql_str(b) for b in sorted(BOOL_TRUE)) + ")"
 _SPACES = sql_str(SPACE_CLASS)  # the spaces of French thousands separators
+_SPACE_CHARS = sql_str(" \u00a0\u202f")
 
 
 def _value(raw: str) -> str:
@@ -68,11 +69,11 @@ def cast_sql(g: TypeGuess, x: str) -> str:
     if g.type == "boolean":
         return f"lower({x}) IN {_TRUE_SQL}"
     if g.type in ("integer", "number"):
-        clean = x
+        clean = f"rtrim(rtrim({x}, '%'), {_SPACE_CHARS})" if g.percent else x
         if g.thousands == "space":
-            clean = f"regexp_replace({x}, {_SPACES}, '', 'g')"
+            clean = f"regexp_replace({clean}, {_SPACES}, '', 'g')"
         elif g.thousands:
-            clean = f"replace({x}, {sql_str(g.thousands)}, '')"
+            clean = f"replace({clean}, {sql_str(g.thousands)}, '')"
         if g.type == "integer":
             return f"CAST({clean} AS BIGINT)"
         if g.decimal == ",":
@@ -157,7 +158,7 @@ def checked_sql(col: SourceColumn, native: bool, dateformat: str | None) -> Chec
         # the text round trip rejects what a cast would accept silently: 024, +5, 1.5, 1_000, 1e3, spaces
         return Checked(f"CASE WHEN {empty} THEN NULL WHEN CAST({v} AS VARCHAR) = {c} THEN {v} ELSE {_BAD} END",
                        inner={v: f"TRY_CAST({c} AS BIGINT)"})
-    if g.type == "number" and g.thousands is None:
+    if g.type == "number" and g.thousands is None and not g.percent:
         text = f"replace({c}, ',', '.')" if g.decimal == "," else c
         lead = f"regexp_matches({c}, '^-?0[0-9]')"  # a leading zero means a code
         return Checked(f"CASE WHEN {empty} THEN NULL WHEN {v} IS NOT NULL AND NOT {lead} THEN {v} ELSE {_BAD} END",

@@ -42,6 +42,9 @@ def int_regex(thousands: str | None) -> str:
     return f"-?(0|[1-9][0-9]{{0,17}}|[1-9][0-9]{{0,2}}({sep}[0-9]{{3}}){{1,5}})"
 
 
+PERCENT_SUFFIX = f"{SPACE_CLASS}?%"
+
+
 def number_regex(decimal: str, thousands: str | None) -> str:
     """Decimal numbers; the integer part follows the same no-leading-zero rule as integers."""
     dec = re.escape(decimal)
@@ -59,12 +62,13 @@ class TypeGuess:
     decimal: str = "."
     thousands: str | None = None
     fmt: str | None = None
+    percent: bool = False  # « 12,5 % »: the number as written, the sign dropped
 
     def regex(self) -> str | None:
         if self.type == "integer":
             return int_regex(self.thousands)
         if self.type == "number":
-            return number_regex(self.decimal, self.thousands)
+            return number_regex(self.decimal, self.thousands) + (PERCENT_SUFFIX if self.percent else "")
         if self.type == "date":
             return dict((*DATE_FORMATS, COMPACT_DATE, (FR_MONTH, FR_MONTH_RX)))[self.fmt or "%Y-%m-%d"]
         if self.type == "datetime":
@@ -82,6 +86,7 @@ def type_candidates(decimal: str) -> list[TypeGuess]:
     cands += [TypeGuess("integer", decimal, ts) for ts in (None, "space", other)]
     for dec in (decimal, other):
         cands += [TypeGuess("number", dec, ts) for ts in (None, "space", "." if dec == "," else ",")]
+    cands += [TypeGuess("number", dec, ts, percent=True) for dec in (decimal, other) for ts in (None, "space")]
     cands += [TypeGuess("date", fmt=f) for f, _ in DATE_FORMATS] + [TypeGuess("date", fmt=FR_MONTH)]
     cands += [TypeGuess("datetime", fmt=f) for f, _ in DATETIME_FORMATS]
     return cands

@@ -7,11 +7,14 @@ import re
 from loaders.detect.column_types import COMPACT_DATE, TEXT, TypeGuess, guess_column_type, matches_all
 
 # Markers of a missing, confidential or meaningless value in French statistical files (INSEE « s » secret
-# statistique, DREES « ND »/« ns », « NC » non communiqué, « - » néant). In a column whose other values are all
+# statistique, « secret », DREES « ND »/« ns », « NC » non communiqué, « NR » non renseigné, « - » néant, and
+# Excel's error values of a formula exported as is). In a column whose other values are all
 # numbers they are read as empty values, and the load warns with the count of each (see
 # typed_copy.marker_warnings); anywhere else they are ordinary text. Exact, case-sensitive matches after
 # trimming; the user option `types = {col = "text"}` keeps the original text.
-NA_MARKERS: tuple[str, ...] = ("ND", "nd", "N.D.", "n.d.", "NC", "nc", "N.C.", "n.c.", "NS", "ns", "n.s.", "s", "-")
+NA_MARKERS: tuple[str, ...] = ("ND", "nd", "N.D.", "n.d.", "NC", "nc", "N.C.", "n.c.", "NS", "ns", "n.s.", "s", "-",
+                               "secret", "Secret", "SECRET", "NR", "nr", "n.r.", "NA", "N/A", "n/a", "#N/A", "#DIV/0!",
+                               "#VALEUR!", "#VALUE!", "–")
 _NA_SET = frozenset(NA_MARKERS)
 
 

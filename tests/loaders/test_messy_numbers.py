@@ -1,0 +1,34 @@
+"""Numbers as French publishers write them (issue 14): percentages with their sign, missing-value markers of
+every kind (secret, NR, n.d., Excel errors), thousands separators, in real files written by the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.loaders.loader_helpers import load_file, types_of
+
+
+def test_percentages_markers_and_thousands(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "taux.csv"
+    path.write_text(
+        "Commune;Taux de chômage;Population;Revenu médian\n"
+        "Périgueux;12,5 %;29\u202f896;secret\n"
+        "Bergerac;9,8%;26\u00a0852;19 870\n"
+        "Sarlat;n.d.;8 786;#N/A\n"
+        "Nontron;NR;3 185;20 110\n", encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"commune": "text", "taux_de_chomage": "number", "population": "integer",
+                              "revenu_median": "integer"}
+    assert [r["taux_de_chomage"] for r in rows] == [12.5, 9.8, None, None]
+    assert [r["population"] for r in rows] == [29896, 26852, 8786, 3185]
+    assert [r["revenu_median"] for r in rows] == [None, 19870, None, 20110]
+    warned = " ".join(meta["warnings"])
+    assert "« n.d. » × 1" in warned and "« secret » × 1" in warned and "« #N/A » × 1" in warned
+
+
+def test_a_column_of_markers_only_stays_text(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("code;statut\n24322;NC\n24037;NR\n", encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"code": "text", "statut": "text"}
+    assert [r["statut"] for r in rows] == ["NC", "NR"]
