@@ -12,8 +12,10 @@ import pandas as pd
 
 from queries.binning import EARTH_RADIUS_KM
 
-# Viridis in five classes, light (low values) → dark (high values): sequential, readable with every common colour
-# vision deficiency and in grey. Each colour has a French name for the legend's text alternative.
+# Viridis in five classes, light (low values) → dark (high values): sequential, perceptually uniform, readable with
+# every common colour vision deficiency and in grey (van der Walt & Smith, matplotlib's default colormap since 2.0;
+# https://bids.github.io/colormap/). Legends name classes by number and lightness (« classe 1, la plus claire »),
+# never by colour names. The names below are kept for the dataset page's legend.
 PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("jaune", (253, 231, 37)),
     ("vert", (94, 201, 98)),
@@ -80,17 +82,55 @@ def legend_rows(edges: Sequence[float], counts: Sequence[int], missing: int = 0)
     return rows
 
 
-def legend_svg(items: Sequence[tuple[tuple[int, int, int], str]]) -> str:
-    """A legend drawn as an SVG image (for `st.image`): a colour swatch and a text per item. Texts are escaped:
-    the image shows them as text, never as markup."""
+def marker_element(shape: str, x: float, y: float, size: float, rgb: Sequence[int]) -> str:
+    """An SVG element drawing a map marker (square, diamond, triangle, cross, circle) in a `size` box at (x, y), filled
+    with `rgb` and outlined in near-black: the service points of /carte and their legend swatches are the same drawing."""
+    r, g, b = rgb[:3]
+    pad, half, arm = size * 0.12, size / 2, size * 0.15
+    x0, y0, x1, y1, cx, cy = x + pad, y + pad, x + size - pad, y + size - pad, x + half, y + half
+    style = f'fill="rgb({r},{g},{b})" stroke="#1a1a1a" stroke-width="{max(size / 16, 1):.1f}" stroke-linejoin="round"'
+
+    def poly(points: list[tuple[float, float]]) -> str:
+        return f'<polygon points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in points)}" {style}/>'
+
+    if shape == "square":
+        return f'<rect x="{x0 + 1:.1f}" y="{y0 + 1:.1f}" width="{x1 - x0 - 2:.1f}" height="{y1 - y0 - 2:.1f}" {style}/>'
+    if shape == "diamond":
+        return poly([(cx, y0 - 1), (x1 + 1, cy), (cx, y1 + 1), (x0 - 1, cy)])
+    if shape == "triangle":
+        return poly([(cx, y0 - 1), (x1 + 1, y1), (x0 - 1, y1)])
+    if shape == "cross":
+        return poly([(cx - arm, y0), (cx + arm, y0), (cx + arm, cy - arm), (x1, cy - arm), (x1, cy + arm),
+                     (cx + arm, cy + arm), (cx + arm, y1), (cx - arm, y1), (cx - arm, cy + arm), (x0, cy + arm),
+                     (x0, cy - arm), (cx - arm, cy - arm)])
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{half - pad:.1f}" {style}/>'
+
+
+def legend_svg(items: Sequence[tuple[tuple[int, int, int], str] | tuple[tuple[int, int, int], str, str]],
+               title: str = "") -> str:
+    """A legend drawn as an SVG image (for `st.image`): a swatch and a text per item, under an optional title. An
+    item is (rgb, text) for a filled area, or (rgb, text, shape) with shape « outline » (a line around an area) or
+    a marker shape (square, diamond, triangle, cross, circle). Texts are escaped: the image shows them as text,
+    never as markup."""
     row_h, swatch = 24, 18
-    width = 34 + 8 * max((len(text) for _, text in items), default=10)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(items) + 4}" '
+    top = 24 if title else 0
+    width = 34 + 8 * max([len(item[1]) for item in items] + [len(title)], default=10)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + row_h * len(items) + 4}" '
              'role="img" font-family="sans-serif" font-size="14">']
-    for i, ((r, g, b), text) in enumerate(items):
-        y = 2 + i * row_h
-        parts.append(f'<rect x="1" y="{y}" width="{swatch}" height="{swatch}" fill="rgb({r},{g},{b})" '
-                     'stroke="#666" stroke-width="1"/>')
+    if title:
+        parts.append(f'<text x="1" y="16" fill="#161616" font-weight="bold">{escape(title)}</text>')
+    for i, item in enumerate(items):
+        (r, g, b), text = item[0], item[1]
+        shape = item[2] if len(item) > 2 else "area"  # type: ignore[misc]
+        y = top + 2 + i * row_h
+        if shape == "area":
+            parts.append(f'<rect x="1" y="{y}" width="{swatch}" height="{swatch}" fill="rgb({r},{g},{b})" '
+                         'stroke="#666" stroke-width="1"/>')
+        elif shape == "outline":
+            parts.append(f'<rect x="2.5" y="{y + 1.5}" width="{swatch - 3}" height="{swatch - 3}" fill="none" '
+                         f'stroke="rgb({r},{g},{b})" stroke-width="3"/>')
+        else:
+            parts.append(marker_element(shape, 0, y - 1, swatch + 2, (r, g, b)))
         parts.append(f'<text x="{swatch + 10}" y="{y + 14}" fill="#161616">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -79,12 +79,14 @@ class BoardState:
 
 @dataclass(frozen=True)
 class MapState:
-    """`?indicateur=population&niveau=commune&couches=colleges,sante&commune=24322&lat=45.18&lon=0.72&zoom=10`"""
+    """`?indicateur=population&niveau=commune&couches=colleges,sante&commune=24322&lat=45.18&lon=0.72&zoom=10`
+    (`&epci=200040392` instead of `commune` when an EPCI was clicked on the EPCI map)"""
 
     indicator: str = ""
     level: str = "commune"
     layers: tuple[str, ...] = ()
     commune: str = ""
+    epci: str = ""
     lat: float | None = None
     lon: float | None = None
     zoom: float | None = None
@@ -95,7 +97,8 @@ class MapState:
         level = _get(params, "niveau")
         layers = tuple(x for x in MAP_LAYERS if x in _get(params, "couches").split(","))
         return cls(indicator=_get(params, "indicateur")[:64], level=level if level in levels else levels[0],
-                   layers=layers, commune=_get(params, "commune")[:12], lat=_float(_get(params, "lat"), -85, 85),
+                   layers=layers, commune=_get(params, "commune")[:12], epci=_get(params, "epci")[:12],
+                   lat=_float(_get(params, "lat"), -85, 85),
                    lon=_float(_get(params, "lon"), -180, 180), zoom=_float(_get(params, "zoom"), 3, 16))
 
     def to_params(self) -> dict[str, str]:
@@ -104,6 +107,8 @@ class MapState:
             params["couches"] = ",".join(self.layers)
         if self.commune:
             params["commune"] = self.commune
+        if self.epci:
+            params["epci"] = self.epci
         if self.lat is not None and self.lon is not None and self.zoom is not None:
             params |= {"lat": f"{self.lat:.4f}", "lon": f"{self.lon:.4f}", "zoom": f"{self.zoom:g}"}
         return {k: v for k, v in params.items() if v}

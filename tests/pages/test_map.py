@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import shapely
 from streamlit.testing.v1 import AppTest
 
 from geo import PALETTE
+from geo import deck as maps
 from tests.conftest import legend_svg_of, open_page
 
 NNBSP = "\u202f"
@@ -33,21 +35,43 @@ def test_default_map_is_offline_with_a_quantile_legend(read_only_portal: Path) -
     raw = at.get("deck_gl_json_chart")[0].proto.json
     # pydeck's "no basemap" sentinel: Streamlit then draws no basemap (a missing key would make it fetch Carto).
     assert "carto" not in raw.lower() and "mapbox://" not in raw and spec.get("mapStyle") == "__MAP_STYLE__"
-    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer"]
-    features = spec["layers"][0]["data"]["features"]
+    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "TextLayer"]
+    choropleth, labels = spec["layers"]
+    features = choropleth["data"]["features"]
     assert len(features) == 503
-    assert set(features[0]["properties"]) == {"code", "tooltip", "fill"}  # only what the map needs
-    assert len(raw) < 1_200_000  # compact JSON, not pydeck's indented one
+    assert set(features[0]["properties"]) == {"tooltip", "f"}  # only what the map needs (no code: a click's index)
+    # The fill is picked on click, its borders are not (picking them made a click too slow to count, in chromium).
+    assert choropleth["pickable"] and choropleth["_subLayerProps"] == {"polygons-stroke": {"pickable": False}}
+    assert len(raw.encode()) < 280_000  # simplified shapes, rounded coordinates, compact JSON (was 790 kB)
+    # Place names from the portal's referential: at the département's zoom, the main towns only, Périgueux first.
+    names_shown = [row["n"] for row in labels["data"]]
+    assert names_shown[:2] == ["Périgueux", "Bergerac"] and "Sarlat-la-Canéda" in names_shown
+    assert 5 <= len(names_shown) <= 20 and "Boulazac Isle Manoire" not in names_shown  # too close to Périgueux
+    assert {tuple(f["properties"]["f"]) for f in features} == {rgb for _, rgb in PALETTE}
     legend = markdown(at)
+    assert "| Classe 1 (la plus claire) |" in legend and "| Classe 5 (la plus foncée) |" in legend and "hab." in legend
     names = [name for name, _ in PALETTE]
-    assert "| jaune |" in legend and "| violet foncé |" in legend and "hab." in legend
-    counts = [int(line.rsplit("|", 2)[1]) for line in legend.splitlines()
-              if line.startswith("| ") and line.split("|")[1].strip() in names]
+    assert not any(f"| {name} |" in legend for name in names)  # classes are numbered, never named by colour
+    counts = [int(line.rsplit("|", 2)[1]) for line in legend.splitlines() if line.startswith("| Classe ") and "Valeurs" not in line]
     assert sum(counts) == 503
-    # The drawn legend: an SVG image with a swatch in each class colour of the one palette (no emoji).
+    # The drawn legend: an SVG image with a swatch in each class colour of the one palette (no emoji, no colour name).
     svg = legend_svg_of(at)
     assert all(f"rgb({r},{g},{b})" in svg for _, (r, g, b) in PALETTE) and "hab." in svg
+    assert not any(name in svg for name in names)
     assert dict(at.query_params)["indicateur"] == "population"
+
+
+def test_shapes_keep_their_topology(read_only_portal: Path) -> None:
+    """Coverage simplification: neighbours share their simplified borders exactly, EPCIs are unions of communes."""
+    communes = shapely.from_geojson([json.dumps(g) for g in maps.shapes("commune").values()])
+    epcis = shapely.from_geojson([json.dumps(g) for g in maps.shapes("epci").values()])
+    assert len(communes) == 503 and len(epcis) == 22
+    assert shapely.coverage_is_valid(communes) and shapely.coverage_is_valid(epcis)
+    assert shapely.is_valid(communes).all() and shapely.is_valid(epcis).all()
+    # Same total area, to within the rounding of coordinates: no gap, no overlap between EPCIs.
+    assert abs(shapely.area(epcis).sum() / shapely.area(communes).sum() - 1) < 1e-9
+    text = json.dumps(maps.shapes("commune"))
+    assert max(len(x.split(".")[1]) for x in text.replace("]", ",").replace("[", ",").split(",") if "." in x) <= 5
 
 
 def test_commune_link_zooms_and_fills_the_panel(read_only_portal: Path) -> None:
@@ -55,12 +79,22 @@ def test_commune_link_zooms_and_fills_the_panel(read_only_portal: Path) -> None:
     spec = deck_spec(at)
     view = spec["initialViewState"]
     assert view["zoom"] == 11 and abs(view["latitude"] - 44.9) < 0.1
-    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-commune", "selection", "france_services", "sante"]
-    points = spec["layers"][2]["data"]
+    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-commune", "selection", "labels", "france_services",
+                                                         "sante"]
+    points = spec["layers"][3]["data"]
     assert len(points) == 37 and all("tooltip" in p for p in points)
+    near = [row["n"] for row in spec["layers"][2]["data"]]  # zoomed on the commune: its neighbours are named
+    assert "Sarlat-la-Canéda" in near and "Vitrac" in near and "Bergerac" not in near
+    icons = spec["layers"][3]
+    assert icons["@@type"] == "IconLayer" and icons["iconAtlas"].startswith("data:image/svg")  # a literal, no network
+    assert icons["sizeUnits"] == "pixels" and spec["layers"][2]["characterSet"] == "auto"  # accents in names
     assert at.subheader[0].value == "Sarlat-la-Canéda"
     text = markdown(at)
-    assert "France services :" in text and " km" in text and "Population municipale : **" in text
+    assert "**France services**" in text and " km" in text and "Population municipale : **" in text
+    # A legend for every layer: the classes, the chosen commune's outline, each service's shape.
+    svg = legend_svg_of(at)
+    assert "Commune choisie" in svg and "France services" in svg and "Établissements de santé" in svg
+    assert svg.count("<polygon") >= 2
     links = [el.proto.query_string for el in at.get("page_link")]
     assert "id=france-services" in links and "id=etablissements-sante" in links
     params = dict(at.query_params)
@@ -78,7 +112,7 @@ def test_link_with_old_code_and_explicit_view(read_only_portal: Path) -> None:
 def test_epci_level_and_widget_changes(read_only_portal: Path) -> None:
     at = open_map(niveau="epci", indicateur="ips-ecoles")
     spec = deck_spec(at)
-    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci"]
+    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci", "labels"]
     assert len(spec["layers"][1]["data"]["features"]) == 22
     assert "rupture de série" in markdown(at).lower()
     at.toggle(key="map_layer_colleges").set_value(True).run()
