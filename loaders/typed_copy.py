@@ -14,6 +14,7 @@ from loaders import LoadError
 from loaders.detect.column_types import (
     BOOL_FALSE,
     BOOL_TRUE,
+    EXCEL_SERIAL,
     FR_MONTH,
     MONTH_KEYS,
     SPACE_CLASS,
@@ -56,7 +57,7 @@ def valid_sql(g: TypeGuess, x: str) -> str:
     if g.type == "boolean":
         return f"lower({x}) IN {_BOOL_SQL}"
     cond = f"regexp_full_match({x}, {sql_str(g.regex() or '')})"
-    if g.type == "date" and g.fmt != FR_MONTH:  # the French month pattern is checked whole by its regex
+    if g.type == "date" and g.fmt not in (FR_MONTH, EXCEL_SERIAL[0]):  # checked whole by their regex
         cond += f" AND try_strptime({x}, {sql_str(g.fmt or '')}) IS NOT NULL"
     elif g.type == "datetime":
         test = f"TRY_CAST({x} AS TIMESTAMPTZ)" if g.fmt == "iso" else f"try_strptime({x}, {sql_str(g.fmt or '')})"
@@ -82,6 +83,8 @@ def cast_sql(g: TypeGuess, x: str) -> str:
     if g.type == "date":
         if g.fmt == FR_MONTH:
             return french_month_sql(x)
+        if g.fmt == EXCEL_SERIAL[0]:  # day 0 is 1899-12-30 (Excel's 1900 leap-year bug included)
+            return f"CAST(DATE '1899-12-30' + CAST({x} AS INTEGER) AS DATE)"
         return f"CAST({x} AS DATE)" if g.fmt == "%Y-%m-%d" else f"CAST(strptime({x}, {sql_str(g.fmt or '')}) AS DATE)"
     if g.type == "datetime":
         if g.fmt == "iso":

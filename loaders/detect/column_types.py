@@ -26,6 +26,8 @@ FR_MONTH_RX = (r"(?i)(janv(ier)?|jan|f[ée]v(r(ier)?)?|mars?|avr(il)?|mai|juin|j
 MONTH_KEYS = ("jan", "fev", "mar", "avr", "mai", "juin", "juil", "aou", "sep", "oct", "nov", "dec")
 # yyyymmdd dates look like integers: read as dates only in a column whose name says so (markers.date_by_name)
 COMPACT_DATE = ("%Y%m%d", r"(1[89]|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])")
+# Excel serial day numbers (a date cell that lost its format: 45292 = 2024-01-01), 1954-2173, same name rule
+EXCEL_SERIAL = ("excel-serial", r"[2-9][0-9]{4}")
 ISO_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
 DATETIME_FORMATS: tuple[tuple[str, str], ...] = (
     ("iso", ISO_DATETIME),
@@ -70,7 +72,7 @@ class TypeGuess:
         if self.type == "number":
             return number_regex(self.decimal, self.thousands) + (PERCENT_SUFFIX if self.percent else "")
         if self.type == "date":
-            return dict((*DATE_FORMATS, COMPACT_DATE, (FR_MONTH, FR_MONTH_RX)))[self.fmt or "%Y-%m-%d"]
+            return dict((*DATE_FORMATS, COMPACT_DATE, EXCEL_SERIAL, (FR_MONTH, FR_MONTH_RX)))[self.fmt or "%Y-%m-%d"]
         if self.type == "datetime":
             return dict(DATETIME_FORMATS)[self.fmt or "iso"]
         return None
@@ -100,6 +102,8 @@ def _python_ok(guess: TypeGuess, values: list[str], compiled: re.Pattern[str] | 
         return False
     if guess.fmt == FR_MONTH:
         return all(french_month(v) is not None for v in values)
+    if guess.fmt == EXCEL_SERIAL[0]:
+        return all(compiled.fullmatch(v) for v in values)
     if guess.type in ("date", "datetime") and guess.fmt != "iso":
         try:
             for v in values:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.detect.column_types import COMPACT_DATE, TEXT, TypeGuess, guess_column_type, matches_all
+from loaders.detect.column_types import COMPACT_DATE, EXCEL_SERIAL, TEXT, TypeGuess, guess_column_type, matches_all
 
 # Markers of a missing, confidential or meaningless value in French statistical files (INSEE « s » secret
 # statistique, « secret », DREES « ND »/« ns », « NC » non communiqué, « NR » non renseigné, « - » néant, and
@@ -35,10 +35,14 @@ DATE_NAME_TOKENS = frozenset({"date", "dat", "jour", "day", "dt"})
 
 
 def date_by_name(name: str, guess: TypeGuess, values: list[str]) -> TypeGuess:
-    """An integer column of yyyymmdd values (NA markers aside) whose name says « date » is a date column."""
+    """An integer column of yyyymmdd values or Excel serial day numbers (NA markers aside) whose name says « date »
+    is a date column."""
     tokens = set(re.split(r"[^a-z0-9]+", name.lower()))
     if guess.type != "integer" or guess.thousands or not tokens & DATE_NAME_TOKENS:
         return guess
-    cand = TypeGuess("date", fmt=COMPACT_DATE[0])
     stripped = [s for v in values if v is not None and (s := v.strip()) and s not in _NA_SET]
-    return cand if stripped and matches_all(cand, stripped) else guess
+    for fmt in (COMPACT_DATE[0], EXCEL_SERIAL[0]):
+        cand = TypeGuess("date", fmt=fmt)
+        if stripped and matches_all(cand, stripped):
+            return cand
+    return guess

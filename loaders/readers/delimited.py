@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from loaders import LoadError
-from loaders.detect.column_types import FR_MONTH
+from loaders.detect.column_types import EXCEL_SERIAL, FR_MONTH
 from loaders.detect.dialect import Dialect, read_text_sample, sniff_dialect
 from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
 from loaders.detect.markers import date_by_name, guess_with_markers
@@ -89,7 +89,7 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     restore_lost_zeros(cols, {c.raw: [r[i] for r in dialect.sample_rows if i < len(r)] for i, c in enumerate(cols)},
                        warnings)
     # DuckDB's dateformat is strptime's: French month names are cast by the typed COPY instead
-    date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date" and c.guess.fmt != FR_MONTH)
+    date_fmts = Counter(c.guess.fmt for c in cols if c.guess and c.guess.type == "date" and c.guess.fmt not in (FR_MONTH, EXCEL_SERIAL[0]))
     dateformat = date_fmts.most_common(1)[0][0] if date_fmts else None
     # a short footnote line would stop the strict reader: pad from the start, the filter then drops it
     padding = any(len(rec) != dialect.ncols for _, _, rec in excluded)

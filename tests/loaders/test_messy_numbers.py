@@ -32,3 +32,15 @@ def test_a_column_of_markers_only_stays_text(data_dir: Path, tmp_path: Path) -> 
     meta, rows = load_file(path)
     assert types_of(meta) == {"code": "text", "statut": "text"}
     assert [r["statut"] for r in rows] == ["NC", "NR"]
+
+
+def test_dates_as_publishers_write_them(data_dir: Path, tmp_path: Path) -> None:
+    """French month-year (« janv-15 »), yyyymmdd and Excel serial day numbers in a date-named column."""
+    path = tmp_path / "dates.csv"
+    path.write_text("Mois;Date de pose;Date maj;Nombre\njanv-15;20140808;45292;3\nfévr. 2015;NC;45293;4\n"
+                    "déc-24;20231231;45657;5\n", encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"mois": "date", "date_de_pose": "date", "date_maj": "date", "nombre": "integer"}
+    assert [str(r["mois"]) for r in rows] == ["2015-01-01", "2015-02-01", "2024-12-01"]
+    assert [str(r["date_de_pose"]) for r in rows] == ["2014-08-08", "None", "2023-12-31"]
+    assert [str(r["date_maj"]) for r in rows] == ["2024-01-01", "2024-01-02", "2024-12-31"]
