@@ -25,6 +25,9 @@ from ui import charts
 from ui import format as fmt
 
 DATASET_PAGE = "pages/dataset.py"
+# A chart's title under Plotly's toolbar, not beside it: on a 390 px wide phone the two overlapped.
+TITLE = {"font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper", "y": 1, "yref": "container",
+         "yanchor": "top", "pad": {"t": 40}}
 PER_LEVEL = {"commune": "commune", "epci": "intercommunalité", "departement": "département"}
 # Plotly's own « Download plot as png » runs in the browser (no kaleido, works offline): keep it in the toolbar.
 
@@ -192,8 +195,9 @@ def ranking_figure(indicator: Indicator, ranked: pd.DataFrame, highlight: str, t
                            hovertemplate="%{y} : %{x:,." + str(indicator.decimals) + "f}<extra></extra>"))
     period = str(shown["period"].iloc[0]) if not shown.empty else ""
     fig.update_layout(
-        separators=charts.SEPARATORS, height=max(300, 24 * len(shown) + 80), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title={"text": f"{indicator.label} — {period} ({indicator.unit})", "font": {"size": 15}},
+        separators=charts.SEPARATORS, height=max(300, 24 * len(shown) + 110),
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        title=TITLE | {"text": f"{indicator.label} — {period} ({indicator.unit})"},
         yaxis={"autorange": "reversed"}, xaxis={"title": indicator.short_unit or indicator.unit},
     )
     return fig
