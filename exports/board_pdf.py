@@ -82,13 +82,13 @@ def _render(board: Board, size: float) -> FPDF:
     line = size * 0.42  # mm per line at this size (1 pt = 0.353 mm, plus leading)
 
     pdf.set_font(FONT, "B", size + 6)
-    pdf.multi_cell(0, (size + 6) * 0.45, board.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, (size + 6) * 0.45, board.title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", size + 1.5)
-    pdf.multi_cell(0, (size + 1.5) * 0.45, board.territory, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, (size + 1.5) * 0.45, board.territory, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", size)
     pdf.set_text_color(*GREY)
     pdf.multi_cell(0, line, f"Généré le {board.generated} par {board.portal} — version en ligne : {board.url}",
-                   new_x="LMARGIN", new_y="NEXT", link=board.url)
+                   new_x="LMARGIN", new_y="NEXT", link=board.url, align="L")
     pdf.set_text_color(0, 0, 0)
 
     numbers = _numbers(board.sections)
@@ -98,10 +98,10 @@ def _render(board: Board, size: float) -> FPDF:
             continue
         pdf.ln(line * 0.6)
         pdf.set_font(FONT, "B", size + 1.5)
-        pdf.multi_cell(0, (size + 1.5) * 0.45, section.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, (size + 1.5) * 0.45, section.title, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font(FONT, "", size)
         if section.note:
-            pdf.multi_cell(0, line, section.note, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, line, section.note, new_x="LMARGIN", new_y="NEXT", align="L")
         with pdf.table(col_widths=COLUMNS, width=sum(COLUMNS), align="LEFT", line_height=line, padding=(0.4, 0.8),
                        text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "CENTER"), headings_style=headings,
                        borders_layout="HORIZONTAL_LINES", v_align="TOP") as table:
@@ -112,10 +112,10 @@ def _render(board: Board, size: float) -> FPDF:
 
     pdf.ln(line * 0.6)
     pdf.set_font(FONT, "B", size)
-    pdf.multi_cell(0, line, "Sources (jeux de données du portail) et licences", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, line, "Sources (jeux de données du portail) et licences", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", size - 0.5)
     for source, number in numbers.items():
-        pdf.multi_cell(0, line, f"{number}. {source}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, line, f"{number}. {source}", new_x="LMARGIN", new_y="NEXT", align="L")
     return pdf
 
 
