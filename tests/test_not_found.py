@@ -86,7 +86,8 @@ def test_an_unknown_address_shows_its_path_escaped(live_server) -> None:  # noqa
 
 @pytest.mark.parametrize("path", sorted({f"/{p}" for p in URL_PATHS.values()}
                                         | {"/jeu-de-donnees?id=colleges&tab=tableau", "/jeu-de-donnees?id=inconnu",
-                                           "/reutilisation?id=1", "/catalogue?q=coll%C3%A8ges"}))
+                                           "/reutilisation?id=1", "/catalogue?q=coll%C3%A8ges",
+                                           "/commune?code=24520"}))
 def test_every_page_and_deep_link_is_still_the_app(live_server, path: str) -> None:  # noqa: ANN001
     answer = requests.get(live_server.url + path, timeout=30)
     assert answer.status_code == 200
