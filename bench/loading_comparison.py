@@ -256,10 +256,12 @@ or without its restored zero, a fraction or a percentage, one layer or another o
 Each tool with its defaults, as a publisher would call it: the portal through `python -m loaders add` (which
 inspects, loads and publishes a version) and the published Parquet read back; csv-detective's `routine(…,
 output_df=True, num_rows=-1)` (with the default 500 the frame returned is the shuffled analysis sample);
-frictionless' `TableResource(path=…).row_stream` with the inferred schema; `clevercsv.read_dataframe`;
-pandas `read_csv` / `read_excel` / `read_json` by extension; DuckDB's `read_csv` (and `read_json` for JSON) with automatic detection; GDAL through
-`geopandas.read_file`. A tool that does not claim a format is not run on it. The comparison tools live in their own
-virtual environment (`bench/.venv-compare`, pinned in `bench/requirements-compare.txt`) because csv-detective pins
+frictionless' `TableResource(path=…).row_stream` with the inferred schema; `clevercsv.read_dataframe`; pandas
+`read_csv` / `read_excel` / `read_json` by extension; DuckDB's `read_csv` (`read_json` for JSON) with automatic
+detection; GDAL through `geopandas.read_file`. A tool that does not claim a format is not run on it. For geodata
+the checker also compares the first feature's position in WGS84 (a reader that kept the source projection and
+declared it is reprojected before the comparison). The comparison tools live in their own virtual environment
+(`bench/.venv-compare`, pinned in `bench/requirements-compare.txt`) because csv-detective pins
 `python-dateutil<3`.
 
     make bench-loading       # or: .venv/bin/python bench/loading_comparison.py
