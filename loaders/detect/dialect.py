@@ -45,7 +45,7 @@ def read_text_sample(path: Path, encoding: str, nbytes: int = DIALECT_SAMPLE_BYT
     return raw.decode(text_codec(encoding), errors="replace"), complete
 
 
-def _records(sample: str, delimiter: str, complete: bool) -> list[tuple[int, list[str]]]:
+def parse_records(sample: str, delimiter: str, complete: bool) -> list[tuple[int, list[str]]]:
     """Parsed records with the 0-based line where each starts; the last, maybe truncated, one is dropped."""
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
                         strict=False)
@@ -72,7 +72,7 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     head = sample[:DELIMITER_SAMPLE_CHARS]
     head_complete = complete and len(head) == len(sample)
     for delim in ([forced] if forced else DELIMITERS):
-        recs = [(ln, r) for ln, r in _records(head, delim, head_complete) if any(c.strip() for c in r)]
+        recs = [(ln, r) for ln, r in parse_records(head, delim, head_complete) if any(c.strip() for c in r)]
         if not recs:
             continue
         widths = Counter(len(r) for _, r in recs)
@@ -85,7 +85,7 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     _, delim, _, width = best
     if width <= 1 and not forced:
         delim = ","
-    every = _records(sample, delim, complete)
+    every = parse_records(sample, delim, complete)
     recs = [(ln, r) for ln, r in every if any(c.strip() for c in r)]
     header_idx = header_index(recs, width, options.get("header_row"))
     header_line, header = recs[header_idx]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,7 +14,7 @@ import duckdb
 
 from loaders import LoadError
 from loaders.detect.column_types import EXCEL_SERIAL, FR_MONTH
-from loaders.detect.dialect import Dialect, read_text_sample, sniff_dialect
+from loaders.detect.dialect import Dialect, parse_records, read_text_sample, sniff_dialect
 from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
 from loaders.detect.markers import date_by_name, guess_with_markers
 from loaders.detect.names import normalise_name
@@ -161,25 +160,12 @@ def _tail_records(path: Path, encoding: str, dialect: Dialect) -> list[tuple[int
         raw = fh.read()
     start = raw.find(b"\n") + 1  # the first, maybe cut, line is dropped
     text = raw[start:].decode(text_codec(encoding), errors="replace")
-    recs = [(ln, r) for ln, r in _tail_parse(text, dialect.delimiter)]
+    recs = parse_records(text, dialect.delimiter, True)
     tail = trailing_rows(recs, dialect.ncols)
     if not tail:
         return []
     first_line = line_of_offset(path, size - len(raw) + start) - 1  # 0-based, as the sample's lines
     return [(first_line + ln, why, rec) for ln, why, rec in tail]
-
-
-def _tail_parse(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
-    out: list[tuple[int, list[str]]] = []
-    start = 0
-    try:
-        for rec in reader:
-            out.append((start, rec))
-            start = reader.line_num
-    except csv.Error:
-        return []
-    return out
 
 
 def _exclusion_sql(excluded: list[tuple[int, str, list[str]]], ncols: int) -> str:

@@ -65,6 +65,8 @@ def dbf_encoding(data: bytes) -> str | None:
 def _choose_layer(path: Path, layers: list[str], wanted: Any, warnings: list[str]) -> str:
     import pyogrio
 
+    if not layers:
+        raise LoadError(f"{path.name} : archive ZIP sans Shapefile (.shp).")
     stems = {Path(n).stem: n for n in layers}
     if wanted is not None:
         if str(wanted) in stems:
@@ -97,6 +99,15 @@ def _undeclared_crs(gdf: Any, warnings: list[str]) -> tuple[Any, str]:
 
 
 def _read(path: Path, fmt: str, options: dict[str, Any], warnings: list[str]) -> tuple[Any, dict[str, Any]]:
+    try:
+        return _read_layer(path, fmt, options, warnings)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - GDAL and zipfile errors come in many classes (damaged archives)
+        raise LoadError(f"{path.name} : fichier géographique illisible ({str(exc).splitlines()[0][:300]}).") from exc
+
+
+def _read_layer(path: Path, fmt: str, options: dict[str, Any], warnings: list[str]) -> tuple[Any, dict[str, Any]]:
     import pyogrio
 
     layer = options.get("layer")
@@ -116,15 +127,12 @@ def _read(path: Path, fmt: str, options: dict[str, Any], warnings: list[str]) ->
             kwargs["encoding"] = encoding
             warnings.append(f"Encodage des attributs (.dbf) non déclaré (pas de .cpg) : {encoding} détecté.")
             info["encoding"] = encoding.lower()
-    try:
-        gdf = pyogrio.read_dataframe(target, layer=layer, **kwargs)
-        if fmt == "gpkg" and layer is None and len(pyogrio.list_layers(target)) > 1:
-            names = [str(n) for n, _ in pyogrio.list_layers(target)]
-            info.update(layers=names, layer=names[0])
-            warnings.append(f"Le GeoPackage contient plusieurs couches ; « {names[0]} » a été chargée (option "
-                            f"« layer » pour en choisir une autre : {', '.join(names)}).")
-    except Exception as exc:  # noqa: BLE001 - GDAL errors come in several classes
-        raise LoadError(f"{path.name} : fichier géographique illisible ({exc}).") from exc
+    gdf = pyogrio.read_dataframe(target, layer=layer, **kwargs)
+    if fmt == "gpkg" and layer is None and len(pyogrio.list_layers(target)) > 1:
+        names = [str(n) for n, _ in pyogrio.list_layers(target)]
+        info.update(layers=names, layer=names[0])
+        warnings.append(f"Le GeoPackage contient plusieurs couches ; « {names[0]} » a été chargée (option "
+                        f"« layer » pour en choisir une autre : {', '.join(names)}).")
     return gdf, info
 
 

@@ -36,8 +36,10 @@ def _html_tables(path: Path) -> dict[str, Rows]:
     a cell spanning several columns is repeated over them, as a merged spreadsheet cell reads."""
     import lxml.html
 
+    raw = path.read_bytes()
     try:
-        doc = lxml.html.fromstring(path.read_bytes())
+        # UTF-8 text is given decoded: without a <meta charset>, lxml would read the bytes as latin-1
+        doc = lxml.html.fromstring(raw.decode("utf-8-sig") if _is_utf8(raw) else raw)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise LoadError(f"{path.name} : page HTML illisible ({exc}).") from exc
     tables: dict[str, Rows] = {}
@@ -56,6 +58,14 @@ def _html_tables(path: Path) -> dict[str, Rows]:
     if not tables:
         raise LoadError(f"{path.name} : page HTML sans tableau (<table>).")
     return tables
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _table_width(rows: Rows) -> int:
