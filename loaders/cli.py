@@ -204,3 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoadError as exc:
         _err(str(exc))
         return 1
+    except Exception as exc:  # noqa: BLE001 - last resort: a publisher never sees a traceback, nothing is published
+        _err(f"erreur interne pendant « {args.command} » ({type(exc).__name__} : {str(exc)[:300]}) ; rien n'a été "
+             "publié. Signalez ce fichier aux administrateurs du portail.")
+        return 2

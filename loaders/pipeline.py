@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import csv
+import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 import warehouse
 from catalogue.manifest import DatasetSpec
@@ -28,6 +32,8 @@ from loaders.typed_copy import write_parquet
 from loaders.workdirs import clean_stale_work_dirs, work_dir
 
 GEO_FORMATS = ("geojson", "shapefile", "gpkg")
+# Errors of the reading libraries on damaged bytes (a cut archive, a broken Parquet footer, undecodable text)
+DATA_ERRORS = (duckdb.Error, pa.ArrowException, UnicodeError, csv.Error, zipfile.BadZipFile, zlib.error, EOFError)
 LON_NAMES = ("longitude", "lon", "lng", "long")
 LAT_NAMES = ("latitude", "lat")
 
@@ -109,6 +115,11 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
             scan = replace(scan, encoding=full.encoding, bad_offset=full.bad_offset, sha256=scan.sha256 or full.sha256)
             staged = stage(con, path, scan, fmt, options, tmp_dir)
             rows = write_parquet(con, staged, out)
+    except DATA_ERRORS as exc:
+        # a reader library refusing the bytes of a damaged file: the publisher gets a French message, not a
+        # traceback (the readers translate the errors they expect, with the line, before it gets here)
+        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise LoadError(f"{path.name} : fichier illisible en {fmt} ({detail}).") from exc
     finally:
         con.close()
     note = None if options.get("format") else extension_note(path, fmt)

@@ -24,7 +24,7 @@ SOURCES = (
     "Recrutement_difficile.csv", "ValeursFoncieres-2024.txt", "eCO2mix_RTE_tempo_2022-2023.xls",
     "Fibre optique_ noeuds de la montée en débit dans le département des Côtes d'Armor.csv", "datasets.csv",
     "resultats-definitifs-par-departement.csv", "evolution-population-dep-2009-2022.xlsx",
-    "communes_sru_en_paca.xlsx", "arrondissements.geojson", "ZICAD_2024.zip",
+    "communes_sru_en_paca.xlsx", "arrondissements.geojson", "ZICAD_2024.zip", "130010853_PM3_60_20180516.zip",
     "liste-et-localisation-des-musees-de-france.json",
 )
 TEXT_HEAD = 12_000
@@ -71,7 +71,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 def _assert_french_error(err: str) -> None:
-    assert err.startswith("Erreur : "), err
+    # « erreur interne » is the CLI's last resort for an exception no reader translated: a bug to fix here
+    assert err.startswith("Erreur : ") and "erreur interne" not in err, err
     assert any(w in err.lower() for w in FRENCH_WORDS), err
 
 
