@@ -12,12 +12,15 @@ import streamlit
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
+from streamlit.path_security import is_unsafe_path_pattern
 
 from config import get_settings
 
-# Paths served by Streamlit itself (its internals, its frontend's files, media, components, the static folder at
-# /app/static/) and the machine API's families, which answer their own 404s in their own format (JSON, Atom).
-SERVER_PREFIXES = frozenset({"_stcore", "static", "media", "component", "app", "api", "dcat", "flux"})
+# Paths served by Streamlit itself: its internals, its frontend's files, media, components, the static folder at
+# /app/static/. The machine API's paths (/api/explore/…, /dcat/…, /flux/…, the old Opendatasoft addresses) are the
+# routes given to st.App, matched one by one: /api/explore/v2.1/… and /flux/… answer their own 404s (JSON, text), and
+# a /dcat/… path that no route serves gets this page rather than the app's English dialog.
+SERVER_PREFIXES = frozenset({"_stcore", "static", "media", "component", "app"})
 # The frontend's top-level files (favicon.png, manifest.json, index.html), read from the installed Streamlit.
 FRONTEND_FILES = frozenset(p.name for p in (Path(streamlit.__file__).parent / "static").iterdir() if p.is_file())
 
@@ -37,9 +40,13 @@ def is_known(path: str, pages: frozenset[str], scope: Scope, routes: Iterable[Ba
     """Whether the app or the server answers this path: a page (with or without a final slash), a server path, or
     one of the routes given to st.App (the Explore API, DCAT, feeds, an Opendatasoft site's old addresses)."""
     inner = path.strip("/")
+    # Traversal, NUL bytes, UNC-like paths: left to Streamlit's own path guard, which answers 400 Bad Request.
+    if path.startswith(("//", "\\\\")) or is_unsafe_path_pattern(path.lstrip("/")):
+        return True
     if inner in pages or inner.split("/", 1)[0] in SERVER_PREFIXES or inner in FRONTEND_FILES:
         return True
-    return any(route.matches(scope)[0] != Match.NONE for route in routes)
+    # FULL only: a PARTIAL match is a path served for another method (the CORS preflight routes take OPTIONS only).
+    return any(route.matches(scope)[0] == Match.FULL for route in routes)
 
 
 def page(path: str) -> str:

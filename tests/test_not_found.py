@@ -58,7 +58,7 @@ def test_the_router_pages_are_read_from_app_py() -> None:
 
 
 @pytest.mark.parametrize("path", ["/nexiste-pas", "/catalogue/inconnu", "/jeux-de-donnees", "/home",
-                                  "/nexiste-pas/?q=x"])
+                                  "/nexiste-pas/?q=x", "/dcat/inconnu", "/api/records/1.0/search/"])
 def test_an_unknown_address_is_a_french_404_page(live_server, path: str) -> None:  # noqa: ANN001
     answer = requests.get(live_server.url + path, timeout=30)
     assert answer.status_code == 404
@@ -104,6 +104,7 @@ def test_every_page_and_deep_link_is_still_the_app(live_server, path: str) -> No
     ("/flux/catalogue.atom", 200, "application/atom+xml"),
     ("/dcat/catalog.ttl", 200, "text/turtle"),
     ("/media/inconnu.png", 404, "text/plain"),
+    ("/flux/inconnu", 404, "text/plain"),  # the feeds' own 404
 ])
 def test_server_paths_keep_their_own_answers(live_server, path: str, status: int, kind: str) -> None:  # noqa: ANN001
     answer = requests.get(live_server.url + path, timeout=30)
@@ -122,3 +123,10 @@ def test_head_and_other_methods(live_server) -> None:  # noqa: ANN001
     assert requests.head(live_server.url + "/catalogue", timeout=30).status_code != 404
     # Not a page request: left to Streamlit (its own 405), not turned into an HTML page.
     assert "Page introuvable" not in requests.post(live_server.url + "/nexiste-pas", timeout=30).text
+
+
+@pytest.mark.parametrize("path", ["/..%2F..%2Fetc%2Fpasswd", "/nexiste%00pas"])
+def test_unsafe_paths_keep_streamlit_guard(live_server, path: str) -> None:  # noqa: ANN001
+    """Traversal and NUL bytes still meet Streamlit's path guard (400), not a page that echoes them."""
+    answer = requests.get(live_server.url + path, timeout=30)
+    assert answer.status_code == 400 and "Page introuvable" not in answer.text
