@@ -50,8 +50,9 @@ def source_line(ds: Dataset, view: DatasetView, saved_versions: dict[str, str]) 
     """Source, licence and version under every dataset block; a word when the data changed since the save."""
     licence = ds.spec.license.title if ds.spec else "licence non renseignée"
     version = str(ds.meta.get("version") or "")
-    note(f"Source : [{md_escape(ds.title)}]({dataset_link(view, 'tableau')}) · {md_escape(licence)} · version du "
-         f"{version_date(version)} · [données filtrées à télécharger]({dataset_link(view, 'export')})")
+    # Not note(): it escapes "]", and these are links. Titles and licences are escaped, the links built from the view.
+    st.markdown(f":small[Source : [{md_escape(ds.title)}]({dataset_link(view, 'tableau')}) · {md_escape(licence)} · "
+                f"version du {version_date(version)} · [données filtrées à télécharger]({dataset_link(view, 'export')})]")
     saved = saved_versions.get(ds.id)
     if saved and saved != version:
         st.info(f"Les données ont changé depuis l'enregistrement du tableau de bord (version du "

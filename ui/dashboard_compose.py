@@ -220,10 +220,25 @@ def add_form() -> None:
         merged = {**view, **options.get("view", {})}
         if merged:
             block["view"] = merged
-    if st.button("Ajouter le bloc", key="dashboard_add", type="primary", icon=":material/add:"):
-        doc = st.session_state[DOC]
-        if _commit({**doc, "blocks": [*doc["blocks"], block]}):
-            st.rerun()
+    st.button("Ajouter le bloc", key="dashboard_add", type="primary", icon=":material/add:", on_click=_add,
+              args=(block,))
+    refused = st.session_state.pop("dashboard_refused", None)
+    if refused:
+        st.error(refused)
+
+
+def _add(block: dict[str, Any]) -> None:
+    """Append the block (if the dashboard stays valid) and empty the fields a next block would not share."""
+    doc = st.session_state[DOC]
+    new = {**doc, "blocks": [*doc["blocks"], block]}
+    try:
+        parse(new)
+    except SpecError as exc:
+        st.session_state["dashboard_refused"] = f"Bloc refusé : {exc}."
+        return
+    st.session_state[DOC] = new
+    for name in ("title", "text", "link", "unit"):
+        st.session_state[f"dashboard_new_{name}"] = ""
 
 
 def result(board: Dashboard) -> None:

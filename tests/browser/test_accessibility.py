@@ -14,14 +14,18 @@ from pathlib import Path
 import pytest
 
 import config
+from dashboards.codec import encode
+from dashboards.spec import parse
 from reuses import store
 from reuses.validation import ReuseInput, validate
 from tests.conftest import LiveServer, wait_for_app
+from tests.pages.test_dashboard import DOC
 from tests.test_app import URL_PATHS
 
 pytestmark = pytest.mark.browser
 
 REUSE_TITLE = "Carte des collèges pour l'audit d'accessibilité"
+DASHBOARD = encode(parse(DOC))  # the dashboard of tests/pages/test_dashboard.py: every block type, two vanished
 SECRET = "secret-de-test-accessibilite"
 DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 PLOTLY_SVG = ".js-plotly-plot .main-svg"
@@ -40,6 +44,9 @@ VISITS: dict[str, tuple[str, str, str | None]] = {
     "reutilisation": ("?id={reuse}", REUSE_TITLE, None),
     "proposer-une-reutilisation": ("?dataset=colleges", "Proposer une réutilisation", '[data-testid="stForm"]'),
     "sql": ("", "Requêtes SQL", None),
+    "tableaux-de-bord": ("", "Tableaux de bord", '[data-testid="stPageLink"]'),
+    "tableau-de-bord": ("?d={dashboard}", "Collèges de Périgueux", PLOTLY_SVG),
+    "nouveau-tableau-de-bord": ("", "Composer un tableau de bord", None),
     "api": ("", "API", '[data-testid="stCode"]'),
     "admin": ("", "Administration", '[data-testid="stForm"]'),
 }
@@ -94,7 +101,7 @@ def test_page_has_no_serious_accessibility_violation(audited_server: tuple[LiveS
     query, heading, last = VISITS[url_path]
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)  # type: ignore[attr-defined]
-    page.goto(f"{server.url}/{url_path}{query.format(reuse=reuse_id)}")  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/{url_path}{query.format(reuse=reuse_id, dashboard=DASHBOARD)}")  # type: ignore[attr-defined]
     wait_for_app(page)
     main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
     main.locator("h1").filter(has_text=heading).first.wait_for(timeout=60_000)

@@ -1,0 +1,143 @@
+"""Real browser, the analyst's path: compose a dashboard (the territory filter on a commune, a key figure from one
+dataset, a map from another, a text), copy its link, open it in a fresh browser context and see the same values;
+save it as a short link and reopen that; embed it; print it to PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import requests
+from pypdf import PdfReader
+
+from tests.conftest import LiveServer, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+METRIC = '[data-testid="stMetricValue"]'
+DECK = '[data-testid="stDeckGlJsonChart"] canvas'
+LINK = re.compile(r"https?://[^\s]+/tableau-de-bord\?(d|id)=[A-Za-z0-9_-]+")
+
+
+def main(page):  # noqa: ANN001, ANN201 - the page body, not the sidebar navigation
+    return page.locator('[data-testid="stMain"]')
+
+
+def key(name: str) -> str:
+    return f".st-key-{name}"
+
+
+def settle(page) -> None:  # noqa: ANN001
+    wait_for_app(page)
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+
+
+def choose(page, widget_key: str, option: str, typed: str | None = None) -> None:  # noqa: ANN001
+    page.locator(key(widget_key)).click()
+    if typed:
+        page.keyboard.type(typed)
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def type_in(page, widget_key: str, value: str) -> None:  # noqa: ANN001
+    box = page.locator(f"{key(widget_key)} input, {key(widget_key)} textarea").first
+    box.fill(value)
+    box.press("Tab")  # Streamlit commits a text widget when it loses the focus
+    settle(page)
+
+
+def add_block(page) -> None:  # noqa: ANN001
+    main(page).get_by_role("button", name="Ajouter le bloc").click()
+    settle(page)
+
+
+def shown_link(page, kind: str) -> str:  # noqa: ANN001
+    codes = main(page).locator('[data-testid="stCode"]').all_inner_texts()
+    found = [m.group(0) for text in codes for m in LINK.finditer(text) if m.group(1) == kind]
+    assert found, codes
+    return found[-1]
+
+
+def expected_mean_ips(server: LiveServer) -> str:
+    """Périgueux's mean IPS as the Explore API computes it, written the French way with one decimal."""
+    answer = requests.get(f"{server.url}/api/explore/v2.1/catalog/datasets/ips-colleges/records", timeout=30,
+                          params={"select": "avg(ips) as m", "where": 'code_insee_de_la_commune = "24322"'}).json()
+    return f"{answer['results'][0]['m']:.1f}".replace(".", ",") + " points"
+
+
+def read_dashboard(page, url: str) -> tuple[str, str]:  # noqa: ANN001
+    """(key figure, text block) of a dashboard opened in this page, once its map is drawn."""
+    page.goto(url)
+    settle(page)
+    main(page).locator(METRIC).first.wait_for(timeout=120_000)
+    main(page).locator(DECK).first.wait_for(state="attached", timeout=120_000)
+    return (main(page).locator(METRIC).first.inner_text().replace("\u202f", " ").strip(),
+            main(page).get_by_text("Sortie de terrain").first.inner_text())
+
+
+def test_compose_share_reopen_save_embed_and_print(live_server: LiveServer, browser: object) -> None:
+    composer = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page = composer.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{live_server.url}/nouveau-tableau-de-bord")
+    settle(page)
+    main(page).get_by_role("heading", name="Composer un tableau de bord").wait_for()
+
+    type_in(page, "dashboard_title", "Collèges de Périgueux")
+    choose(page, "dashboard_level", "Commune")
+    choose(page, "dashboard_code_commune", "Périgueux (24322)", typed="Périgueux")
+
+    choose(page, "dashboard_new_type", "Chiffre clé")
+    choose(page, "dashboard_new_dataset", "Indice de position sociale (IPS) des collèges de la Dordogne, rentrée 2022",
+           typed="Indice de position")
+    choose(page, "dashboard_new_fagg", "Moyenne")
+    choose(page, "dashboard_new_fcol", "IPS")
+    type_in(page, "dashboard_new_unit", "points")
+    type_in(page, "dashboard_new_title", "IPS moyen")
+    add_block(page)
+
+    choose(page, "dashboard_new_type", "Carte")
+    choose(page, "dashboard_new_dataset", "Collèges de la Dordogne : adresses et géolocalisation",
+           typed="Collèges de la Dordogne")
+    choose(page, "dashboard_new_map", "Points")
+    type_in(page, "dashboard_new_title", "Les collèges")
+    add_block(page)
+
+    choose(page, "dashboard_new_type", "Texte")
+    type_in(page, "dashboard_new_text", "**Sortie de terrain** prévue en juin.")
+    add_block(page)
+
+    main(page).locator(METRIC).first.wait_for(timeout=120_000)
+    composed = main(page).locator(METRIC).first.inner_text().replace("\u202f", " ").strip()
+    assert composed == expected_mean_ips(live_server)
+    link = shown_link(page, "d")
+
+    # The link alone, in a browser that never saw the composer: the same blocks and values.
+    fresh = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    reader = fresh.new_page()
+    reader.set_default_timeout(60_000)
+    figure, text = read_dashboard(reader, link)
+    assert figure == composed and text.startswith("Sortie de terrain")
+    headings = main(reader).locator("h3").all_inner_texts()
+    assert headings == ["IPS moyen", "Les collèges", "Texte"], (headings, main(reader).locator("h3").evaluate_all("els => els.map(e => e.outerHTML.slice(0, 300))"))
+
+    # The short link: saved in the portal's database, reopened elsewhere with the same values.
+    main(page).get_by_role("button", name="Enregistrer (lien court)").click()
+    settle(page)
+    main(page).get_by_text("Tableau de bord enregistré. Lien court permanent").wait_for()
+    short = shown_link(page, "id")
+    assert read_dashboard(reader, short)[0] == composed
+
+    # Embedded: no navigation, the same figure.
+    assert read_dashboard(reader, short + "&embed=true")[0] == composed
+    assert reader.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() == 0
+
+    # Printed to PDF by the browser: the figure and the text are in the document.
+    pdf = PdfReader(io.BytesIO(reader.pdf(format="A4", print_background=True)))
+    printed = " ".join(p.extract_text() for p in pdf.pages).replace("\u202f", " ")
+    assert composed in printed and "Sortie de terrain" in printed
+    fresh.close()
+    composer.close()
