@@ -9,7 +9,9 @@ st.title("Composer un tableau de bord")
 st.write("Réunissez graphiques, cartes, tableaux, chiffres clés et textes tirés des jeux de données du portail, "
          "puis partagez-les en un seul lien. Un filtre de territoire et d'année s'applique à chaque bloc dont le "
          "jeu de données a cette dimension.")
-for text in dashboard_compose.start(st.query_params.get("d")):
+params = st.query_params
+for text in dashboard_compose.start(params.get("d")) + dashboard_compose.incoming(params.get("bloc"), params.get("vue"),
+                                                                                 params.get("sql")):
     st.warning(text)
 
 dashboard_compose.settings_form()

@@ -126,6 +126,34 @@ def block_list() -> None:
         c5.button("✕", key=f"dashboard_remove_{i}", on_click=_remove, args=(i,), help="Retirer le bloc")
 
 
+def incoming(block_type: str | None, vue: str | None, sql: str | None) -> list[str]:
+    """`?bloc=chart&vue=<a dataset page's query string>` or `?bloc=table&sql=<query>`: what the « Ajouter au tableau
+    de bord » buttons of the dataset page and /sql send. The block is appended once per session (reloading the same
+    link adds nothing); the SQL is only stored here, and runs on demand in the sandbox like /sql's."""
+    if not block_type:
+        return []
+    token = f"{block_type}|{vue}|{sql}"
+    if st.session_state.get("dashboard_incoming") == token:
+        return []
+    st.session_state["dashboard_incoming"] = token
+    if block_type not in BLOCK_TYPES or block_type == "text":
+        return [f"Type de bloc « {block_type[:20]} » inconnu : rien n'a été ajouté."]
+    notes: list[str] = []
+    if sql:
+        block: dict[str, Any] = {"type": "table", "title": "Requête SQL", "sql": sql}
+    else:
+        dataset_id, view, notes = _from_link("?" + (vue or ""))
+        if dataset_id is None:
+            return [f"Rien n'a été ajouté : {'; '.join(notes)}."]
+        block = {"type": block_type, "dataset": dataset_id, **({"view": view} if view else {})}
+    before = len(st.session_state[DOC]["blocks"])
+    _add(block)
+    refused = st.session_state.pop("dashboard_refused", None)
+    if refused or len(st.session_state[DOC]["blocks"]) == before:
+        return [refused or "Rien n'a été ajouté."]
+    return [f"Une partie du lien a été ignorée : {text}." for text in notes]
+
+
 def _from_link(link: str) -> tuple[str | None, dict[str, Any], list[str]]:
     """A dataset page's link (`/jeu-de-donnees?id=…&f=…`) → its dataset, its view as a block's `view`, notes."""
     params = parse_qs(urlsplit(link.strip()).query)

@@ -165,3 +165,21 @@ def test_compose_takes_a_dataset_page_link_with_its_filters(site: Path) -> None:
     link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
     block = codec.decode(re.search(r"d=([A-Za-z0-9_-]+)", link).group(1)).blocks[0]
     assert block.dataset == "ips-colleges" and block.view["f"] == ["secteur:eq:Public"]
+
+
+def test_the_add_to_dashboard_links_of_the_dataset_page_and_sql_append_one_block(site: Path, recorder: Recorder  # noqa: F811
+                                                                                 ) -> None:
+    vue = "id=ips-colleges&tab=graphique&f=secteur:eq:Public&chart=bar&x=nom_de_la_commune&agg=mean&y=ips"
+    at = open_page("pages/dashboard_compose.py", {"bloc": "chart", "vue": vue})
+    at.run()  # a rerun of the same link adds nothing more
+    at.query_params["bloc"], at.query_params["sql"] = "table", "SELECT count(*) AS n FROM ds_ips_colleges"
+    at.query_params.pop("vue")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
+    blocks = codec.decode(re.search(r"d=([A-Za-z0-9_-]+)", link).group(1)).blocks
+    assert [(b.type, b.dataset) for b in blocks] == [("chart", "ips-colleges"), ("table", None)]
+    assert blocks[0].view["f"] == ["secteur:eq:Public"] and blocks[0].view["x"] == "nom_de_la_commune"
+    assert blocks[1].sql.startswith("SELECT count(*)") and recorder.sandbox_ops == []  # stored, not run
+    hostile = open_page("pages/dashboard_compose.py", {"bloc": "chart", "vue": "id=../etc&f=x'; DROP:eq:1"})
+    assert "Rien n'a été ajouté" in hostile.warning[0].value
