@@ -21,6 +21,7 @@ from loaders import LoadError, layout, publish
 from loaders.changes import changes_since, schema_change_warning
 from loaders.detect.encoding import SourceScan, scan_source
 from loaders.detect.file_format import detect_format, extension_note
+from loaders.detect.projection import projection_of, xy_pairs
 from loaders.profile import profile_parquet
 from loaders.readers.delimited import EncodingMismatch, stage_csv
 from loaders.readers.geodata import stage_geo
@@ -28,6 +29,7 @@ from loaders.readers.json_records import stage_json
 from loaders.readers.parquet import stage_parquet
 from loaders.readers.spreadsheet import stage_spreadsheet
 from loaders.readers.staged import Staged, col_type
+from loaders.sql import ident, sql_str
 from loaders.typed_copy import write_parquet
 from loaders.workdirs import clean_stale_work_dirs, work_dir
 
@@ -94,6 +96,27 @@ def _geo_info(staged: Staged, columns: list[dict[str, Any]]) -> dict[str, Any]:
     return {"kind": "none"}
 
 
+def _xy_projection(out: Path, staged: Staged, tmp_dir: Path) -> str | None:
+    """The projection of x/y number columns (Lambert-93 metres in a CSV: `x_l93`, `no_x`), from their range in the
+    written Parquet (a columnar read of two columns), reported to the publisher; the columns stay as they are."""
+    numeric = {c.name for c in staged.columns if col_type(c) == "number" and not c.drop_if_empty}
+    pairs = xy_pairs(numeric)
+    if not pairs:
+        return None
+    con = connect(tmp_dir)
+    try:
+        for x, y in pairs:
+            bounds = con.execute(f"SELECT min({ident(x)}), max({ident(x)}), min({ident(y)}), max({ident(y)}) "  # noqa: S608
+                                 f"FROM read_parquet({sql_str(str(out))})").fetchone()
+            if bounds and None not in bounds and (found := projection_of(*(float(b) for b in bounds))):
+                staged.warnings.append(f"Colonnes « {x} » et « {y} » : coordonnées en mètres, {found[1]} "
+                                       f"(EPSG:{found[0]}) d'après leur étendue.")
+                return f"EPSG:{found[0]}"
+    finally:
+        con.close()
+    return None
+
+
 def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
                scan: SourceScan | None = None) -> tuple[Staged, SourceScan, int, list[dict[str, Any]], str]:
     """Scan, stage and write one source file to `out`; the core shared by inspect and load. A CSV's encoding is
@@ -122,6 +145,8 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
         raise LoadError(f"{path.name} : fichier illisible en {fmt} ({detail}).") from exc
     finally:
         con.close()
+    if fmt not in GEO_FORMATS and not staged.dialect.get("projection"):
+        staged.dialect["projection"] = _xy_projection(out, staged, tmp_dir)
     note = None if options.get("format") else extension_note(path, fmt)
     if note:
         staged.warnings.insert(0, note)

@@ -12,17 +12,9 @@ import duckdb
 import pyarrow as pa
 
 from loaders import LoadError
+from loaders.detect.projection import projection_of
 from loaders.readers.arrow_table import column_text, stage_arrow
 from loaders.readers.staged import GEO_COLUMNS, Staged
-
-# Projections of French data seen without a declaration, told apart by their coordinate range (x min, x max,
-# y min, y max in metres): Lambert-93 for metropolitan France, then the overseas UTM zones.
-FRENCH_PROJECTIONS: tuple[tuple[int, str, tuple[float, float, float, float]], ...] = (
-    (2154, "Lambert-93 (RGF93)", (-400_000, 1_400_000, 6_000_000, 7_200_000)),
-    (5490, "UTM 20N (Antilles, RGAF09)", (400_000, 800_000, 1_500_000, 2_000_000)),
-    (2972, "UTM 22N (Guyane, RGFG95)", (100_000, 500_000, 200_000, 700_000)),
-    (2975, "UTM 40S (La Réunion, RGR92)", (300_000, 400_000, 7_600_000, 7_700_000)),
-)
 
 
 def _zip_layers(path: Path) -> list[str]:
@@ -82,18 +74,25 @@ def _choose_layer(path: Path, layers: list[str], wanted: Any, warnings: list[str
     return best
 
 
+def _in_degrees(gdf: Any) -> bool:
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    # NaN bounds (no geometry) compare false: nothing to reproject either
+    return not (xmin < -180 or xmax > 360 or ymin < -90 or ymax > 90)
+
+
 def _undeclared_crs(gdf: Any, warnings: list[str]) -> tuple[Any, str]:
     """A layer without projection: WGS84 if its coordinates are degrees, else a French projection recognised from
     the coordinate range, reprojected; anything else is refused rather than drawn in the ocean."""
     xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
-    if not gdf.geometry.notna().any() or (-180 <= xmin and xmax <= 360 and -90 <= ymin and ymax <= 90):
+    if not gdf.geometry.notna().any() or _in_degrees(gdf):
         warnings.append("Système de coordonnées absent : WGS84 (EPSG:4326) supposé (coordonnées en degrés).")
-        return gdf.set_crs(4326, allow_override=True), "EPSG:4326 (supposé)"
-    for epsg, label, (x0, x1, y0, y1) in FRENCH_PROJECTIONS:
-        if x0 <= xmin and xmax <= x1 and y0 <= ymin and ymax <= y1:
-            warnings.append(f"Système de coordonnées absent : coordonnées en mètres reconnues comme {label} "
-                            f"(EPSG:{epsg}), converties en WGS84.")
-            return gdf.set_crs(epsg, allow_override=True).to_crs(4326), f"EPSG:{epsg} (détecté)"
+        return gdf.set_crs(4326, allow_override=True), "EPSG:4326"
+    found = projection_of(xmin, xmax, ymin, ymax)
+    if found:
+        epsg, label = found
+        warnings.append(f"Système de coordonnées absent : coordonnées en mètres reconnues comme {label} "
+                        f"(EPSG:{epsg}), converties en WGS84.")
+        return gdf.set_crs(epsg, allow_override=True).to_crs(4326), f"EPSG:{epsg}"
     raise LoadError(f"Système de coordonnées absent et non reconnu (x de {xmin:.0f} à {xmax:.0f}, y de {ymin:.0f} à "
                     f"{ymax:.0f}) : ajoutez le fichier .prj ou le membre « crs ».")
 
@@ -142,7 +141,8 @@ def stage_geo(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: dic
 
     warnings: list[str] = []
     gdf, info = _read(path, fmt, options, warnings)
-    if gdf.crs is None:
+    # GeoJSON without a `crs` member is read as WGS84 by GDAL (RFC 7946): metres there mean an undeclared projection
+    if gdf.crs is None or (gdf.crs.to_epsg() == 4326 and not _in_degrees(gdf)):
         gdf, projection = _undeclared_crs(gdf, warnings)
     else:
         epsg = gdf.crs.to_epsg()

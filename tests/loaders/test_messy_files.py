@@ -44,7 +44,7 @@ def test_messy_file_inspect_and_add(data_dir: Path, capsys: pytest.CaptureFixtur
     if exp.sheets:
         assert (info["sheet"], tuple(info["sheets"])) == (exp.sheet, exp.sheets)
     if exp.crs:
-        assert info["projection"] == exp.crs or exp.format == "csv"
+        assert info["projection"] == exp.crs
     if exp.layer:
         assert info["layer"] in {exp.layer, *(a.layer for a in exp.alternatives)}
 

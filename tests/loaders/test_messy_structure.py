@@ -4,6 +4,7 @@ encoding repaired and listed, and the inspect JSON keys the publisher reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from loaders.pipeline import inspect_file
@@ -49,3 +50,19 @@ def test_mixed_encoding_lines_are_repaired_and_listed(data_dir: Path, tmp_path: 
     info = inspect_file(path)
     assert info["rows"] == 4
     assert info["repaired_lines"] == [{"line": 4, "reason": "octets non UTF-8, décodés en windows-1252"}]
+
+
+def test_geojson_in_lambert93_without_crs_is_detected_and_reprojected(data_dir: Path, tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(0.7218, 45.1846)  # Périgueux
+    path = tmp_path / "mairies.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nom": "Mairie de Périgueux", "insee": 24322},
+         "geometry": {"type": "Point", "coordinates": [x, y]}}]}), encoding="utf-8")
+    info = inspect_file(path)
+    assert info["projection"] == "EPSG:2154"
+    assert any("Lambert-93" in w for w in info["warnings"])
+    meta, rows = load_file(path)
+    assert abs(rows[0]["longitude"] - 0.7218) < 1e-6 and abs(rows[0]["latitude"] - 45.1846) < 1e-6
+    assert rows[0]["insee"] == "24322"
