@@ -160,11 +160,11 @@ def outline_layer() -> pdk.Layer:
                      get_color=[120, 120, 120, 160], width_min_pixels=0.5, width_max_pixels=1, pickable=False)
 
 
-def choropleth_layer(collection: dict[str, Any], level: str) -> pdk.Layer:
+def choropleth_layer(collection: dict[str, Any], level: str, id_suffix: str = "") -> pdk.Layer:
     """The pickable fill. Its border sublayer is not pickable: deck.gl picks on pointer-down by drawing every
     pickable layer, and with the borders' paths that took over 250 ms in a software-rendered browser, past which
     deck.gl no longer counts a press as a click (the click then selected nothing)."""
-    return pdk.Layer("GeoJsonLayer", data=collection, id=f"choropleth-{level}", stroked=True, filled=True,
+    return pdk.Layer("GeoJsonLayer", data=collection, id=f"choropleth-{level}{id_suffix}", stroked=True, filled=True,
                      get_fill_color="properties.f", get_line_color=[255, 255, 255, 220], opacity=0.8,
                      line_width_min_pixels=1.5 if level == "epci" else 0.5, pickable=True, auto_highlight=True,
                      highlight_color=[255, 255, 255, 90],
@@ -223,7 +223,7 @@ def marker_svg(shape: str, rgb: Sequence[int], size: int = 24) -> str:
             f'{marker_element(shape, 0, 0, size, rgb)}</svg>')
 
 
-def point_layer(kind: str, points: pd.DataFrame) -> pdk.Layer:
+def point_layer(kind: str, points: pd.DataFrame, id_suffix: str = "") -> pdk.Layer:
     """A service layer: one icon (the kind's shape and colour, an SVG data URL: no network) per site."""
     label, _, color = SERVICE_KINDS[kind]
     rows = points[points["kind"] == kind].dropna(subset=["lon", "lat"])
@@ -232,7 +232,7 @@ def point_layer(kind: str, points: pd.DataFrame) -> pdk.Layer:
              "tooltip": f"{label} : {r.name} ({r.town})"} for r in rows.itertuples()]
     atlas = "data:image/svg+xml;base64," + base64.b64encode(marker_svg(SERVICE_SHAPES[kind], color, 48).encode()
                                                            ).decode()
-    return pdk.Layer("IconLayer", data=data, id=kind, get_position="p", get_icon="'m'", icon_atlas=_text(atlas),
+    return pdk.Layer("IconLayer", data=data, id=f"{kind}{id_suffix}", get_position="p", get_icon="'m'", icon_atlas=_text(atlas),
                      icon_mapping={"m": {"x": 0, "y": 0, "width": 48, "height": 48, "mask": False}},
                      get_size=20, size_units=_text("pixels"), pickable=True)
 

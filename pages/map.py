@@ -58,15 +58,18 @@ if st.session_state.get("map_synced") != url_state.to_params():
         st.session_state["map_prev_commune"] = None
 
 # -- A click on the map (read before the widgets it sets are drawn) ------------------------------------------------
-# The chart's key changes after each click it reports: the next chart starts with no selection. Streamlit would
-# otherwise keep the clicked shape selected and repaint every other shape of every layer grey (its own selection
-# style), and show an English « Clear selection » button.
-deck_key = f"map_deck_{st.session_state.get('map_clicks', 0)}"
-clicked = (st.session_state.get(deck_key) or {}).get("selection", {})
+# The pickable layers' ids carry the number of clicks read so far: once a click is read, the next map has new ids,
+# so Streamlit's chart finds no layer of its selection and drops it. Otherwise it would keep the clicked shape
+# selected, repaint every other shape of every layer pale (its own selection style) and show an English « Clear
+# selection » button. (Changing the chart's key does not do it: the browser keeps the chart and its selection.)
+clicks = int(st.session_state.get("map_clicks", 0))
+id_suffix = f"-{clicks}"
+clicked = (st.session_state.get("map_deck") or {}).get("selection", {})
 for layer_id, indices in (clicked.get("indices") or {}).items():
-    if not indices:
-        continue
-    st.session_state["map_clicks"] = st.session_state.get("map_clicks", 0) + 1
+    if not indices or not layer_id.endswith(id_suffix):
+        continue  # an earlier map's selection, already read
+    st.session_state["map_clicks"] = clicks + 1
+    layer_id = layer_id.removesuffix(id_suffix)
     clicked_level = layer_id.removeprefix("choropleth-")
     if clicked_level in ("commune", "epci") and indices[0] < len(codes := maps.codes(clicked_level)):
         if clicked_level == "commune":
@@ -75,9 +78,10 @@ for layer_id, indices in (clicked.get("indices") or {}).items():
             st.session_state["map_epci"], st.session_state["map_commune"] = codes[indices[0]], None
         st.session_state["map_point"] = None
     elif layer_id in MAP_LAYERS:
-        objects = (clicked.get("objects") or {}).get(layer_id) or [{}]
+        objects = (clicked.get("objects") or {}).get(f"{layer_id}{id_suffix}") or [{}]
         st.session_state["map_point"] = (layer_id, str(objects[0].get("tooltip", "")))
     break
+id_suffix = f"-{st.session_state.get('map_clicks', 0)}"
 
 map_col, side = st.columns([3, 2])
 with side:
@@ -124,13 +128,13 @@ if not rows.empty:
     period = str(rows["period"].iloc[0])
 collection, legend = maps.choropleth(rows, level, lambda v: cards.value_text(indicator, v))
 layer_list = [maps.outline_layer()] if level == "epci" else []
-layer_list.append(maps.choropleth_layer(collection, level))
+layer_list.append(maps.choropleth_layer(collection, level, id_suffix))
 outlined = (selected.code, "commune") if selected is not None else (epci_code, "epci") if epci_code else None
 if outlined and (layer := maps.selection_layer(*outlined)) is not None:
     layer_list.append(layer)
 layer_list.append(maps.label_layer(lat, lon, zoom))
 points = frame("map_service_points")
-layer_list += [maps.point_layer(kind, points) for kind in layers_on]
+layer_list += [maps.point_layer(kind, points, id_suffix) for kind in layers_on]
 
 unit_word = "communes" if level == "commune" else "intercommunalités"
 spans = [("pas de valeur" if row.low is None else
@@ -143,7 +147,7 @@ class_names = ["Sans valeur" if row.low is None else
 with map_col:
     st.pydeck_chart(
         maps.deck(layer_list, lat, lon, zoom, get_settings().basemap_url), height=560, on_select="rerun",
-        selection_mode="single-object", key=deck_key,
+        selection_mode="single-object", key="map_deck",
         alt=f"Carte des {unit_word} {place.of} colorées selon « {indicator.label} » ({period}), en {len(PALETTE)} "
             f"classes de la plus claire (valeurs basses) à la plus foncée (valeurs hautes).",
     )

@@ -79,8 +79,8 @@ def test_commune_link_zooms_and_fills_the_panel(read_only_portal: Path) -> None:
     spec = deck_spec(at)
     view = spec["initialViewState"]
     assert view["zoom"] == 11 and abs(view["latitude"] - 44.9) < 0.1
-    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-commune", "selection", "labels", "france_services",
-                                                         "sante"]
+    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-commune-0", "selection", "labels",
+                                                         "france_services-0", "sante-0"]
     points = spec["layers"][3]["data"]
     assert len(points) == 37 and all("tooltip" in p for p in points)
     near = [row["n"] for row in spec["layers"][2]["data"]]  # zoomed on the commune: its neighbours are named
@@ -112,7 +112,7 @@ def test_link_with_old_code_and_explicit_view(read_only_portal: Path) -> None:
 def test_epci_level_and_widget_changes(read_only_portal: Path) -> None:
     at = open_map(niveau="epci", indicateur="ips-ecoles")
     spec = deck_spec(at)
-    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci", "labels"]
+    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci-0", "labels"]
     assert len(spec["layers"][1]["data"]["features"]) == 22
     assert "rupture de série" in markdown(at).lower()
     at.toggle(key="map_layer_colleges").set_value(True).run()
