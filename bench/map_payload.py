@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, Metric, Server, machine, uptime_line, write_result  # noqa: E402
 
 TARGET_KB = 300.0
+# Measured by this script on commit d8c104c (before the map was lightened), 2026-12-07, load average ≈ 17.
+BEFORE_KB = ["792.9", "0 (no selection)", "793.0", "777.7", "933.0"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -185,8 +187,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     worst = max(r[1] for r in rows[1:]) / 1000
-    table = "\n".join(f"| {name} | {got / 1000:,.1f} | {frames} | {took:.1f} | {check} |".replace(",", " ")
-                      for name, got, frames, took, check in rows)
+    table = "\n".join(f"| {name} | {BEFORE_KB[i]} | {got / 1000:.1f} | {frames} | {took:.1f} | {check} |"
+                      for i, (name, got, frames, took, check) in enumerate(rows))
     m = machine()
     report = f"""# Map payload per interaction (/carte)
 
@@ -197,11 +199,19 @@ app's JavaScript, fonts) are not counted. {args.label}
 
 Target: ≤ {TARGET_KB:.0f} kB per interaction after the first view.
 
-| Interaction | kB received | messages | seconds | check |
-|---|---:|---:|---:|---|
+| Interaction | before (kB) | kB received | messages | seconds | check |
+|---|---:|---:|---:|---:|---|
 {table}
 
-Largest interaction after the first view: {worst:,.1f} kB.
+Largest interaction after the first view: {worst:.1f} kB. « before »: the same script run on commit `d8c104c`
+(full-resolution outlines, 6-decimal coordinates, an RGBA list and the code in each feature, borders picked with
+the fill), where a click selected nothing, so it received nothing.
+
+Why every interaction still resends the map: Streamlit's ForwardMsg cache sends a reference instead of an element
+only when the whole element is byte-identical to one the browser holds (its hash covers the element's proto), and
+a pydeck chart is one element whose JSON holds every layer; any change (a class colour, a layer, the selection
+outline, the view) resends all of it. So the map is made light instead: shapes simplified as a coverage (shared
+borders kept), coordinates rounded, only the properties the map reads, each colour list of 3 numbers.
 
 Machine: {m.get('nproc')} cores (`nproc`), {m.get('cpu')}, {m.get('ram')}. Load at the end: {uptime_line()}.
 """
