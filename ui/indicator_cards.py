@@ -28,6 +28,8 @@ DATASET_PAGE = "pages/dataset.py"
 # A chart's title under Plotly's toolbar, not beside it: on a 390 px wide phone the two overlapped.
 TITLE = {"font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper", "y": 1, "yref": "container",
          "yanchor": "top", "pad": {"t": 40}}
+# Axis ticks as French numbers (« 5 000 », « 0,5 ») rather than Plotly's SI « 5k », which is English.
+AXIS_NUMBERS = ",~f"
 PER_LEVEL = {"commune": "commune", "epci": "intercommunalité", "departement": "département"}
 # Plotly's own « Download plot as png » runs in the browser (no kaleido, works offline): keep it in the toolbar.
 
@@ -198,7 +200,7 @@ def ranking_figure(indicator: Indicator, ranked: pd.DataFrame, highlight: str, t
         separators=charts.SEPARATORS, height=max(300, 24 * len(shown) + 110),
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         title=TITLE | {"text": f"{indicator.label} — {period} ({indicator.unit})"},
-        yaxis={"autorange": "reversed"}, xaxis={"title": indicator.short_unit or indicator.unit},
+        yaxis={"autorange": "reversed"}, xaxis={"title": indicator.short_unit or indicator.unit, "tickformat": AXIS_NUMBERS},
     )
     return fig
 

@@ -11,7 +11,7 @@ from indicators import Indicator, board
 from indicators.data import departement_label
 from indicators.territory import Territory
 from ui import charts
-from ui.indicator_cards import TITLE, note, plotly_config, value_text
+from ui.indicator_cards import AXIS_NUMBERS, TITLE, note, plotly_config, value_text
 
 LINE_COLORS = ["#1f5f8b", "#c0392b", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"]
 SCALES = {"base100": "Base 100 (évolutions comparées)", "valeurs": "Valeurs"}
@@ -21,7 +21,7 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> None:
     fig.update_layout(
         separators=charts.SEPARATORS, height=420, margin={"l": 10, "r": 10, "t": 70, "b": 10},
         title=TITLE | {"text": title}, legend={"orientation": "h", "y": -0.22, "title": {"text": ""}},
-        xaxis={"title": x_title, "tickformat": "d"}, yaxis={"title": y_title},
+        xaxis={"title": x_title, "tickformat": "d"}, yaxis={"title": y_title, "tickformat": AXIS_NUMBERS},
     )
 
 
