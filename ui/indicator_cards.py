@@ -128,7 +128,10 @@ def render_card(card: Card) -> None:
             note(f"**{departemental_label()}**")
         if card.error:
             st.metric(ind.label, "–", help=" ".join(ind.method.split()))
-            note(f"Données indisponibles : {card.error}")
+            # The engine's own message (English, technical) folded away, not in the reader's face.
+            note("Données indisponibles : le calcul de cet indicateur a échoué. Réessayez plus tard.")
+            with st.expander("Détail technique"):
+                note(card.error)
             source_links(card, ind.id)
             return
         if card.latest is None:
@@ -235,7 +238,7 @@ def export_csv(territory: Territory) -> bytes:
 def _pdf_figure(card: Card) -> PdfFigure:
     ind = card.indicator
     if card.error:
-        value, period, details = "–", "", [f"Données indisponibles : {card.error}"]
+        value, period, details = "–", "", ["Données indisponibles : le calcul de cet indicateur a échoué."]
     elif card.latest is None:
         value, period, details = "–", "", [no_value_text(card)]
     else:

@@ -265,3 +265,25 @@ def test_board_csv_is_french_without_raw_booleans(read_only_portal: Path) -> Non
     assert "," in growth["valeur"] and "." not in growth["valeur"]  # decimal commas for French spreadsheets
     assert {r["niveau"] for r in rows if r["indicateur"] == "population"} == {
         "Commune", "Intercommunalité (EPCI)", "Département"}
+
+
+def test_a_failing_indicator_says_so_in_french_with_the_detail_folded(read_only_portal: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An indicator whose query fails (here: made to fail) keeps its card, in French; DuckDB's English is folded."""
+    import pandas as pd
+
+    from indicators import RESULT_COLUMNS, board
+
+    real = board.indicator_frame
+
+    def failing(indicator: object, level: str) -> tuple[pd.DataFrame, str | None]:
+        if indicator.id == "musees-frequentation":  # type: ignore[attr-defined]
+            return pd.DataFrame(columns=list(RESULT_COLUMNS)), "Requête refusée : Binder Error: column « x » not found"
+        return real(indicator, level)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(board, "indicator_frame", failing)
+    at = open_board(niveau="commune", code="24037")
+    assert metrics(at)["Fréquentation des musées de France"][0] == "–"
+    assert "Données indisponibles : le calcul de cet indicateur a échoué. Réessayez plus tard." in captions(at)
+    (detail,) = [e for e in at.expander if e.label == "Détail technique"]
+    assert "Binder Error" in detail.markdown[0].value
