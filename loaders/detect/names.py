@@ -64,3 +64,18 @@ def lost_zero_width(name: str, values: list[str]) -> int | None:
     if not vals or not all(_FIVE.fullmatch(v) for v in vals) or not any(len(v) == 4 for v in vals):
         return None
     return 5
+
+
+DEPARTEMENT_TOKENS = frozenset({"dep", "dept", "departement", "coddep", "cod_dep"})
+_DEP = re.compile(r"[0-9]{1,3}|2[AB]|Z[A-Z]")
+
+
+def lost_zero_departement(name: str, values: list[str]) -> str | None:
+    """A one-digit value (« 1 » for 01) in a département-code column: reported, not restored (the width of a
+    département code is 2 or 3, so a bare digit is not unambiguous enough to rewrite)."""
+    if not set(name.split("_")) & DEPARTEMENT_TOKENS:
+        return None
+    vals = [v.strip() for v in values if v and v.strip()]
+    if not vals or not all(_DEP.fullmatch(v) for v in vals):
+        return None
+    return next((v for v in vals if len(v) == 1 and v.isdigit()), None)

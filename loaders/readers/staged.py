@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loaders.detect.column_types import TEXT, TypeGuess
-from loaders.detect.names import is_code_name, lost_zero_width, normalise_names
+from loaders.detect.names import is_code_name, lost_zero_departement, lost_zero_width, normalise_names
 
 GEO_COLUMNS = ("geometry", "longitude", "latitude", "centroid_lon", "centroid_lat")
 
@@ -84,6 +84,11 @@ def restore_lost_zeros(cols: list[SourceColumn], values: dict[str, list[str]], w
             continue
         width = lost_zero_width(col.name, values.get(col.raw, []))
         if width is None:
+            bare = lost_zero_departement(col.name, values.get(col.raw, []))
+            if bare:
+                warnings.append(f"Colonne « {col.name} » : codes de département sans leur zéro initial (« {bare} » "
+                                f"pour « {bare.zfill(2)} ») ; laissés tels quels, à corriger à la source pour les "
+                                "croiser avec d'autres données.")
             continue
         col.guess, col.na_markers, col.pad_to = TEXT, False, width
         example = next(v.strip() for v in values[col.raw] if v and len(v.strip()) < width)

@@ -44,3 +44,19 @@ def test_dates_as_publishers_write_them(data_dir: Path, tmp_path: Path) -> None:
     assert [str(r["mois"]) for r in rows] == ["2015-01-01", "2015-02-01", "2024-12-01"]
     assert [str(r["date_de_pose"]) for r in rows] == ["2014-08-08", "None", "2023-12-31"]
     assert [str(r["date_maj"]) for r in rows] == ["2024-01-01", "2024-01-02", "2024-12-31"]
+
+
+def test_codes_that_lost_their_leading_zero(data_dir: Path, tmp_path: Path) -> None:
+    """A commune code or postcode stored as a number (6114 for 06114) gets its zero back; a département code
+    (1 for 01) is only reported: its width is not unambiguous."""
+    path = tmp_path / "codes.csv"
+    path.write_text("Code INSEE;Code postal;Département;Population\n6114;6340;6;2218\n13005;13400;13;20547\n"
+                    "2A004;20000;2A;3\n", encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"code_insee": "text", "code_postal": "text", "departement": "text",
+                              "population": "integer"}
+    assert [r["code_insee"] for r in rows] == ["06114", "13005", "2A004"]
+    assert [r["code_postal"] for r in rows] == ["06340", "13400", "20000"]
+    assert [r["departement"] for r in rows] == ["6", "13", "2A"]
+    warned = " ".join(meta["warnings"])
+    assert "« 6114 »" in warned and "« 06114 »" in warned and "département sans leur zéro initial (« 6 »" in warned
