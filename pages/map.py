@@ -127,8 +127,10 @@ if not rows.empty:
     rows = rows[rows["year"] == latest_year]
     period = str(rows["period"].iloc[0])
 collection, legend = maps.choropleth(rows, level, lambda v: cards.value_text(indicator, v))
-layer_list = [maps.outline_layer()] if level == "epci" else []
-layer_list.append(maps.choropleth_layer(collection, level, id_suffix))
+# At the EPCI level the communes' borders are drawn over the fill (not picked), so they stay visible.
+layer_list = [maps.choropleth_layer(collection, level, id_suffix)]
+if level == "epci":
+    layer_list.append(maps.outline_layer())
 outlined = (selected.code, "commune") if selected is not None else (epci_code, "epci") if epci_code else None
 if outlined and (layer := maps.selection_layer(*outlined)) is not None:
     layer_list.append(layer)

@@ -112,8 +112,8 @@ def test_link_with_old_code_and_explicit_view(read_only_portal: Path) -> None:
 def test_epci_level_and_widget_changes(read_only_portal: Path) -> None:
     at = open_map(niveau="epci", indicateur="ips-ecoles")
     spec = deck_spec(at)
-    assert [layer["id"] for layer in spec["layers"]] == ["communes-outline", "choropleth-epci-0", "labels"]
-    assert len(spec["layers"][1]["data"]["features"]) == 22
+    assert [layer["id"] for layer in spec["layers"]] == ["choropleth-epci-0", "communes-outline", "labels"]
+    assert len(spec["layers"][0]["data"]["features"]) == 22
     assert "rupture de série" in markdown(at).lower()
     at.toggle(key="map_layer_colleges").set_value(True).run()
     at.selectbox(key="map_commune").select("24322").run()
