@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from loaders import LoadError
-from loaders.detect.column_types import EXCEL_SERIAL, FR_MONTH
+from loaders.detect.column_types import EXCEL_SERIAL, FR_MONTH, TEXT
 from loaders.detect.dialect import Dialect, parse_records, read_text_sample, sniff_dialect
 from loaders.detect.encoding import CHUNK, SourceScan, line_of_offset, sniff_encoding, text_codec
 from loaders.detect.markers import date_by_name, guess_with_markers
@@ -108,7 +108,14 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     def on_ragged(message: str) -> None:
         nonlocal padding
         try:
-            short = _diagnose_ragged(read_path, duck_encoding, dialect)
+            short, long = _diagnose_ragged(read_path, duck_encoding, dialect)
+            if long:  # empty fields past the header: columns that the COPY drops when empty over the whole file
+                width = max(w for _, w in long)
+                cols.extend(SourceColumn(raw=f"c{i}", source_name="", guess=TEXT, drop_if_empty=True, name=f"c{i}")
+                            for i in range(len(cols), width))
+                warnings.extend(_capped([f"ligne {n} : {w - dialect.ncols} champ(s) vide(s) en trop, ignoré(s)"
+                                         for n, w in long], " trop longues"))
+                repaired.extend({"line": n, "reason": f"{w - dialect.ncols} champ(s) vide(s) en trop"} for n, w in long)
             excluded_lines = {line for line, _, _ in excluded}
             short = [(n, w) for n, w in short if n not in excluded_lines]  # a footnote is skipped, not padded
             warnings.extend(_capped([f"ligne {n} : {w} champ(s) au lieu de {dialect.ncols}, complétée par des "
@@ -237,9 +244,12 @@ def _capped(warnings: list[str], rest: str) -> list[str]:
     return warnings[:MAX_LINE_WARNINGS] + [f"… et {len(warnings) - MAX_LINE_WARNINGS} autres lignes{rest}"]
 
 
-def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[tuple[int, int]]:
-    """Slow path after DuckDB refused a row: a long row is an error, short rows are kept and reported."""
-    short: list[tuple[int, int]] = []  # (line, width) of each short row
+def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Slow path after DuckDB refused a row: (line, width) of the short rows, kept and reported, and of the long
+    rows whose extra fields are all empty (a stray delimiter at the end), read leniently; a long row with values
+    beyond the header is an error naming its line and first extra column (the intent is not clear)."""
+    short: list[tuple[int, int]] = []
+    long: list[tuple[int, int]] = []
     with path.open(encoding=text_codec(encoding), newline="") as fh:
         for _ in range(dialect.skip_lines):
             fh.readline()
@@ -250,16 +260,19 @@ def _diagnose_ragged(path: Path, encoding: str, dialect: Dialect) -> list[tuple[
                 width = len(rec)
                 if rec and any(c for c in rec):
                     if width > dialect.ncols:
-                        raise LoadError(
-                            f"ligne {start} : {width} champs au lieu de {dialect.ncols} (ligne trop longue) ; "
-                            f"vérifiez le séparateur « {dialect.delimiter} » et les guillemets de cette ligne.",
-                            line=start)
+                        extra = next((i for i in range(dialect.ncols, width) if rec[i].strip()), None)
+                        if extra is not None:
+                            raise LoadError(
+                                f"ligne {start}, colonne {extra + 1} : {width} champs au lieu de {dialect.ncols} "
+                                f"(ligne trop longue) ; vérifiez le séparateur « {dialect.delimiter} » et les "
+                                "guillemets de cette ligne.", line=start)
+                        long.append((start, width))
                     if width < dialect.ncols:
                         short.append((start, width))
                 start = reader.line_num + dialect.skip_lines + 1
         except csv.Error as exc:
             raise LoadError(f"ligne {start} : CSV mal formé ({exc}).", line=start) from exc
-    return short
+    return short, long
 
 
 CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")

@@ -66,3 +66,11 @@ def test_geojson_in_lambert93_without_crs_is_detected_and_reprojected(data_dir: 
     meta, rows = load_file(path)
     assert abs(rows[0]["longitude"] - 0.7218) < 1e-6 and abs(rows[0]["latitude"] - 45.1846) < 1e-6
     assert rows[0]["insee"] == "24322"
+
+
+def test_long_row_with_blank_extra_fields_is_read_and_listed(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("a;b;c\n1;2;3\n4;5;6; ; \n7;8;9\n", encoding="utf-8")
+    info = inspect_file(path)
+    assert info["rows"] == 3 and [c["name"] for c in info["columns"]] == ["a", "b", "c"]
+    assert info["repaired_lines"] == [{"line": 3, "reason": "2 champ(s) vide(s) en trop"}]
