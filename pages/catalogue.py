@@ -95,7 +95,8 @@ if query.q or query.filters:
 st.session_state["catalogue_q"] = query.q
 st.session_state["catalogue_sort"] = query.effective_sort
 col_q, col_sort = st.columns([3, 1], vertical_alignment="bottom")
-col_q.text_input("Rechercher dans le catalogue", key="catalogue_q", on_change=_on_search,
+# live: each keystroke searches (and no English « Press Enter to apply » hint under the box).
+col_q.text_input("Rechercher dans le catalogue", key="catalogue_q", on_change=_on_search, live=True,
                  placeholder="ex. collèges, musées, population…", max_chars=cs.MAX_Q_CHARS,
                  help="Titre, description, mots-clés, producteur et noms de colonnes ; accents, majuscules et "
                       "pluriels sont ignorés ; tous les mots doivent être présents.")

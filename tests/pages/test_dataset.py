@@ -27,7 +27,9 @@ MAP_MODES = {
     "france-services": ("points", "choropleth"), "ips-colleges": ("choropleth",), "ips-ecoles": ("choropleth",),
     "ips-lycees": ("choropleth",), "mouvements-communes": ("choropleth",), "musees-de-france": ("points",),
     "musees-frequentation": (), "population-communes": ("choropleth",),
-    "populations-legales-historique": ("choropleth",),
+    "populations-legales-historique": ("choropleth",), "population-age-communes": ("choropleth",),
+    "allocataires-caf-communes": ("choropleth",), "revenus-pauvrete-communes": ("choropleth",),
+    "apl-medecins-generalistes": ("choropleth",),
 }
 NNBSP = "\u202f"
 
