@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from loaders import LoadError
+from loaders.detect.encoding import single_byte_charset
 from loaders.readers.arrow_table import cell_text, stage_arrow, text_table
 from loaders.readers.staged import Staged
 
@@ -28,9 +29,26 @@ def _find_records(node: Any, path: str = "") -> tuple[str, list[dict[str, Any]]]
 
 def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, Any]) -> Staged:
     """A list of records, at the top or nested under a key (found, or given as `records_path` a.b.c)."""
+    raw = path.read_bytes()
+    warnings: list[str] = []
+    encoding = "utf-8"
     try:
-        doc = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
+        try:
+            doc = json.loads(raw)
+        except UnicodeDecodeError:
+            # a JSON saved by a Windows tool in its own charset: read it as a person would, and say so
+            encoding = single_byte_charset(raw) if any(0x80 <= b < 0xA0 for b in raw) else "latin-1"
+            doc = json.loads(raw.decode(encoding, errors="strict"))
+            warnings.append(f"JSON non UTF-8 : décodé en {encoding}.")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(f"{path.name} : JSON invalide, ligne {line}, colonne {col} : octet 0x{raw[exc.start]:02X} "
+                        f"indécodable (ni UTF-8 ni {encoding}).", line=line) from exc
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"{path.name} : JSON invalide, ligne {exc.lineno}, colonne {exc.colno} ({exc.msg}) ; "
+                        "fichier tronqué ou mal formé.", line=exc.lineno) from exc
+    except ValueError as exc:
         raise LoadError(f"{path.name} : JSON invalide ({exc}).") from exc
     rp = options.get("records_path")
     if rp:
@@ -50,7 +68,6 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, An
         if found is None:
             raise LoadError(f"{path.name} : aucune liste d'objets trouvée dans le JSON.")
         found_path, records = found
-    warnings: list[str] = []
     if _ods_records(records):
         warnings.append("Export « records » d'Opendatasoft : les champs de « fields » deviennent des colonnes.")
         records = [_lift_fields(rec) for rec in records]
@@ -64,7 +81,7 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, options: dict[str, An
     names = [k for k in keys if not (any(n.startswith(f"{k}.") for n in keys) and all(r.get(k) is None for r in flat))]
     rows = [[cell_text(rec.get(k)) for k in names] for rec in flat]
     extra, typed, geo = _geometry_columns(records, geometry, names)
-    dialect = {"format": "json", "encoding": "utf-8", "delimiter": None, "decimal": ".", "header_row": None,
+    dialect = {"format": "json", "encoding": encoding, "delimiter": None, "decimal": ".", "header_row": None,
                "records_path": found_path or None}
     staged = stage_arrow(con, text_table(rows, len(names), extra), names, typed, options, dialect, warnings)
     staged.geo = geo

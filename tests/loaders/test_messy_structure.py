@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from loaders import LoadError
 from loaders.pipeline import inspect_file
 from tests.loaders.loader_helpers import load_file, types_of
 
@@ -74,3 +77,16 @@ def test_long_row_with_blank_extra_fields_is_read_and_listed(data_dir: Path, tmp
     info = inspect_file(path)
     assert info["rows"] == 3 and [c["name"] for c in info["columns"]] == ["a", "b", "c"]
     assert info["repaired_lines"] == [{"line": 3, "reason": "2 champ(s) vide(s) en trop"}]
+
+
+def test_json_errors_name_line_and_column_and_a_windows_json_is_read(data_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "coupe.json"
+    bad.write_text('[{"a": 1, "b": "x"},\n {"a": 2 "b": "y"}]', encoding="utf-8")
+    with pytest.raises(LoadError) as err:
+        inspect_file(bad)
+    assert err.value.line == 2 and "ligne 2, colonne 10" in str(err.value)
+    windows = tmp_path / "windows.json"
+    windows.write_bytes('[{"commune": "Périgueux", "note": "cœur de ville"}]'.encode("cp1252"))
+    info = inspect_file(windows)
+    assert info["encoding"] == "cp1252" and info["rows"] == 1
+    assert any("non UTF-8" in w for w in info["warnings"])
