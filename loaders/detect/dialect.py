@@ -12,7 +12,7 @@ from typing import Any
 
 from loaders import LoadError
 from loaders.detect.encoding import text_codec
-from loaders.detect.table_shape import is_label
+from loaders.detect.table_shape import is_label, is_second_header, merge_headers
 
 DIALECT_SAMPLE_BYTES = 256 << 10
 DELIMITER_SAMPLE_CHARS = 64 << 10
@@ -33,6 +33,7 @@ class Dialect:
     sample_rows: list[list[str]] = field(default_factory=list)
     sample_lines: list[int] = field(default_factory=list)  # 0-based line where each sample row starts
     complete: bool = False  # the sample is the whole file
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, why) above the data: titles...
     warnings: list[str] = field(default_factory=list)
 
 
@@ -89,10 +90,20 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     recs = [(ln, r) for ln, r in every if any(c.strip() for c in r)]
     header_idx = header_index(recs, width, options.get("header_row"))
     header_line, header = recs[header_idx]
-    data = [r for _, r in recs[header_idx + 1:]]
-    lines = [ln for ln, _ in recs[header_idx + 1:]]
+    titles = {ln for ln, _ in recs[:header_idx]}
+    skipped = [(ln + 1, "titre" if ln in titles else "ligne vide") for ln in range(header_line)]
+    last_header = header_line
+    rest = recs[header_idx + 1:]
+    if options.get("header_row") is None and rest and is_second_header(header, rest[0][1], [r for _, r in rest[1:6]]):
+        # labels under variable codes (or codes under labels), or leaves under merged parents: one header
+        last_header = rest[0][0]
+        skipped.append((last_header + 1, "seconde ligne d'en-tête"))
+        header = merge_headers(header, rest[0][1])
+        rest = rest[1:]
+    data = [r for _, r in rest]
+    lines = [ln for ln, _ in rest]
     # data starts at the record right after the header, even when that record is all empty fields
-    skip = next((ln for ln, _ in every if ln > header_line), header_line + 1)
+    skip = next((ln for ln, _ in every if ln > last_header), last_header + 1)
     # the header fixes the width, unless most rows (over half) are wider (e.g. every line ends with a stray delimiter)
     widths = Counter(len(r) for r in data)
     modal, hits = widths.most_common(1)[0] if widths else (len(header), 0)
@@ -104,7 +115,7 @@ def sniff_dialect(sample: str, complete: bool, options: dict[str, Any] | None = 
     decimal = _decimal_of(data[:TYPE_SAMPLE_ROWS], delim)
     return Dialect(delimiter=delim, header_row=header_line, header=header, ncols=ncols, decimal=decimal,
                    skip_lines=skip, sample_rows=data[:TYPE_SAMPLE_ROWS], sample_lines=lines[:TYPE_SAMPLE_ROWS],
-                   complete=complete and len(data) <= TYPE_SAMPLE_ROWS, warnings=warnings)
+                   complete=complete and len(data) <= TYPE_SAMPLE_ROWS, warnings=warnings, skipped=skipped)
 
 
 def rstrip_empty(rec: list[str]) -> list[str]:

@@ -135,7 +135,8 @@ def stage_csv(path: Path, scan: SourceScan, options: dict[str, Any], tmp_dir: Pa
     # rows are filtered on their text: DuckDB must not parse a column natively before the filter drops a footnote
     staged = Staged(reader=reader, columns=cols, dialect=dialect_info, warnings=warnings, on_ragged=on_ragged,
                     native_types=not row_filter, provisional_encoding=provisional)
-    staged.skipped = [{"line": line, "reason": why} for line, why, _ in excluded]
+    staged.skipped = [{"line": line, "reason": why} for line, why in dialect.skipped] + \
+        [{"line": line, "reason": why} for line, why, _ in excluded]
     staged.repaired = repaired  # the same list: on_ragged adds to it during the COPY
     return staged
 

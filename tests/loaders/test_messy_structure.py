@@ -90,3 +90,16 @@ def test_json_errors_name_line_and_column_and_a_windows_json_is_read(data_dir: P
     info = inspect_file(windows)
     assert info["encoding"] == "cp1252" and info["rows"] == 1
     assert any("non UTF-8" in w for w in info["warnings"])
+
+
+def test_csv_second_header_row_and_titles_are_skipped_and_listed(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "insee.csv"
+    path.write_text("Population légale 2021\nSource : Insee\n\nCode géographique;Libellé;Population 2021\n"
+                    "CODGEO;LIBGEO;P21_POP\n24322;Périgueux;29896\n24037;Bergerac;26852\n", encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"code_geographique": "text", "libelle": "text", "population_2021": "integer"}
+    assert rows == [{"code_geographique": "24322", "libelle": "Périgueux", "population_2021": 29896},
+                    {"code_geographique": "24037", "libelle": "Bergerac", "population_2021": 26852}]
+    assert meta["reading"]["skipped_rows"] == [
+        {"line": 1, "reason": "titre"}, {"line": 2, "reason": "titre"}, {"line": 3, "reason": "ligne vide"},
+        {"line": 5, "reason": "seconde ligne d'en-tête"}]
