@@ -72,8 +72,11 @@ def is_second_header(header: list[str], row: list[str], after: list[list[str]]) 
     if after and all(all(is_label(clean(c)) for c in rec if clean(c)) for rec in after[:5]):
         return False  # text everywhere below too: this row is data (a table of labels)
     gaps = any(i < len(h) and not h[i] for i in filled)
-    codes = len(filled) >= 2 and all(_CODE_NAME.fullmatch(r[i]) for i in filled) and r != h
-    codes_above = len([c for c in h if c]) >= 2 and all(_CODE_NAME.fullmatch(c) for c in h if c) and len(filled) * 2 >= len(h)
+    # a translation row names every column the first row names, one to one
+    named = [i for i, c in enumerate(h) if c]
+    one_to_one = len(named) >= 2 and filled == named and r[: len(h)] != h
+    codes = one_to_one and all(_CODE_NAME.fullmatch(r[i]) and len(r[i]) >= 2 for i in filled)
+    codes_above = one_to_one and all(_CODE_NAME.fullmatch(h[i]) and len(h[i]) >= 2 for i in named)
     return gaps or codes or codes_above
 
 
