@@ -17,7 +17,7 @@ from queries import QueryError
 from queries.dataset.state import AGGS, CHART_TYPES, MAP_MODES, PAGE_SIZES, parse_view, valid_id
 from ui.dashboard_blocks import public_url
 from ui.dataset import data
-from ui.dataset.common import col_label, note
+from ui.dataset.common import col_label, md_escape, note
 from ui.reuses import dataset_titles
 
 DOC = "dashboard_doc"  # the document being composed (a plain JSON-like dict)
@@ -101,7 +101,9 @@ def _remove(i: int) -> None:
 def _resize(i: int) -> None:
     doc = dict(st.session_state[DOC])
     blocks = [dict(b) for b in doc["blocks"]]
-    blocks[i]["width"] = int(st.session_state[f"dashboard_width_{i}"])
+    chosen = st.session_state[f"dashboard_width_{i}"]
+    if chosen is not None:  # a second click on the chosen width unselects it: keep the width then
+        blocks[i]["width"] = int(chosen)
     st.session_state[DOC] = {**doc, "blocks": blocks}
 
 
@@ -112,18 +114,20 @@ def block_list() -> None:
         st.info("Aucun bloc pour l'instant : ajoutez-en un ci-dessous.")
     titles = dataset_titles()
     for i, block in enumerate(blocks):
-        c1, c2, c3, c4, c5 = st.columns([6, 1, 1, 2, 1], vertical_alignment="center")
+        # The controls sit in one row of content-sized widgets (a horizontal container, not columns, which stack on a
+        # phone: four widgets per block would bury the list).
+        text, controls = st.columns([3, 2], vertical_alignment="center")
+        row = controls.container(horizontal=True, vertical_alignment="center", gap="small")
         source = titles.get(block.get("dataset", ""), block.get("dataset", "")) if block.get("dataset") else ""
-        c1.markdown(f"**{i + 1}. {BLOCK_TYPES[block['type']]}** — {block.get('title') or 'sans titre'}"
-                    + (f" · :small[{source}]" if source else ""))
-        c2.button("↑", key=f"dashboard_up_{i}", on_click=_move, args=(i, -1), disabled=i == 0,
-                  help="Monter le bloc")
-        c3.button("↓", key=f"dashboard_down_{i}", on_click=_move, args=(i, 1), disabled=i == len(blocks) - 1,
-                  help="Descendre le bloc")
+        text.markdown(f"**{i + 1}. {BLOCK_TYPES[block['type']]}** — {md_escape(block.get('title') or 'sans titre')}"
+                      + (f" · :small[{md_escape(source)}]" if source else ""))
+        row.button("↑", key=f"dashboard_up_{i}", on_click=_move, args=(i, -1), disabled=i == 0, help="Monter le bloc")
+        row.button("↓", key=f"dashboard_down_{i}", on_click=_move, args=(i, 1), disabled=i == len(blocks) - 1,
+                   help="Descendre le bloc")
         st.session_state[f"dashboard_width_{i}"] = block.get("width", 1)
-        c4.selectbox("Largeur", list(WIDTHS), key=f"dashboard_width_{i}", on_change=_resize, args=(i,),
-                     format_func=lambda w: f"{w} colonne{'s' if w > 1 else ''}", label_visibility="collapsed")
-        c5.button("✕", key=f"dashboard_remove_{i}", on_click=_remove, args=(i,), help="Retirer le bloc")
+        row.segmented_control("Largeur (colonnes)", list(WIDTHS), key=f"dashboard_width_{i}", on_change=_resize,
+                              args=(i,), label_visibility="collapsed", help="Largeur du bloc, en colonnes de la grille")
+        row.button("✕", key=f"dashboard_remove_{i}", on_click=_remove, args=(i,), help="Retirer le bloc")
 
 
 def incoming(block_type: str | None, vue: str | None, sql: str | None) -> list[str]:

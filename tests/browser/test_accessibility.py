@@ -46,7 +46,7 @@ VISITS: dict[str, tuple[str, str, str | None]] = {
     "sql": ("", "Requêtes SQL", None),
     "tableaux-de-bord": ("", "Tableaux de bord", '[data-testid="stPageLink"]'),
     "tableau-de-bord": ("?d={dashboard}", "Collèges de Périgueux", PLOTLY_SVG),
-    "nouveau-tableau-de-bord": ("", "Composer un tableau de bord", None),
+    "nouveau-tableau-de-bord": ("?d={dashboard}", "Composer un tableau de bord", PLOTLY_SVG),
     "api": ("", "API", '[data-testid="stCode"]'),
     "admin": ("", "Administration", '[data-testid="stForm"]'),
 }

@@ -155,12 +155,14 @@ def test_compose_two_blocks_then_save_a_short_link(site: Path) -> None:
     at.text_area(key="dashboard_new_text").input("**Note** : données 2022.").run()
     at.button(key="dashboard_add").click().run()
     at.button(key="dashboard_up_1").click().run()
+    at.button_group(key="dashboard_width_1").set_value(3).run()  # the figure, now second, spans the whole grid
     assert not at.exception, [e.value for e in at.exception]
     link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
     board = codec.decode(re.search(r"d=([A-Za-z0-9_-]+)", link).group(1))
     assert board.title == "Mon tableau"
     assert [b.type for b in board.blocks] == ["text", "figure"]
     assert (board.blocks[1].agg, board.blocks[1].column, board.blocks[1].title) == ("max", "ips", "IPS maximal")
+    assert [b.width for b in board.blocks] == [1, 3]
     assert at.metric[0].value == figure_text(queries.run_sql_text("SELECT max(ips) FROM ds_ips_colleges").iloc[0, 0], "")
     at.button(key="dashboard_save").click().run()
     short = next(c.value for c in at.code if "/tableau-de-bord?id=" in c.value)
