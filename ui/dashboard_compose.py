@@ -224,9 +224,16 @@ def add_form() -> None:
     block: dict[str, Any] = {"type": kind}
     if title.strip():
         block["title"] = title.strip()
+    from_sql = kind == "table" and st.radio("Source du tableau", ["dataset", "sql"], horizontal=True,
+                                            key="dashboard_new_source",
+                                            format_func={"dataset": "Jeu de données", "sql": "Requête SQL"}.get) == "sql"
     if kind == "text":
         block["text"] = st.text_area("Texte (Markdown : **gras**, *italique*, listes, liens http(s))", max_chars=4000,
                                      key="dashboard_new_text")
+    elif from_sql:
+        # Stored only: the dashboard runs it on demand, in /sql's sandbox (worker process, time/memory/row limits).
+        block["sql"] = st.text_area("Requête (une instruction SELECT, comme sur la page « Requêtes SQL »)",
+                                    max_chars=4000, key="dashboard_new_sql", placeholder="SELECT … FROM ds_…")
     else:
         link = st.text_input("Lien d'une vue de jeu de données (facultatif : ses filtres sont repris)",
                              key="dashboard_new_link", placeholder="/jeu-de-donnees?id=…&f=…")
@@ -269,7 +276,7 @@ def _add(block: dict[str, Any]) -> None:
         st.session_state["dashboard_refused"] = f"Bloc refusé : {exc}."
         return
     st.session_state[DOC] = new
-    for name in ("title", "text", "link", "unit"):
+    for name in ("title", "text", "link", "unit", "sql"):
         st.session_state[f"dashboard_new_{name}"] = ""
 
 

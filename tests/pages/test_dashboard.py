@@ -231,3 +231,22 @@ def test_hostile_values_inside_a_valid_dashboard_stay_bound(site: Path, recorder
         return  # a payload the spec already refuses (too long once compressed): covered by the link tests
     at = render("pages/dashboard.py", {"d": link}, recorder)
     check_render(at, {"v": [payload[:200], payload[:120]]}, recorder)
+
+
+def test_a_sql_table_block_runs_in_the_sandbox_only_when_asked(site: Path, recorder: Recorder) -> None:  # noqa: F811
+    at = open_page("pages/dashboard_compose.py", {})
+    at.selectbox(key="dashboard_new_type").select("table").run()
+    at.radio(key="dashboard_new_source").set_value("sql").run()
+    at.text_area(key="dashboard_new_sql").input("SELECT secteur, count(*) AS n FROM ds_ips_colleges GROUP BY 1").run()
+    at.button(key="dashboard_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    link = next(c.value for c in at.code if "/tableau-de-bord?d=" in c.value)
+    encoded = re.search(r"d=([A-Za-z0-9_-]+)", link).group(1)
+    assert codec.decode(encoded).blocks[0].sql.startswith("SELECT secteur")
+    assert recorder.sandbox_ops == []
+    view = open_page("pages/dashboard.py", {"d": encoded})
+    assert recorder.sandbox_ops == [] and not view.dataframe
+    view.button(key="dashboard_block_0_run").click().run()
+    assert "query" in recorder.sandbox_ops
+    counts = dict(zip(view.dataframe[0].value["secteur"], view.dataframe[0].value["n"], strict=True))
+    assert sum(counts.values()) == queries.run_sql_text("SELECT count(*) FROM ds_ips_colleges").iloc[0, 0]
