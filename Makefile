@@ -7,7 +7,7 @@ PORT ?= $(or $(TERRITOIRE_PORT),8501)
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv dev warehouse browser-deps lint fmt bench clean
+.PHONY: run test venv dev warehouse browser-deps lint fmt bench bench-loading screenshots clean
 
 run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
 	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
@@ -50,6 +50,20 @@ fmt: dev
 
 bench: dev warehouse ## Benchmarks; writes docs/PERFORMANCE.md
 	$(PY) bench/run_all.py
+
+COMPARE_VENV := bench/.venv-compare
+
+bench-loading: dev $(COMPARE_VENV)/.installed ## The loader vs csv-detective, frictionless, clevercsv, pandas, DuckDB, GDAL on tests/fixtures/messy/; writes docs/LOADING.md
+	$(PY) bench/loading_comparison.py
+
+# Their own venv: csv-detective pins python-dateutil<3, the portal 4.0.
+$(COMPARE_VENV)/.installed: bench/requirements-compare.txt
+	@test -x $(COMPARE_VENV)/bin/python || $(PYTHON) -m venv $(COMPARE_VENV)
+	$(COMPARE_VENV)/bin/python -m pip install --disable-pip-version-check -q -r bench/requirements-compare.txt
+	@touch $@
+
+screenshots: dev warehouse browser-deps ## docs/screenshots/: commune page, map and board, desktop and 390 px wide
+	$(PY) bench/screenshots.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
