@@ -38,7 +38,7 @@ browser-deps: ## Debian chromium for the browser tests (no `playwright install`:
 	fi
 
 # Application code only: tests and bench may repeat setup lines on purpose.
-APP_CODE := app.py serve.py asgi.py config.py atomic.py warehouse.py pages ui geo api queries indicators exports reuses catalogue loaders
+APP_CODE := app.py serve.py asgi.py config.py atomic.py warehouse.py pages ui geo api queries indicators exports reuses dashboards catalogue loaders
 
 lint: dev ## ruff, the import layers (import-linter) and the duplicate-code check (pylint)
 	$(VENV)/bin/ruff check .
