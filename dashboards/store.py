@@ -4,14 +4,15 @@ gallery's), under a random slug, with the dataset versions it was composed on (t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from catalogue import database
@@ -22,6 +23,9 @@ from dashboards.spec import MAX_TITLE, Dashboard, SpecError, parse, to_doc
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: a slug may be read aloud or retyped
 SLUG_LENGTH = 10  # 32^10 ≈ 10^15: not guessable, so an unlisted dashboard stays unlisted
 SLUG_RE = rf"^[{SLUG_ALPHABET}]{{{SLUG_LENGTH}}}$"
+# Saving needs no account, so one client address may save at most this many dashboards an hour: the shared
+# database cannot be filled by a script (a long ?d= link needs no saving and has no limit).
+SAVES_PER_HOUR = 20
 
 metadata = MetaData()
 dashboards = Table(
@@ -32,6 +36,7 @@ dashboards = Table(
     Column("spec_version", Integer, nullable=False),
     Column("created_at", String(40), nullable=False, index=True),
     Column("data_versions", Text, nullable=False, server_default="{}"),
+    Column("client_key", String(64), nullable=False, server_default="", index=True),  # sha-256 of the address
 )
 
 _engines: dict[str, Engine] = {}
@@ -70,20 +75,34 @@ def new_slug() -> str:
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_LENGTH))
 
 
-def save(dashboard: Dashboard, data_versions: dict[str, str]) -> str:
+class SaveLimitError(SpecError):
+    """This client address saved SAVES_PER_HOUR dashboards in the last hour."""
+
+
+def save(dashboard: Dashboard, data_versions: dict[str, str], client: str = "") -> str:
     """Store the dashboard under a new random slug and return it. The document is checked and size-capped as a
-    link's would be (a short link is no way around the limits)."""
+    link's would be (a short link is no way around the limits); `client` (the visitor's address) is counted against
+    SAVES_PER_HOUR, stored only as a hash."""
     doc = to_doc(dashboard)
     codec.encode(dashboard)  # raises SpecError past the link's size cap
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    moment = datetime.now(UTC)
+    now, hour_ago = moment.isoformat(timespec="seconds"), (moment - timedelta(hours=1)).isoformat(timespec="seconds")
+    client_key = hashlib.sha256(client.strip().lower().encode()).hexdigest() if client else ""
     for _ in range(5):
         slug = new_slug()
         try:
-            with database.writing(engine()) as conn:
+            with database.writing(engine()) as conn:  # count and insert under the write lock: no race past the cap
+                if client_key:
+                    recent = conn.execute(select(func.count()).select_from(dashboards).where(
+                        dashboards.c.client_key == client_key, dashboards.c.created_at >= hour_ago)).scalar_one()
+                    if recent >= SAVES_PER_HOUR:
+                        raise SaveLimitError(
+                            f"vous avez enregistré {SAVES_PER_HOUR} tableaux de bord dans l'heure : réessayez plus "
+                            "tard, ou partagez le lien long, qui n'a pas besoin d'être enregistré")
                 conn.execute(insert(dashboards).values(
                     slug=slug, title=dashboard.title, spec=text, spec_version=doc["version"], created_at=now,
-                    data_versions=json.dumps(dict(sorted(data_versions.items())))))
+                    data_versions=json.dumps(dict(sorted(data_versions.items()))), client_key=client_key))
             return slug
         except IntegrityError:  # the same slug drawn twice: draw again
             continue
@@ -105,10 +124,3 @@ def load(slug: str) -> Saved | None:
     return Saved(slug=row["slug"], dashboard=parse(codec.loads(row["spec"])), created_at=row["created_at"],
                  data_versions={str(k): str(v) for k, v in versions.items()})
 
-
-def list_recent(limit: int = 50) -> list[tuple[str, str, str]]:
-    """(slug, title, created_at) of the latest saved dashboards, newest first."""
-    with database.reading(engine()) as conn:
-        rows = conn.execute(select(dashboards.c.slug, dashboards.c.title, dashboards.c.created_at)
-                            .order_by(dashboards.c.created_at.desc(), dashboards.c.slug).limit(limit)).all()
-    return [(r.slug, r.title, r.created_at) for r in rows]

@@ -1,10 +1,7 @@
-"""Dashboards (`/tableaux-de-bord`): the latest saved ones, and where to compose a new one."""
+"""Dashboards (`/tableaux-de-bord`): what a dashboard is, where to compose one; saved ones are not listed."""
 
 import streamlit as st
 
-from dashboards import store
-from ui import format as fmt
-from ui.dataset.common import md_escape
 from ui.reuses import page_link
 
 st.title("Tableaux de bord")
@@ -13,10 +10,10 @@ st.write("Un tableau de bord réunit plusieurs vues des données du portail — 
 page_link(("pages/dashboard_compose.py", "nouveau-tableau-de-bord"), "Nouveau tableau de bord",
           icon=":material/add_circle:")
 
-saved = store.list_recent(50)
-st.subheader("Tableaux de bord enregistrés", anchor=False)
-if not saved:
-    st.info("Aucun tableau de bord n'a encore été enregistré.")
-for slug, title, created in saved:
-    st.markdown(f"- [{md_escape(title or 'Tableau de bord sans titre')}](/tableau-de-bord?id={slug}) "
-                f":small[enregistré le {fmt.date_fr(created[:10])}]")
+# Saved dashboards are not listed: anyone may save one without an account, and this site publishes only what a
+# moderator approved (as the reuse gallery does). A saved dashboard is reached by its short link.
+st.info("Les tableaux de bord enregistrés ne sont pas listés : chacun s'ouvre par son lien court, "
+        "« /tableau-de-bord?id=… », ou par son lien long. Pour faire connaître le vôtre, proposez-le comme "
+        "réutilisation.")
+page_link(("pages/reuse_submit.py", "proposer-une-reutilisation"), "Proposer une réutilisation",
+          icon=":material/add_circle:")

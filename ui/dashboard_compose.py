@@ -18,7 +18,7 @@ from queries.dataset.state import AGGS, CHART_TYPES, MAP_MODES, PAGE_SIZES, pars
 from ui.dashboard_blocks import public_url
 from ui.dataset import data
 from ui.dataset.common import col_label, md_escape, note
-from ui.reuses import dataset_titles
+from ui.reuses import client_address, dataset_titles
 
 DOC = "dashboard_doc"  # the document being composed (a plain JSON-like dict)
 NONE = "—"
@@ -297,9 +297,13 @@ def result(board: Dashboard) -> None:
                     versions[block.dataset] = str(data.meta(block.dataset).get("version") or "")
                 except QueryError:
                     continue
-        st.session_state["dashboard_slug"] = (encoded, store.save(board, versions))
+        try:
+            st.session_state["dashboard_slug"] = (encoded, store.save(board, versions, client_address()))
+        except SpecError as exc:
+            st.error(f"Enregistrement refusé : {exc}.")
     saved_for, slug = st.session_state.get("dashboard_slug") or ("", "")
     if slug and saved_for == encoded:  # a short link is shown only for the dashboard it saved
         st.success("Tableau de bord enregistré. Lien court permanent :")
         st.code(public_url(f"id={slug}"), language=None)
-    note("Un tableau de bord enregistré est public : toute personne qui a le lien peut le voir.")
+    note("Un tableau de bord enregistré n'est listé nulle part, mais il est public : toute personne qui a le lien "
+         "peut le voir.")

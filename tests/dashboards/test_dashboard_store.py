@@ -33,13 +33,20 @@ def test_each_block_type_round_trips_through_the_database(db: str, index: int) -
     assert saved.data_versions == {"ips-colleges": "20261207T154403053793Z"}
 
 
-def test_slugs_are_random_and_listed_newest_first(db: str) -> None:
+def test_slugs_are_random_and_each_reopens_its_dashboard(db: str) -> None:
     board = parse(EVERY_BLOCK)
     slugs = [store.save(board, {}) for _ in range(3)]
     assert len(set(slugs)) == 3 and all(len(s) == store.SLUG_LENGTH for s in slugs)
-    listed = store.list_recent(10)
-    assert {s for s, _, _ in listed} == set(slugs)
-    assert all(title == "Collèges de Périgueux" for _, title, _ in listed)
+    assert all(store.load(s).dashboard == board for s in slugs)  # type: ignore[union-attr]
+
+
+def test_one_address_saves_at_most_the_hourly_limit_and_others_are_not_held_back(db: str) -> None:
+    board = parse(EVERY_BLOCK)
+    for _ in range(store.SAVES_PER_HOUR):
+        store.save(board, {}, "203.0.113.7")
+    with pytest.raises(store.SaveLimitError, match="dans l'heure"):
+        store.save(board, {}, "203.0.113.7")
+    assert store.load(store.save(board, {}, "198.51.100.2")) is not None
 
 
 @pytest.mark.parametrize("slug", ["", "abc", "' OR 1=1 --", "A" * 10, "aaaaaaaaaa", "../../etc"])
