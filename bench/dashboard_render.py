@@ -8,14 +8,13 @@ emptied, « warm » the median of the next runs of the same session. Run: `.venv
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, uptime_line  # noqa: E402
+from bench.common import uptime_line  # noqa: E402
+from bench.pages_render import time_apptest  # noqa: E402
 
 EIGHT_BLOCKS = {
     "version": 1, "title": "Banc d'essai", "filter": {"level": "commune", "code": "24322"},
@@ -46,26 +45,10 @@ def clear_caches() -> None:
 
 
 def time_page(page: str, params: dict[str, str], runs: int) -> tuple[float, float]:
-    """(cold ms, warm median ms) of one page."""
-    from streamlit.testing.v1 import AppTest
-
+    """(cold ms, warm median ms) of one page, every result cache emptied first (pages_render's AppTest timing)."""
     clear_caches()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    t0 = time.perf_counter()
-    at.run()
-    cold = (time.perf_counter() - t0) * 1000
-    if at.exception:
-        raise RuntimeError([e.value for e in at.exception])
-    warm = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        at.run()
-        warm.append((time.perf_counter() - t0) * 1000)
-    return cold, statistics.median(warm) if warm else cold
+    cold, timing = time_apptest(page, params, runs)
+    return cold, timing.median if timing.runs_ms else cold
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import pytest
 import indicators
 import warehouse
 from indicators import board, territory
-from indicators.data import indicator_frame
+from tests.indicators.test_values import frame_of
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dordogne"
 NEW_IDS = ("caf-rsa-foyers", "caf-prime-activite-foyers", "caf-aides-logement-foyers", "taux-pauvrete",
@@ -32,14 +32,6 @@ def table(dataset_id: str) -> pd.DataFrame:
     """The published Parquet of a dataset's current version, read directly (not through the executor)."""
     entry = warehouse.read_registry()["datasets"][dataset_id]
     return pq.read_table(warehouse.resolve(entry["parquet"])).to_pandas()
-
-
-def frame_of(indicator_id: str, level: str) -> pd.DataFrame:
-    ind = indicators.get(indicator_id)
-    assert ind is not None
-    frame, error = indicator_frame(ind, level)
-    assert error is None, error
-    return frame
 
 
 def row_of(frame: pd.DataFrame, level: str, code: str, year: int) -> pd.Series:

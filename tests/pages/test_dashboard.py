@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 import queries
 from dashboards import codec, store
 from dashboards.spec import parse
-from tests.conftest import ROOT
+from tests.conftest import open_page
 from tests.pages.test_hostile_inputs import (  # noqa: F401 - the recorder fixture, shared
     HYPOTHESIS,
     PAYLOADS,
@@ -57,17 +57,6 @@ def site(read_only_portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TERRITOIRE_REUSES_DB_URL", f"sqlite:///{tmp_path / 'portal.sqlite'}")
     yield read_only_portal
     store.dispose_engines()
-
-
-def open_page(page_file: str, params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page(page_file)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> str:
