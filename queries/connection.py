@@ -5,6 +5,10 @@ portal adds, then locked down (only the warehouse readable, nothing written or l
 Polygon, as shapely gives it), or NULL for no point: what DuckDB cannot compute without its spatial extension, which
 cannot be downloaded here. ODSQL's `envelope()` aggregate is this function over the distinct points of each group
 (api/odsql/geo.py).
+
+`territoire_area_km2(geojson text)` is the geodesic area (km², on the WGS84 ellipsoid, pyproj) of a GeoJSON polygon or
+multipolygon in WGS84, NULL for NULL: the one area of the portal (density indicator, commune page). Planar areas in
+degrees would be wrong by a factor that varies with latitude, hence the ellipsoid.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any
 
 import duckdb
 import shapely
-from shapely.geometry import mapping
+from pyproj import Geod
+from shapely.geometry import mapping, shape
 
 from config import Settings
 
 CONVEX_HULL = "territoire_convex_hull"
+AREA_KM2 = "territoire_area_km2"
+WGS84 = Geod(ellps="WGS84")
 
 
 def convex_hull(points: list[list[float]] | None) -> str | None:
@@ -28,9 +35,19 @@ def convex_hull(points: list[list[float]] | None) -> str | None:
     return json.dumps(mapping(shapely.MultiPoint(points).convex_hull))
 
 
+def area_km2(geojson: str | None) -> float | None:
+    if geojson is None:
+        return None
+    # The sign of pyproj's area follows the ring orientation, which GeoJSON files do not all respect.
+    area, _ = WGS84.geometry_area_perimeter(shape(json.loads(geojson)))
+    return abs(area) / 1e6
+
+
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     point_list = duckdb.list_type(duckdb.list_type(duckdb.sqltype("DOUBLE")))
     con.create_function(CONVEX_HULL, convex_hull, [point_list], duckdb.sqltype("VARCHAR"), null_handling="special")
+    con.create_function(AREA_KM2, area_km2, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("DOUBLE"),
+                        null_handling="special")
 
 
 def _config(settings: Settings, memory_limit: str, threads: int, temp_dir: Path | None) -> dict[str, Any]:

@@ -44,8 +44,9 @@ def _card(cards_: list[Card], indicator_id: str) -> Card | None:
 
 
 def key_figures(place: Territory, cards_: list[Card]) -> None:
-    """Population and its change, area and density (from the portal's outline), EPCI and postcodes."""
+    """Population and its change, area and density (the density indicator's own figures), EPCI and postcodes."""
     population = _card(cards_, "population")
+    density = _card(cards_, "densite")
     area = commune_data.area_km2(place.code)
     cols = st.columns(3)
     with cols[0]:
@@ -55,13 +56,16 @@ def key_figures(place: Territory, cards_: list[Card]) -> None:
                       **cards.change_metric_args(population))
         else:
             st.metric("Population municipale", "–")
+    # « ≈ »: the area is exact for the outline the warehouse holds, but that outline is simplified (1 to 3 % off the
+    # official INSEE area), so the figures are rounded and said to be approximate.
     with cols[1]:
         st.metric("Superficie", f"≈ {fmt.number(area, 1)} km²" if area else "–",
-                  help="Calculée sur le contour de la commune de l'entrepôt (tracé simplifié) : valeur approchée.")
+                  help="Aire géodésique du contour de la commune dans l'entrepôt (tracé simplifié) : elle s'écarte de "
+                       "1 à 3 % de la superficie officielle.")
     with cols[2]:
-        density = population.latest.value / area if population is not None and area else None
-        st.metric("Densité", f"≈ {fmt.number(density)} hab./km²" if density else "–",
-                  help="Population municipale divisée par la superficie approchée.")
+        st.metric("Densité", f"≈ {cards.value_text(density.indicator, density.latest.value)}" if density else "–",
+                  help="Population municipale divisée par cette superficie — l'indicateur « Densité de population » "
+                       "du tableau de bord.")
     facts = [f"Code INSEE {place.code}"]
     if place.postcodes:
         plural = "s" if "|" in place.postcodes else ""

@@ -1,26 +1,21 @@
 """What the commune page knows about one commune, each read once per data version (the one result cache): the codes
-that designate it, its area from the portal's outline, the datasets that have rows for it and the reuses about it."""
+that designate it, its area (the density indicator's), the datasets that have rows for it and the reuses about it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from pyproj import Geod
-from shapely.geometry import shape
-
+import indicators
 import queries
 from catalogue.folding import fold
 from catalogue.schema import Schema
-from geo import deck as maps
-from indicators.data import cache_key
+from indicators.data import cache_key, indicator_frame
 from queries.cache import cached
 from queries.dataset.state import DatasetView, Filter
 from reuses import store
 from reuses.store import Reuse
 from ui.dataset import data as dataset_data
-
-WGS84 = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -50,19 +45,15 @@ def codes(code: str) -> tuple[str, ...]:
     return _codes(cache_key(), code)
 
 
-@cached()
-def _area_km2(version: str, code: str) -> float | None:
-    geometry = maps.shapes("commune").get(code)
-    if not geometry:
-        return None
-    area, _ = WGS84.geometry_area_perimeter(shape(geometry))
-    return abs(area) / 1e6
-
-
 def area_km2(code: str) -> float | None:
-    """Geodesic area (km²) of the commune's outline in the warehouse (pyproj on the WGS84 ellipsoid); the outline is
-    simplified, so the page writes it « ≈ »."""
-    return _area_km2(cache_key(), code)
+    """The commune's area (km²) as the density indicator computes it — the denominator of its row: the geodesic area
+    of the warehouse's outline (`territoire_area_km2`, queries/connection.py). One area for the page and the board."""
+    density = indicators.get("densite")
+    if density is None:
+        return None
+    frame, _ = indicator_frame(density, "commune")
+    rows = frame[(frame["level"] == "commune") & (frame["code"] == code) & frame["denominator"].notna()]
+    return float(rows["denominator"].iloc[-1]) if not rows.empty else None
 
 
 def _typed(codes_: tuple[str, ...], column_type: str) -> list[str] | list[int]:
