@@ -1,4 +1,9 @@
-"""Indicator registry: one TOML file per indicator in `indicators/definitions/`, validated into typed definitions."""
+"""Indicator registry: one TOML file per indicator in `indicators/definitions/`, validated into typed definitions.
+
+Optional table `[sources_by_level]` (e.g. `commune = ["age_census"]`): the sources of the figures at that level, when
+an indicator is computed from different datasets at different levels; each role must be one of `sources`, and a
+level left out cites every source. A card, its PDF line and the CSV cite the sources of the level they show.
+"""
 
 from __future__ import annotations
 
@@ -68,9 +73,14 @@ class Indicator:
     breaks: tuple[SeriesBreak, ...] = ()
     notes: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    sources_by_level: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def supports(self, level: str) -> bool:
         return level in self.levels
+
+    def level_sources(self, level: str) -> tuple[str, ...]:
+        """The source roles of the figures at `level` (all the sources unless the definition narrows them)."""
+        return self.sources_by_level.get(level, self.sources)
 
     @property
     def departement_only(self) -> bool:
@@ -102,6 +112,12 @@ def parse_definition(indicator_id: str, data: dict[str, Any], where: str) -> Ind
     if not sources or any(role not in DEFAULT_DATASETS for role in sources):
         raise DefinitionError(f"{where} : « sources » doit nommer au moins un rôle de jeu de données parmi "
                               f"{', '.join(sorted(DEFAULT_DATASETS))}.")
+    by_level = {str(level): tuple(str(s) for s in roles or ())
+                for level, roles in dict(data.get("sources_by_level") or {}).items()}
+    for level, roles in by_level.items():
+        if level not in levels or not roles or any(role not in sources for role in roles):
+            raise DefinitionError(f"{where} : « sources_by_level.{level} » doit être un niveau de « levels » et nommer "
+                                  "au moins une des « sources ».")
     kind = _str(data, "kind", where, "rate")
     if kind not in KINDS:
         raise DefinitionError(f"{where} : « kind » doit être parmi {', '.join(KINDS)}.")
@@ -126,6 +142,7 @@ def parse_definition(indicator_id: str, data: dict[str, Any], where: str) -> Ind
         order=int(data.get("order", 100)), compare_departement=bool(data.get("compare_departement", True)),
         compare_france=compare_france, france_label=france_label, mappable=bool(data.get("mappable", False)),
         higher_is=higher_is, breaks=breaks, notes=tuple(str(n) for n in data.get("notes") or ()), params=params,
+        sources_by_level=by_level,
     )
 
 
@@ -162,10 +179,12 @@ def board_levels() -> tuple[str, ...]:
     return LEVELS[LEVELS.index(top_level()):]
 
 
-def source_ids(indicator: Indicator) -> tuple[str, ...]:
-    """The dataset ids behind an indicator's source roles, as this deployment configures them."""
+def source_ids(indicator: Indicator, level: str | None = None) -> tuple[str, ...]:
+    """The dataset ids behind an indicator's source roles (those of `level` when given), as this deployment
+    configures them."""
     settings = get_settings()
-    return tuple(settings.dataset(role) for role in indicator.sources)
+    roles = indicator.sources if level is None else indicator.level_sources(level)
+    return tuple(settings.dataset(role) for role in roles)
 
 
 def for_level(level: str) -> tuple[Indicator, ...]:

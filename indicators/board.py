@@ -73,9 +73,15 @@ def _crossed_break(indicator: Indicator, before: int, after: int) -> str:
     return " ".join(texts)
 
 
+def query_level(indicator: Indicator, level: str) -> str:
+    """The level an indicator is queried at for a territory of `level`: its own, else the département's (whose figure
+    the card then shows); the sources cited are this level's, as every row of that query comes from them."""
+    return level if indicator.supports(level) else "departement"
+
+
 def build_card(indicator: Indicator, territory: Territory) -> Card:
     dep_code, _ = departement()
-    sources = tuple(dataset_info(ds) for ds in source_ids(indicator))
+    sources = tuple(dataset_info(ds) for ds in source_ids(indicator, query_level(indicator, territory.level)))
     available = indicator.supports(territory.level)
     if not available and not indicator.supports("departement"):
         return Card(indicator, territory, available, sources=sources)  # finer levels only: nothing to show here
@@ -230,7 +236,7 @@ def export_frame(territory: Territory) -> pd.DataFrame:
         rows = series_frame(ind, territory)
         if rows.empty:
             continue
-        infos = [dataset_info(ds) for ds in source_ids(ind)]
+        infos = [dataset_info(ds) for ds in source_ids(ind, query_level(ind, territory.level))]
         parts.append(pd.DataFrame({
             "indicateur": ind.id, "libelle": ind.label, "unite": ind.unit,
             "niveau": rows["level"].map(lambda lv: LEVEL_LABELS.get(lv, "France")), "code": rows["code"],

@@ -172,10 +172,11 @@ with map_col:
     st.markdown("\n".join(table))
     if error:
         st.warning(f"Indicateur indisponible : {error}")
-    for info in (dataset_info(ds) for ds in indicators.source_ids(indicator)):
+    infos = [dataset_info(ds) for ds in indicators.source_ids(indicator, level)]  # this level's sources only
+    for info in infos:
         st.page_link(cards.DATASET_PAGE, label=f"Source : {info['title']}", query_params={"id": info["id"]},
                      icon=":material/description:")
-    cards.note(f"Licence : {' ; '.join(sorted({dataset_info(ds)['licence'] for ds in indicators.source_ids(indicator)}))}. "
+    cards.note(f"Licence : {' ; '.join(sorted({info['licence'] for info in infos}))}. "
                f"Méthode : {' '.join(indicator.method.split())} Noms de lieux et contours : référentiel des communes "
                "du portail (contours simplifiés pour la carte ; le jeu de données garde les contours complets).")
     for brk in indicator.breaks:

@@ -121,6 +121,19 @@ def comparison_points(card: Card) -> list[tuple[str, Point]]:
     return found
 
 
+def comparison_texts(card: Card) -> list[str]:
+    """« CA Bergerac : 33,1 % (2023) »; a comparison computed from another series than the card's own figure names
+    it (« 2022, estimations au 1er janvier »), so figures of different sources are never read as like for like."""
+    ind, own = card.indicator, card.latest.series if card.latest is not None else None
+    texts = []
+    for name, pt in comparison_points(card):
+        text = point_text(ind, pt)
+        if own is not None and pt.series != own:
+            text = f"{text[:-1]}, {pt.series})"
+        texts.append(f"{name} : {text}")
+    return texts
+
+
 def render_card(card: Card) -> None:
     ind = card.indicator
     with st.container(border=True):
@@ -148,8 +161,8 @@ def render_card(card: Card) -> None:
             note(f"{ind.unit} · {ind.year_label} {card.latest.period}")
         if words := change_words(card):
             note(words)
-        if comparisons := comparison_points(card):
-            note("Comparaison — " + " · ".join(f"{name} : {point_text(ind, pt)}" for name, pt in comparisons))
+        if comparisons := comparison_texts(card):
+            note("Comparaison — " + " · ".join(comparisons))
         if card.break_warning:
             st.warning(card.break_warning, icon=":material/warning:")
         source_links(card, ind.id)
@@ -244,7 +257,7 @@ def _pdf_figure(card: Card) -> PdfFigure:
     else:
         value, period = value_text(ind, card.latest.value), f"{ind.year_label} {card.latest.period}"
         details = [f"Évolution : {text}" for text in [change_text(card)] if text]
-    details += [f"{name} : {point_text(ind, pt)}" for name, pt in comparison_points(card)]
+    details += comparison_texts(card)
     if card.break_warning:
         details.append("Rupture de série : évolution non enchaînée.")
     return PdfFigure(label=f"{ind.label} — {ind.unit}", value=value, period=period, detail=" · ".join(details),

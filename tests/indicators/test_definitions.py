@@ -67,3 +67,18 @@ def test_url_states_round_trip() -> None:
     assert state.layers == ("colleges", "sante") and state.zoom == 10
     assert MapState.from_params(state.to_params()) == state
     assert MapState.from_params({"lat": "999"}).lat is None
+
+
+def test_sources_by_level_narrow_the_sources_and_are_validated() -> None:
+    good = {"label": "x", "theme": "t", "unit": "u", "sql": "indicator_population", "sources": ["population", "age_census"],
+            "levels": ["departement", "commune"], "method": "m", "year_label": "Année",
+            "sources_by_level": {"commune": ["age_census"]}}
+    ind = parse_definition("ok", good, "ok.toml")
+    assert ind.level_sources("commune") == ("age_census",)
+    assert ind.level_sources("departement") == ("population", "age_census")  # a level left out cites them all
+    for bad in ({"epci": ["age_census"]}, {"commune": []}, {"commune": ["age_estimates"]}):
+        with pytest.raises(DefinitionError, match="sources_by_level"):
+            parse_definition("bad", {**good, "sources_by_level": bad}, "bad.toml")
+    age = indicators.get("part-60-ans-et-plus")
+    assert indicators.source_ids(age, "commune") == ("population-age-communes",)
+    assert indicators.source_ids(age, "departement") == ("estimations-population-age-sexe",)

@@ -287,3 +287,43 @@ def test_a_failing_indicator_says_so_in_french_with_the_detail_folded(read_only_
     assert "Données indisponibles : le calcul de cet indicateur a échoué. Réessayez plus tard." in captions(at)
     (detail,) = [e for e in at.expander if e.label == "Détail technique"]
     assert "Binder Error" in detail.markdown[0].value
+
+
+def test_a_card_its_pdf_line_and_the_csv_cite_the_sources_of_their_own_level(read_only_portal: Path) -> None:
+    """The age shares come from RP 2023 for a commune and from INSEE's estimations for the département: each level
+    cites only its own source, on the card, in the PDF and in the CSV."""
+    import csv
+    import io
+
+    from indicators import board, get, territory
+    from ui.indicator_cards import _pdf_figure, comparison_texts, export_csv
+
+    census, estimates = "population-age-communes", "estimations-population-age-sexe"
+    bergerac = territory.resolve("commune", "24037").territory
+    card = board.build_card(get("part-60-ans-et-plus"), bergerac)
+    assert [s["id"] for s in card.sources] == [census]
+    assert all(census in line and estimates not in line for line in _pdf_figure(card).sources)
+    # the comparisons come from the same census: no series named after them
+    texts = comparison_texts(card)
+    assert [t.split(" : ")[0] for t in texts] == ["CA Bergeracoise", "Dordogne"]
+    assert all(t.endswith("(2023)") for t in texts), texts
+    dep = board.build_card(get("part-60-ans-et-plus"), territory.top_territory())
+    assert [s["id"] for s in dep.sources] == [estimates]
+    rows = list(csv.DictReader(io.StringIO(export_csv(bergerac).decode("utf-8-sig")), delimiter=";"))
+    age = {r["sources"] for r in rows if r["indicateur"] == "part-60-ans-et-plus"}
+    assert len(age) == 1 and f"({census})" in age.pop()
+    at = open_board(niveau="commune", code="24037", indicateur="part-60-ans-et-plus")
+    labels = [el.proto.label for el in at.get("page_link")]
+    assert "Source : Population par sexe et tranche d'âge quinquennale des communes de la Dordogne, recensement 2023" in labels
+
+
+def test_a_comparison_from_another_series_names_it(read_only_portal: Path) -> None:
+    from dataclasses import replace
+
+    from indicators import board, get, territory
+    from indicators.board import Point
+    from ui.indicator_cards import comparison_texts
+
+    card = board.build_card(get("part-60-ans-et-plus"), territory.resolve("commune", "24037").territory)
+    other = replace(card, departement=Point(30.0, 2022, "2022", "estimations au 1er janvier"))
+    assert comparison_texts(other)[-1] == "Dordogne : 30,0\u202f% (2022, estimations au 1er janvier)"
