@@ -64,7 +64,10 @@ def test_sarlat_page_names_figures_colleges_public_first_and_links_filtered_rows
     assert at.title[0].value == "Sarlat-la-Canéda"  # type: ignore[attr-defined]
     metrics = {m.label: m.value for m in at.metric}  # type: ignore[attr-defined]
     assert metrics["Population municipale (2023)"].replace(NNBSP, " ") == "8 763 hab."
-    assert metrics["Superficie"].startswith("≈ ")
+    # The page's area and density are the density indicator's (geodesic area of the warehouse's outline): 48,7 km²
+    # (INSEE: 47,13; simplified outline) and 8 763 / 48,68 = 180 hab./km².
+    assert metrics["Superficie"].replace(NNBSP, " ") == "≈ 48,7 km²"
+    assert metrics["Densité"].replace(NNBSP, " ") == "≈ 180 hab./km²"
     text = markdown(at)
     colleges = text.split("**Collèges**", 1)[1].split("**France services**", 1)[0]
     lines = [line for line in colleges.splitlines() if line[:2] in ("1.", "2.", "3.")]
