@@ -18,7 +18,7 @@ from exports.board_pdf import board_pdf as pdf_bytes
 from exports.results import csv_bytes
 from indicators import Indicator, board
 from indicators.board import Card, Point
-from indicators.data import departement, departement_label, departement_of
+from indicators.data import departement_label, departement_of
 from indicators.territory import Territory
 from indicators.trend import Trend, trend
 from ui import charts
@@ -98,8 +98,9 @@ def source_links(card: Card, key_prefix: str) -> None:
 
 
 def departemental_label() -> str:
-    """« Donnée départementale (Dordogne) »: on every card whose figure is the département's, not the territory's."""
-    return f"Donnée départementale ({departement()[1]})"
+    """« Donnée départementale (Dordogne) »: on every card whose figure is the département's, not the territory's
+    (« Dordogne (département) » on an EPCI's portal, where the bare name could be taken for the territory)."""
+    return f"Donnée départementale ({departement_label()})"
 
 
 def no_value_text(card: Card) -> str:
