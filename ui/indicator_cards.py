@@ -16,7 +16,7 @@ from exports.board_pdf import Figure as PdfFigure
 from exports.board_pdf import Section as PdfSection
 from exports.board_pdf import board_pdf as pdf_bytes
 from exports.results import csv_bytes
-from indicators import Indicator, board
+from indicators import Indicator, board, top_level
 from indicators.board import Card, Point
 from indicators.data import departement_label, departement_of
 from indicators.territory import Territory
@@ -100,7 +100,8 @@ def source_links(card: Card, key_prefix: str) -> None:
 def departemental_label() -> str:
     """« Donnée départementale (Dordogne) »: on every card whose figure is the département's, not the territory's
     (« Dordogne (département) » on an EPCI's portal, where the bare name could be taken for the territory)."""
-    return f"Donnée départementale ({departement_label()})"
+    label = departement_label()
+    return f"Donnée départementale ({label})" if top_level() == "departement" else f"Donnée départementale : {label}"
 
 
 def no_value_text(card: Card) -> str:
