@@ -248,20 +248,17 @@ def hide_honeypot(key: str) -> None:
 
 # st.file_uploader has no parameter for its own texts (streamlit/streamlit#13500, and #1353 for i18n): its button says
 # « Upload », its hint « 5MB per file • PNG, JPG, WEBP » and a chosen file's size « 0.6KB ». The hint only repeats what
-# our French label says (formats, size) and the size is not needed, so both are hidden; the button's word is replaced by
-# French generated content, which is also its accessible name. Constant CSS scoped to the uploaders of reuse images; no
-# user text. tests/browser/test_french_everywhere.py checks it.
+# our French label says (formats, size) and the size is not needed, so both are hidden. The button keeps Streamlit's
+# « Upload »: French generated content (::after) would not be its accessible name for every tool (axe-core#3767) and
+# text that matters must not live in CSS (WCAG failure F87). Constant CSS scoped to the uploaders of reuse images.
 UPLOADER_CSS = """
 .st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] {{ display: none; }}
 .st-key-{key} [data-testid="stFileChipName"] + div {{ display: none; }}
-.st-key-{key} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
-.st-key-{key} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
-  content: "Choisir une image"; }}
 """
 
 
 def image_uploader(label: str, *, key: str, **kwargs: Any) -> Any:
-    """st.file_uploader for a reuse's image (PNG, JPEG, WebP), its button and hint in French (see UPLOADER_CSS)."""
+    """st.file_uploader for a reuse's image (PNG, JPEG, WebP), without its English hint (see UPLOADER_CSS)."""
     safe_key = "".join(c for c in key if c.isalnum() or c in "_-")
     st.html(f"<style>{UPLOADER_CSS.format(key=safe_key)}</style>")
     return st.file_uploader(label, type=["png", "jpg", "jpeg", "webp"], key=key, **kwargs)

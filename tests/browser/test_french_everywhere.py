@@ -8,7 +8,8 @@ dropdown and the Plotly toolbar's tooltips as drawn (CSS content of the button's
 Not asserted, because Streamlit 1.67 offers no way to say them in French (streamlit/streamlit#1353, #13500; recorded
 in docs/ARCHITECTURE.md): accessible names only read by screen readers (« Collapse sidebar », « Link to heading »,
 « Help for … », « Show password », « Remove … », « Open », « file upload », the Plotly full-screen button's
-aria-label), the « Skip to main content » link (shown on keyboard focus), st.dataframe's toolbar tooltips
+aria-label), st.file_uploader's button « Upload » (a French word put there by CSS would not be its accessible name
+for axe, axe-core#3767, and CSS-only text fails WCAG F87; ui/reuses.py), the « Skip to main content » link (shown on keyboard focus), st.dataframe's toolbar tooltips
 (« Download as CSV », « Search », « Fullscreen », shown on hover), the uploader's drag-over text, its size and type
 errors, and the multiselect's « You can only select up to N options » notice.
 """
@@ -38,7 +39,6 @@ ENGLISH = {
     "Select all": "st.multiselect's bulk option (select_all=False removes it)",
     "Select \\d+ matches": "the same option while the user types a search in a multiselect",
     "Browse files": "st.file_uploader's button before Streamlit 1.5x",
-    "Upload": "st.file_uploader's button in 1.67 (ui.reuses.image_uploader says « Choisir une image »)",
     "per file": "st.file_uploader's size hint (« 5MB per file • PNG, JPG, WEBP »), hidden: the label says it in French",
     "Drag and drop": "st.file_uploader's dropzone text",
     "\\d+(\\.\\d+)?[KMG]B": "a size written the English way (« 0.6KB ») under a file chosen in st.file_uploader",
@@ -194,7 +194,7 @@ def test_forms_speak_french_while_typing(live_server, page) -> None:  # noqa: AN
     base = live_server.url
     goto(page, f"{base}/proposer-une-reutilisation")
     # The uploader's button, by its accessible name (before a dropdown opens: it hides the rest from the a11y tree).
-    page.locator(key("reuse_submit_image")).get_by_role("button", name="Choisir une image").wait_for()
+    page.locator(key("reuse_submit_image")).get_by_role("button", name="Upload", exact=True).wait_for()
     page.locator(f"{key('reuse_submit_image')} input[type=file]").set_input_files(
         files=[{"name": "carte.png", "mimeType": "image/png", "buffer": PNG}])
     page.locator('[data-testid="stFileChipName"]', has_text="carte.png").wait_for()

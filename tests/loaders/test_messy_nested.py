@@ -11,7 +11,7 @@ import duckdb
 from loaders.pipeline import inspect_file
 from tests.loaders.loader_helpers import load_file, types_of
 
-MESSY = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "messy"
+MESSY = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "messy"
 
 
 def test_parquet_structs_are_flattened_lists_and_maps_kept_as_json(data_dir: Path, tmp_path: Path) -> None:
