@@ -10,8 +10,8 @@ from catalogue.schema import Schema
 from queries import QueryError
 from queries.dataset.sql import CHART_SERIES_CAP, SCATTER_CAP, chart_query
 from queries.dataset.state import AGGS, CHART_TYPES, ChartSpec, DatasetView, normalise_chart, suggest_chart
+from ui import charts
 from ui import format as fmt
-from ui.charts import SEPARATORS, plotly_config
 from ui.dataset import data
 from ui.dataset.common import Dataset, col_label, count_line, note, seed
 
@@ -93,8 +93,9 @@ def figure(spec: ChartSpec, data: pd.DataFrame, schema: Schema, title: str = "")
             fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
         elif spec.x and (schema.get(spec.x) and schema.get(spec.x).type == "integer"):  # type: ignore[union-attr]
             fig.update_xaxes(tickformat="d")
-    fig.update_layout(title=title or None, separators=SEPARATORS, margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-                      height=460, legend_title_text=_label(schema, spec.series) if spec.series else None)
+    fig.update_layout(title=title or None, separators=charts.SEPARATORS,
+                      margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, height=460,
+                      legend_title_text=_label(schema, spec.series) if spec.series else None)
     return fig
 
 
@@ -191,7 +192,7 @@ def render(ds: Dataset, v: DatasetView) -> DatasetView:
         return v
     chart_title = chart_heading(schema, final)
     fig = figure(final, result, schema, title=chart_title)
-    st.plotly_chart(fig, width="stretch", config=plotly_config(f"{ds.id}-graphique"))
+    charts.plotly_chart(fig, filename=f"{ds.id}-graphique")
     if "n_x" in result.columns and int(result["n_x"].max()) > cq.category_cap:
         note(f"Seules les {cq.category_cap} catégories les plus importantes sur "
              f"{fmt.number(int(result['n_x'].max()))} sont représentées.")
