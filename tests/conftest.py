@@ -117,13 +117,21 @@ class LiveServer(Server):
                          strict=True)
 
 
-@pytest.fixture(scope="module")
-def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def private_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of its own on a copy of the warehouse (for a module's `live_server` override)."""
     data_dir = tmp_path_factory.mktemp("live-data")
     shutil.copytree(warehouse_dir, data_dir, dirs_exist_ok=True)
     server = LiveServer(data_dir, {"TERRITOIRE_ADMIN_SECRET": "secret-de-test-navigateur"})
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for every module that only reads (each start costs seconds of imports and cold caches). A module
+    that writes to the portal's database (reuses, moderation, saved dashboards) overrides this fixture with its own
+    module-scoped `private_server`, so that no other test sees what it wrote."""
+    yield from private_server(warehouse_dir, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 from pypdf import PdfReader
 
-from tests.conftest import LiveServer, wait_for_app
+from tests.conftest import LiveServer, private_server, wait_for_app
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of its own: this module saves dashboards in the portal's database."""
+    yield from private_server(warehouse_dir, tmp_path_factory)
+
 
 METRIC = '[data-testid="stMetricValue"]'
 DECK = '[data-testid="stDeckGlJsonChart"] canvas'

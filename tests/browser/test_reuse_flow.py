@@ -4,12 +4,21 @@ the gallery and the tab."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_for_app
+from tests.conftest import LiveServer, private_server, wait_for_app
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of its own: this module submits, moderates and logs in: it writes to the portal's database."""
+    yield from private_server(warehouse_dir, tmp_path_factory)
+
 
 DATASET = "colleges"  # a dataset of the embedded manifest
 SECRET = "secret-de-test-navigateur"  # the one tests/conftest.py's live_server starts the app with
