@@ -9,8 +9,9 @@ of failing when a reader upgrades.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,28 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+class EnginePool:
+    """One engine per database URL for the whole process (tests change the data dir, hence per URL), made on first
+    use by `create(url)`, which opens it and prepares its tables; a creation that fails is not kept, so the next call
+    tries again. Shared by the reuse store, the statistics and the dashboards."""
+
+    def __init__(self, create: Callable[[str], Engine]) -> None:
+        self._create = create
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> Engine:
+        with self._lock:
+            found = self._engines.get(url)
+            if found is None:
+                found = self._engines[url] = self._create(url)
+            return found
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests; a worker about to fork)."""
+        with self._lock:
+            for found in self._engines.values():
+                found.dispose()
+            self._engines.clear()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
@@ -65,35 +64,32 @@ _searches = Table(
     Index("stats_searches_empty", "results", "q", "filters"),
 )
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
-
-
 def _create_tables(target: Engine) -> None:
     with database.writing(target) as conn:  # the write lock from the start: instances starting together queue
         metadata.create_all(conn, checkfirst=True)
 
 
+def _open(url: str) -> Engine:
+    new = database.open_engine(url, busy_timeout_ms=BUSY_TIMEOUT_MS, durable=False)
+    try:
+        try:
+            _create_tables(new)
+        except SQLAlchemyError:
+            # Another instance may have created the tables between the check and the CREATE: look again once.
+            _create_tables(new)
+        _import_legacy_file(new)
+    except SQLAlchemyError:
+        new.dispose()  # not kept: the next call tries again (a database that was down may be back)
+        raise
+    return new
+
+
+_engines = database.EnginePool(_open)
+
+
 def engine() -> Engine:
     """The statistics engine on the configured database, its tables created on first use (one per URL)."""
-    url = database_url()
-    with _engines_lock:
-        found = _engines.get(url)
-        if found is not None:
-            return found
-        new = database.open_engine(url, busy_timeout_ms=BUSY_TIMEOUT_MS, durable=False)
-        try:
-            try:
-                _create_tables(new)
-            except SQLAlchemyError:
-                # Another instance may have created the tables between the check and the CREATE: look again once.
-                _create_tables(new)
-            _import_legacy_file(new)
-        except SQLAlchemyError:
-            new.dispose()  # not kept: the next call tries again (a database that was down may be back)
-            raise
-        _engines[url] = new
-        return new
+    return _engines.get(database_url())
 
 
 def _import_legacy_file(target: Engine) -> None:
@@ -133,10 +129,7 @@ def _import_legacy_file(target: Engine) -> None:
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests; a worker about to fork)."""
-    with _engines_lock:
-        for found in _engines.values():
-            found.dispose()
-        _engines.clear()
+    _engines.dispose()
 
 
 def _now() -> str:

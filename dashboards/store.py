@@ -8,7 +8,6 @@ import hashlib
 import json
 import re
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,10 +38,6 @@ dashboards = Table(
     Column("client_key", String(64), nullable=False, server_default="", index=True),  # sha-256 of the address
 )
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
-
-
 @dataclass(frozen=True)
 class Saved:
     slug: str
@@ -51,24 +46,23 @@ class Saved:
     data_versions: dict[str, str]
 
 
+def _open(url: str) -> Engine:
+    found = database.open_engine(url)
+    with database.writing(found) as conn:  # the write lock first: instances starting together queue
+        metadata.create_all(conn, checkfirst=True)
+    return found
+
+
+_engines = database.EnginePool(_open)
+
+
 def engine() -> Engine:
     """The engine on the configured database, the table created on first use (one engine per URL)."""
-    url = database_url()
-    with _engines_lock:
-        found = _engines.get(url)
-        if found is None:
-            found = database.open_engine(url)
-            with database.writing(found) as conn:  # the write lock first: instances starting together queue
-                metadata.create_all(conn, checkfirst=True)
-            _engines[url] = found
-        return found
+    return _engines.get(database_url())
 
 
 def dispose_engines() -> None:
-    with _engines_lock:
-        for found in _engines.values():
-            found.dispose()
-        _engines.clear()
+    _engines.dispose()
 
 
 def new_slug() -> str:

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 import secrets
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,8 +31,6 @@ SORTS = {"recent": "Plus récentes", "popular": "Plus consultées", "title": "Ti
 BUSY_TIMEOUT_MS = 30_000
 _PG_MIGRATION_LOCK = 7_240_001  # pg_advisory_xact_lock key: one migrating process at a time
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
 
 
 class NotFound(LookupError):
@@ -104,22 +101,17 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
         return schema.migrate(conn, target)
 
 
+_engines = database.EnginePool(create_engine_for)
+
+
 def get_engine() -> Engine:
     """The process-wide engine for the configured database (one per URL: tests change the data dir)."""
-    url = database_url()
-    with _engines_lock:
-        engine = _engines.get(url)
-        if engine is None:
-            engine = _engines[url] = create_engine_for(url)
-        return engine
+    return _engines.get(database_url())
 
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests; a worker about to fork)."""
-    with _engines_lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
+    _engines.dispose()
 
 
 @contextmanager
