@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api import catalog, compat, dcat, exports, feeds, openapi, records
+from api import catalog, compat, dashboard_links, dcat, exports, feeds, openapi, records
 from api.responses import BASE_PATH, PREFLIGHT, error_response
 
 
@@ -39,6 +39,7 @@ ROUTES = [
     *feeds.ROUTES,
     *openapi.ROUTES,
     *compat.ROUTES,
+    *dashboard_links.ROUTES,
     # Last: any other path under the API answers ODS's JSON 404.
     Route(f"{BASE_PATH}/{{path:path}}", unknown_path),
     Route(BASE_PATH, unknown_path),

@@ -31,6 +31,7 @@ REUSE_TYPES: dict[str, str] = {
     "visualization": "Visualisation",
     "hardware": "Objet connecté",
     "map": "Carte",  # not a udata type: maps are what this portal's reusers make most (issue 13)
+    "dashboard": "Tableau de bord",  # not a udata type either: a dashboard composed on this portal (issue 18)
 }
 
 FREQUENCIES: dict[str, str] = {

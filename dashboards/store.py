@@ -25,6 +25,7 @@ SLUG_RE = rf"^[{SLUG_ALPHABET}]{{{SLUG_LENGTH}}}$"
 # Saving needs no account, so one client address may save at most this many dashboards an hour: the shared
 # database cannot be filled by a script (a long ?d= link needs no saving and has no limit).
 SAVES_PER_HOUR = 20
+SECTION = "/tableaux-de-bord"  # a saved dashboard's address is SECTION/<slug> (asgi redirects it to its page)
 
 metadata = MetaData()
 dashboards = Table(
@@ -63,6 +64,10 @@ def engine() -> Engine:
 
 def dispose_engines() -> None:
     _engines.dispose()
+
+
+def short_path(slug: str) -> str:
+    return f"{SECTION}/{slug}"
 
 
 def new_slug() -> str:

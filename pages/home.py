@@ -73,3 +73,6 @@ st.page_link("pages/catalogue.py", label="Voir tout le catalogue", icon=":materi
 
 st.subheader("Réutilisations à la une")
 reuse_ui.render_latest(n=3)
+
+st.subheader("Tableaux de bord à la une")
+reuse_ui.render_featured_dashboards(n=3)

@@ -32,7 +32,7 @@ if done:
     st.stop()
 
 titles = ui.dataset_titles()
-preset = str(st.query_params.get("dataset", "") or "")
+ui.prefill_submission(st.query_params, titles)
 if not titles:
     st.warning("Le catalogue est momentanément indisponible : impossible de choisir les jeux de données utilisés.")
 
@@ -63,7 +63,7 @@ with st.form("reuse_submit_form", enter_to_submit=False):
                         max_chars=lim.url_max)
     ui.field_error(errors, "url")
     datasets = st.multiselect("Jeux de données utilisés *", list(titles), key="reuse_submit_datasets",
-                              default=[preset] if preset in titles else None, format_func=lambda d: titles.get(d, d),
+                               format_func=lambda d: titles.get(d, d),
                               max_selections=lim.datasets_max, placeholder="Choisissez un ou plusieurs jeux",
                               select_all=False)  # Streamlit's « Select all » has no French label
     ui.field_error(errors, "datasets")

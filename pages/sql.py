@@ -6,10 +6,12 @@ import streamlit as st
 
 import queries
 from config import get_settings
+from dashboards.spec import MAX_SQL
 from exports.results import csv_bytes
 from queries import sandbox, sandbox_examples
 from reuses import sanitize
 from ui import format as fmt
+from ui.reuses import page_link
 
 # DuckDB's type names are what a query casts to; the French word says what they hold.
 TYPE_WORDS = {"VARCHAR": "texte", "BIGINT": "entier", "INTEGER": "entier", "HUGEINT": "entier", "DOUBLE": "nombre",
@@ -92,6 +94,11 @@ if run_clicked:
         st.dataframe(result.table, width="stretch", hide_index=True, placeholder="NULL")
         st.download_button("Télécharger le résultat (CSV)", csv_bytes(result.table), file_name="requete.csv",
                            mime="text/csv", key="sql_download", on_click="ignore")
+        if len(sql) <= MAX_SQL:  # the block keeps the query and runs it on demand, in this same sandbox
+            page_link(("pages/dashboard_compose.py", "nouveau-tableau-de-bord"), "Ajouter au tableau de bord",
+                      query_params={"bloc": "table", "sql": sql}, icon=":material/dashboard_customize:")
+        else:
+            st.caption(f"Requête trop longue pour un tableau de bord ({fmt.number(MAX_SQL)} caractères au plus).")
     st.caption("Lien vers cette requête : ajoutez-le à vos favoris ou partagez-le, il rouvre la même requête.")
 elif from_link:
     st.info("Cette requête vient d'un lien : elle n'est exécutée que lorsque vous cliquez sur « Exécuter ». "

@@ -233,13 +233,14 @@ def list_published(dataset_id: str | None = None, *, type: str | None = None, to
     return found[:limit] if limit is not None else found
 
 
-def list_latest(n: int = 3) -> list[Reuse]:
-    """The `n` reuses for the home page: featured ones first, then the most recently published."""
-    featured = list_published(featured=True, limit=n)
+def list_latest(n: int = 3, type: str | None = None) -> list[Reuse]:
+    """The `n` reuses (of one type, if given) for the home page: featured ones first, then the most recently
+    published."""
+    featured = list_published(type=type, featured=True, limit=n)
     if len(featured) >= n:
         return featured
     ids = {r.id for r in featured}
-    others = [r for r in list_published(limit=n + len(featured)) if r.id not in ids]
+    others = [r for r in list_published(type=type, limit=n + len(featured)) if r.id not in ids]
     return (featured + others)[:n]
 
 

@@ -13,7 +13,8 @@ from reuses import sanitize
 from reuses.settings import ReuseLimits, limits
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"'(),;:\\\[\]]+@[^@\s<>\"'(),;:\\\[\]]+\.[^@\s<>\"'(),;:\\\[\]]{2,}$")
-PERMALINK_RE = re.compile(r"^/[a-z0-9\-]*(\?[A-Za-z0-9\-._~%!$&'*+,;=:@/?]*)?$")
+# One page path (/jeu-de-donnees?…), or a saved dashboard's short link (/tableaux-de-bord/<slug>).
+PERMALINK_RE = re.compile(r"^/[a-z0-9\-]*(/[a-z0-9\-]{1,40})?(\?[A-Za-z0-9\-._~%!$&'*+,;=:@/?]*)?$")
 
 FIELD_LABELS = {
     "title": "Titre", "description": "Description", "type": "Type", "topic": "Thématique", "url": "Adresse (URL)",

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from dashboards import codec
+from dashboards import codec, store
 from dashboards.spec import LEVELS, Block, Dashboard, GlobalFilter, SpecError
-from ui.dashboard_blocks import public_url, render
+from ui.dashboard_blocks import public_url, render, short_url
 from ui.dataset import data
 from ui.dataset.common import md_escape, note
+from ui.reuses import SUBMIT, page_link
 
 GRID = 3
 
@@ -60,19 +61,34 @@ def grid(dashboard: Dashboard, saved_versions: dict[str, str] | None = None) -> 
 
 
 def share(dashboard: Dashboard, slug: str | None = None) -> None:
-    """The link to copy, the short link when there is one, the embed code and how to print."""
+    """The link to copy, the short link when there is one, the embed code, how to print, and (for a saved one)
+    proposing it to the reuse gallery."""
     try:
-        query = f"id={slug}" if slug else f"d={codec.encode(dashboard)}"
+        url = short_url(slug) if slug else public_url(f"d={codec.encode(dashboard)}")
     except SpecError as exc:
         st.error(f"Ce tableau de bord ne tient pas dans un lien : {exc}.")
         return
-    url = public_url(query)
+    embed = url + ("?" if slug else "&") + "embed=true"
     with st.expander("Partager, intégrer, imprimer", icon=":material/share:"):
         st.markdown("**Lien à copier**" + (" (lien court permanent)" if slug else ""))
         st.code(url, language=None, wrap_lines=True)
         st.markdown("**Code d'intégration** (une page web peut afficher ce tableau de bord)")
-        frame = (f'<iframe src="{html.escape(url + "&embed=true")}" width="100%" height="900" '
+        frame = (f'<iframe src="{html.escape(embed)}" width="100%" height="900" '
                  f'title="{html.escape(dashboard.title or "Tableau de bord")}" loading="lazy"></iframe>')
         st.code(frame, language="html", wrap_lines=True)
-        note("Pour une version imprimable ou un PDF : ouvrez le lien d'intégration puis « Imprimer » dans le "
-             "navigateur (Ctrl+P), destination « Enregistrer au format PDF ».")
+        note("Pour une version imprimable ou un PDF : « Imprimer » dans le navigateur (Ctrl+P), destination "
+             "« Enregistrer au format PDF » ; la navigation et ces boutons ne sont pas imprimés.")
+        if slug:
+            propose_link(dashboard, slug)
+
+
+def propose_link(dashboard: Dashboard, slug: str) -> None:
+    """« Proposer comme réutilisation »: the reuse form, filled with this dashboard's short link, title and datasets
+    (it is then moderated like any reuse, and a moderator may feature it on the home page)."""
+    datasets = list(dict.fromkeys(b.dataset for b in dashboard.blocks if b.dataset))
+    params = {"type": "dashboard", "url": short_url(slug), "permalink": store.short_path(slug)}
+    if dashboard.title:
+        params["title"] = dashboard.title
+    if datasets:
+        params["datasets"] = ",".join(datasets)
+    page_link(SUBMIT, "Proposer comme réutilisation", query_params=params, icon=":material/lightbulb:")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from catalogue.french import date_long
 from config import get_settings
+from dashboards import store
 from dashboards.spec import BLOCK_TYPES, Block, GlobalFilter
 from dashboards.views import Resolved, figure_query, resolve
 from queries import QueryError, binning, sandbox
@@ -213,3 +214,8 @@ def render(block: Block, gf: GlobalFilter, saved_versions: dict[str, str], key: 
 
 def public_url(query: str) -> str:
     return f"{get_settings().public_base_url}/tableau-de-bord?{query}"
+
+
+def short_url(slug: str) -> str:
+    """A saved dashboard's permanent address, `/tableaux-de-bord/<slug>`."""
+    return f"{get_settings().public_base_url}{store.short_path(slug)}"

@@ -15,7 +15,8 @@ from dashboards.spec import BLOCK_TYPES, LEVELS, WIDTHS, Dashboard, SpecError, p
 from dashboards.views import view_doc
 from queries import QueryError
 from queries.dataset.state import AGGS, CHART_TYPES, MAP_MODES, PAGE_SIZES, parse_view, valid_id
-from ui.dashboard_blocks import public_url
+from ui.dashboard import propose_link
+from ui.dashboard_blocks import public_url, short_url
 from ui.dataset import data
 from ui.dataset.common import col_label, md_escape, note
 from ui.reuses import client_address, dataset_titles
@@ -304,6 +305,7 @@ def result(board: Dashboard) -> None:
     saved_for, slug = st.session_state.get("dashboard_slug") or ("", "")
     if slug and saved_for == encoded:  # a short link is shown only for the dashboard it saved
         st.success("Tableau de bord enregistré. Lien court permanent :")
-        st.code(public_url(f"id={slug}"), language=None)
+        st.code(short_url(slug), language=None)
+        propose_link(board, slug)
     note("Un tableau de bord enregistré n'est listé nulle part, mais il est public : toute personne qui a le lien "
          "peut le voir.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -16,7 +16,7 @@ from catalogue.vocab import REUSE_TYPES, TOPICS
 from queries.cache import cached
 from reuses import guard, service, store
 from reuses.sanitize import md_escape, md_url, render_html, safe_http_url
-from reuses.settings import proxy_settings
+from reuses.settings import limits, proxy_settings
 from reuses.store import SORTS, Reuse
 from ui import format as fmt
 
@@ -39,6 +39,24 @@ def safely(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
         log.exception("reuse store unavailable")
         st.error(UNAVAILABLE)
         return default
+
+
+def prefill_submission(params: Mapping[str, str], titles: Mapping[str, str]) -> None:
+    """Seed the submission form, once per session, from its link: `?dataset=<id>` (a dataset page's « Proposer une
+    réutilisation ») or what a saved dashboard's « Proposer comme réutilisation » sends (`type`, `url`, `title`,
+    `permalink`, `datasets=a,b`). Only known types and datasets are taken; the rest is checked on submission."""
+    if st.session_state.get("reuse_submit_prefilled"):
+        return
+    st.session_state["reuse_submit_prefilled"] = True
+    chosen = [d for d in [params.get("dataset", ""), *str(params.get("datasets", "")).split(",")] if d in titles]
+    if chosen:
+        st.session_state["reuse_submit_datasets"] = list(dict.fromkeys(chosen))[: limits().datasets_max]
+    if params.get("type") in REUSE_TYPES:
+        st.session_state["reuse_submit_type"] = params["type"]
+    for name, cap in (("title", limits().title_max), ("url", limits().url_max), ("permalink", limits().url_max)):
+        value = str(params.get(name, "") or "").strip()
+        if value:
+            st.session_state[f"reuse_submit_{name}"] = value[:cap]
 
 
 def client_address() -> str:
@@ -142,6 +160,19 @@ def render_latest(n: int = 3) -> None:
         page_link(GALLERY, "Toutes les réutilisations", icon=":material/lightbulb:")
     with c2:
         page_link(SUBMIT, "Proposer une réutilisation", icon=":material/add_circle:")
+
+
+def render_featured_dashboards(n: int = 3) -> None:
+    """Home page block: dashboards proposed as reuses and published by a moderator, featured ones first (saved
+    dashboards themselves are never listed: only what moderation approved is)."""
+    found = safely(store.list_latest, n, "dashboard", default=[])
+    if found:
+        render_reuse_cards(found, columns=min(max(n, 1), 3))
+    else:
+        st.caption("Aucun tableau de bord publié pour l'instant : composez le vôtre et proposez-le comme "
+                   "réutilisation.")
+    page_link(("pages/dashboard_compose.py", "nouveau-tableau-de-bord"), "Composer un tableau de bord",
+              icon=":material/dashboard_customize:")
 
 
 def render_reuse_detail(reuse: Reuse) -> None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 import queries
 from dashboards import codec, store
 from dashboards.spec import parse
+from reuses import store as reuse_store
+from reuses.validation import ReuseInput, validate
 from tests.conftest import open_page
 from tests.pages.test_hostile_inputs import (  # noqa: F401 - the recorder fixture, shared
     HYPOTHESIS,
@@ -61,7 +64,7 @@ def site(read_only_portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [e.value for e in at.error]
-    return "\n".join(parts + [i.value for i in at.info])
+    return "\n".join(parts + [i.value for i in at.info] + [c.value for c in at.caption])
 
 
 def mean_ips(commune: str | None) -> float:
@@ -123,11 +126,11 @@ def test_a_saved_dashboard_reopens_by_its_short_link_and_says_the_data_changed(s
     assert at.title[0].value == "Collèges de Périgueux"
     changed = [i.value for i in at.info if "Les données ont changé depuis l'enregistrement" in i.value]
     assert changed and "1er janvier 2020" in changed[0]
-    assert any(f"/tableau-de-bord?id={slug}" in c.value for c in at.code)
+    assert any(c.value.endswith(f"/tableaux-de-bord/{slug}") for c in at.code)
     missing = open_page("pages/dashboard.py", {"id": "zzzzzzzzzz"})
     assert "Aucun tableau de bord enregistré" in missing.error[0].value
     gallery = open_page("pages/dashboards.py", {})  # saved without an account, so never listed
-    assert f"/tableau-de-bord?id={slug}" not in texts(gallery) and "ne sont pas listés" in texts(gallery)
+    assert slug not in texts(gallery) and "Aucun tableau de bord publié" in texts(gallery)
 
 
 def test_compose_two_blocks_then_save_a_short_link(site: Path) -> None:
@@ -154,8 +157,8 @@ def test_compose_two_blocks_then_save_a_short_link(site: Path) -> None:
     assert [b.width for b in board.blocks] == [1, 3]
     assert at.metric[0].value == figure_text(queries.run_sql_text("SELECT max(ips) FROM ds_ips_colleges").iloc[0, 0], "")
     at.button(key="dashboard_save").click().run()
-    short = next(c.value for c in at.code if "/tableau-de-bord?id=" in c.value)
-    saved = store.load(short.rsplit("=", 1)[1])
+    short = next(c.value for c in at.code if "/tableaux-de-bord/" in c.value)
+    saved = store.load(short.rsplit("/", 1)[1])
     assert saved is not None and saved.dashboard == board and "ips-colleges" in saved.data_versions
 
 
@@ -239,3 +242,56 @@ def test_a_sql_table_block_runs_in_the_sandbox_only_when_asked(site: Path, recor
     assert "query" in recorder.sandbox_ops
     counts = dict(zip(view.dataframe[0].value["secteur"], view.dataframe[0].value["n"], strict=True))
     assert sum(counts.values()) == queries.run_sql_text("SELECT count(*) FROM ds_ips_colleges").iloc[0, 0]
+
+
+def page_links(at: AppTest, label: str) -> list[dict[str, list[str]]]:
+    return [parse_qs(el.proto.query_string) for el in at.get("page_link") if el.proto.label == label]
+
+
+@pytest.mark.parametrize(("tab", "block"), [("tableau", "table"), ("graphique", "chart"), ("carte", "map"),
+                                            ("informations", None)])
+def test_the_dataset_page_offers_its_view_to_a_dashboard(site: Path, tab: str, block: str | None) -> None:
+    at = open_page("pages/dataset.py", {"id": "ips-colleges", "tab": tab, "f": "secteur:eq:Public"})
+    links = page_links(at, "Ajouter au tableau de bord")
+    if block is None:
+        assert links == []
+        return
+    assert [link["bloc"] for link in links] == [[block]]
+    vue = parse_qs(links[0]["vue"][0])
+    assert vue["id"] == ["ips-colleges"] and vue["f"] == ["secteur:eq:Public"]
+
+
+def test_sql_results_offer_a_table_block(site: Path) -> None:
+    at = open_page("pages/sql.py", {})
+    at.text_area(key="sql_text").input("SELECT secteur, count(*) AS n FROM ds_ips_colleges GROUP BY 1").run()
+    at.button(key="sql_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = page_links(at, "Ajouter au tableau de bord")
+    assert links == [{"bloc": ["table"], "sql": ["SELECT secteur, count(*) AS n FROM ds_ips_colleges GROUP BY 1"]}]
+
+
+def test_a_saved_dashboard_is_proposed_as_a_reuse_then_featured_on_the_home_page(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERRITOIRE_ADMIN_SECRET", "un-secret-de-moderation-assez-long-pour-le-test")  # opens the form
+    slug = store.save(parse(DOC), {})
+    at = open_page("pages/dashboard.py", {"id": slug})
+    (params,) = page_links(at, "Proposer comme réutilisation")
+    assert params["type"] == ["dashboard"] and params["url"][0].endswith(f"/tableaux-de-bord/{slug}")
+    form = open_page("pages/reuse_submit.py", {k: v[0] for k, v in params.items()})
+    assert form.text_input(key="reuse_submit_url").value == params["url"][0]
+    assert form.text_input(key="reuse_submit_title").value == "Collèges de Périgueux"
+    assert form.selectbox(key="reuse_submit_type").value == "dashboard"
+    # the dataset that is no longer published is not offered (DOC has a block on one)
+    published = [d for d in params["datasets"][0].split(",") if d != "jeu-supprime"]
+    assert form.multiselect(key="reuse_submit_datasets").value == published == ["ips-colleges", "colleges"]
+    home = open_page("pages/home.py", {})
+    assert "Aucun tableau de bord publié" in texts(home)
+    draft = validate(ReuseInput(
+        title="Collèges de Périgueux", description="Un tableau de bord des collèges de Périgueux, IPS et carte.",
+        type="dashboard", topic="education_and_research", url=params["url"][0], author_name="Une analyste",
+        email="analyste@exemple.fr", datasets=published, permalink=params["permalink"][0]))
+    reuse_store.publish(reuse_store.submit(draft, "test-dashboard"), "Modératrice")
+    home = open_page("pages/home.py", {})
+    assert "Aucun tableau de bord publié" not in texts(home)
+    gallery = open_page("pages/dashboards.py", {})
+    assert "Aucun tableau de bord publié" not in texts(gallery)

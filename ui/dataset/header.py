@@ -7,6 +7,11 @@ import streamlit as st
 from queries.dataset.state import DatasetView
 from ui import format as fmt
 from ui.dataset.common import Dataset, md_escape, note, share_url
+from ui.reuses import page_link
+
+# The dashboard block each data tab gives: the view (filters, sort, chart, map) goes with it (issue 18).
+DASHBOARD_BLOCKS = {"tableau": "table", "graphique": "chart", "carte": "map"}
+COMPOSER = ("pages/dashboard_compose.py", "nouveau-tableau-de-bord")
 
 
 def back_to_catalogue(message: str) -> None:
@@ -30,6 +35,19 @@ def render(ds: Dataset, notes: list[str]) -> None:
 
 
 def share_box(ds: Dataset, view: DatasetView) -> None:
+    """« Partager » (the view's link and embed code) and, on the table, chart and map tabs, « Ajouter au tableau de
+    bord », which opens the composer with this view as a new block (the dashboard being composed in this session
+    keeps its other blocks)."""
+    row = st.container(horizontal=True, vertical_alignment="center")
+    with row:
+        _share_popover(ds, view)
+        block = DASHBOARD_BLOCKS.get(view.tab)
+        if block:
+            page_link(COMPOSER, "Ajouter au tableau de bord", icon=":material/dashboard_customize:",
+                      query_params={"bloc": block, "vue": view.replace(embed=False, page=1).query_string()})
+
+
+def _share_popover(ds: Dataset, view: DatasetView) -> None:
     with st.popover("Partager", icon=":material/share:"):
         url = share_url(view)
         note("Lien vers cette vue (onglet, filtres, tri, page, graphique, carte) :")
