@@ -1,6 +1,7 @@
-"""Real browser, the analyst's path: compose a dashboard (the territory filter on a commune, a key figure from one
-dataset, a map from another, a text), copy its link, open it in a fresh browser context and see the same values;
-save it as a short link and reopen that; embed it; print it to PDF."""
+"""Real browser, the analyst's path: from a dataset page's chart, « Ajouter au tableau de bord »; then, in the
+composer, the territory filter on a commune, a key figure from the same dataset, a map and a table from another, a
+text; copy its link, open it in a fresh browser context and see the same blocks with the same values; save it as a
+short link (/tableaux-de-bord/<slug>) and reopen that; embed it; print it to PDF."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def live_server(warehouse_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 METRIC = '[data-testid="stMetricValue"]'
 DECK = '[data-testid="stDeckGlJsonChart"] canvas'
-LINK = re.compile(r"https?://[^\s]+/tableau-de-bord\?(d|id)=[A-Za-z0-9_-]+")
+LINK = re.compile(r"https?://[^\s]+/(tableau-de-bord\?d=|tableaux-de-bord/)[A-Za-z0-9_-]+")
+CHART = ".js-plotly-plot"
+ROWS_NOTE = re.compile(r"\d+ enregistrements? sur \d+")
 
 
 def main(page):  # noqa: ANN001, ANN201 - the page body, not the sidebar navigation
@@ -65,7 +68,7 @@ def add_block(page) -> None:  # noqa: ANN001
 
 def shown_link(page, kind: str) -> str:  # noqa: ANN001
     codes = main(page).locator('[data-testid="stCode"]').all_inner_texts()
-    found = [m.group(0) for text in codes for m in LINK.finditer(text) if m.group(1) == kind]
+    found = [m.group(0) for text in codes for m in LINK.finditer(text) if m.group(1).startswith(kind)]
     assert found, codes
     return found[-1]
 
@@ -77,21 +80,32 @@ def expected_mean_ips(server: LiveServer) -> str:
     return f"{answer['results'][0]['m']:.1f}".replace(".", ",") + " points"
 
 
-def read_dashboard(page, url: str) -> tuple[str, str]:  # noqa: ANN001
-    """(key figure, text block) of a dashboard opened in this page, once its map is drawn."""
+def read_dashboard(page, url: str) -> dict[str, object]:  # noqa: ANN001
+    """What a reader sees of the dashboard at `url`, once its chart and map are drawn: block headings, the key figure,
+    the chart's axis labels, the table's row count, the text."""
     page.goto(url)
     settle(page)
-    main(page).locator(METRIC).first.wait_for(timeout=120_000)
-    main(page).locator(DECK).first.wait_for(state="attached", timeout=120_000)
-    return (main(page).locator(METRIC).first.inner_text().replace("\u202f", " ").strip(),
-            main(page).get_by_text("Sortie de terrain").first.inner_text())
+    body = main(page)
+    body.locator(METRIC).first.wait_for(timeout=120_000)
+    body.locator(DECK).first.wait_for(state="attached", timeout=120_000)
+    body.locator(f"{CHART} .xtick").first.wait_for(state="attached", timeout=120_000)
+    return {
+        "headings": body.locator("h3").all_inner_texts(),
+        "figure": body.locator(METRIC).first.inner_text().replace("\u202f", " ").strip(),
+        "chart": body.locator(f"{CHART} .xtick").all_text_contents(),
+        "rows": ROWS_NOTE.findall(body.inner_text().replace("\u202f", " ")),
+        "text": body.get_by_text("Sortie de terrain").first.inner_text(),
+    }
 
 
 def test_compose_share_reopen_save_embed_and_print(live_server: LiveServer, browser: object) -> None:
     composer = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
     page = composer.new_page()
     page.set_default_timeout(60_000)
-    page.goto(f"{live_server.url}/nouveau-tableau-de-bord")
+    # The chart tab of a dataset page hands its view to the composer (the same session, so later blocks add to it).
+    page.goto(f"{live_server.url}/jeu-de-donnees?id=ips-colleges&tab=graphique&chart=bar&x=secteur&y=ips&agg=mean")
+    settle(page)
+    main(page).get_by_role("link", name="Ajouter au tableau de bord").click()
     settle(page)
     main(page).get_by_role("heading", name="Composer un tableau de bord").wait_for()
 
@@ -115,33 +129,40 @@ def test_compose_share_reopen_save_embed_and_print(live_server: LiveServer, brow
     type_in(page, "dashboard_new_title", "Les collèges")
     add_block(page)
 
+    choose(page, "dashboard_new_type", "Tableau")  # the same dataset as the map: it keeps its choice
+    type_in(page, "dashboard_new_title", "Liste des collèges")
+    add_block(page)
+
     choose(page, "dashboard_new_type", "Texte")
     type_in(page, "dashboard_new_text", "**Sortie de terrain** prévue en juin.")
     add_block(page)
 
     main(page).locator(METRIC).first.wait_for(timeout=120_000)
+    main(page).locator(f"{CHART} .xtick").first.wait_for(state="attached", timeout=120_000)
     composed = main(page).locator(METRIC).first.inner_text().replace("\u202f", " ").strip()
     assert composed == expected_mean_ips(live_server)
-    link = shown_link(page, "d")
+    composed_chart = main(page).locator(f"{CHART} .xtick").all_text_contents()
+    assert composed_chart == ["privé sous contrat", "public"], composed_chart  # both sectors in Périgueux
+    link = shown_link(page, "tableau-de-bord?d=")
 
     # The link alone, in a browser that never saw the composer: the same blocks and values.
     fresh = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
     reader = fresh.new_page()
     reader.set_default_timeout(60_000)
-    figure, text = read_dashboard(reader, link)
-    assert figure == composed and text.startswith("Sortie de terrain")
-    headings = main(reader).locator("h3").all_inner_texts()
-    assert headings == ["IPS moyen", "Les collèges", "Texte"], (headings, main(reader).locator("h3").evaluate_all("els => els.map(e => e.outerHTML.slice(0, 300))"))
+    seen = read_dashboard(reader, link)
+    assert seen["headings"] == ["Graphique", "IPS moyen", "Les collèges", "Liste des collèges", "Texte"], seen
+    assert seen["figure"] == composed and seen["chart"] == composed_chart, seen
+    assert len(seen["rows"]) == 1 and str(seen["text"]).startswith("Sortie de terrain"), seen
 
     # The short link: saved in the portal's database, reopened elsewhere with the same values.
     main(page).get_by_role("button", name="Enregistrer (lien court)").click()
     settle(page)
     main(page).get_by_text("Tableau de bord enregistré. Lien court permanent").wait_for()
-    short = shown_link(page, "id")
-    assert read_dashboard(reader, short)[0] == composed
+    short = shown_link(page, "tableaux-de-bord/")
+    assert read_dashboard(reader, short) == seen
 
     # Embedded: no navigation, the same figure.
-    assert read_dashboard(reader, short + "&embed=true")[0] == composed
+    assert read_dashboard(reader, short + "?embed=true")["figure"] == composed
     assert reader.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() == 0
 
     # Printed to PDF by the browser: the figure and the text are in the document.
