@@ -22,8 +22,8 @@ BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 # Known scripts, in the order they run and appear; any other bench/*.py with a `main` and no leading underscore
 # is run afterwards. memory_server comes after scale because it reuses the data scale generates.
-ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "map_payload", "scale", "memory_server", "api", "api_load",
-         "sandbox_attack", "soak"]
+ORDER = ["ingest", "catalogue_search", "dataset_table", "pages_render", "dashboard_render", "map_payload", "scale",
+         "memory_server", "api", "api_load", "sandbox_attack", "soak"]
 # A script whose results JSON names a group (write_result's `extra`, e.g. {"group": "Robustesse"}) is placed, after
 # the others, under that group's heading: the API's benchmarks together, the hostile-use ones (sandbox attacks, the
 # soak test) together.
