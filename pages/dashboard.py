@@ -39,9 +39,11 @@ if board is None:
               icon=":material/add_circle:")
     st.stop()
 
+dashboard.print_styles()
 st.title(board.title or "Tableau de bord")
 dashboard.grid(board, saved_versions)
 if not is_embedded():
     dashboard.share(board, slug=slug or None)
-    page_link(("pages/dashboard_compose.py", "nouveau-tableau-de-bord"), "Modifier une copie de ce tableau de bord",
-              query_params={"d": codec.encode(board)}, icon=":material/edit:")
+    with st.container(key="dashboard_links"):
+        page_link(("pages/dashboard_compose.py", "nouveau-tableau-de-bord"), "Modifier une copie de ce tableau de bord",
+                  query_params={"d": codec.encode(board)}, icon=":material/edit:")

@@ -16,6 +16,18 @@ from ui.dataset.common import md_escape, note
 from ui.reuses import SUBMIT, page_link
 
 GRID = 3
+# Printing (Ctrl+P, « Enregistrer au format PDF ») gives the dashboard alone: no navigation, header, sharing box or
+# links; the blocks on the full width of an A4 page, none cut across two pages.
+PRINT_CSS = """
+@page { size: A4; margin: 12mm; }
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  .st-key-dashboard_share, .st-key-dashboard_links { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  [class*="st-key-dashboard_cell_"] { break-inside: avoid; }
+}
+"""
 
 
 def rows(blocks: tuple[Block, ...]) -> Iterator[list[tuple[int, Block]]]:
@@ -56,8 +68,12 @@ def grid(dashboard: Dashboard, saved_versions: dict[str, str] | None = None) -> 
         spare = GRID - sum(widths)
         columns = st.columns(widths + ([spare] if spare else []), gap="medium")
         for column, (i, block) in zip(columns, row, strict=False):
-            with column, st.container(border=True):
+            with column, st.container(border=True, key=f"dashboard_cell_{i}"):
                 render(block, dashboard.filter, saved_versions or {}, key=f"dashboard_block_{i}")
+
+
+def print_styles() -> None:
+    st.html(f"<style>{PRINT_CSS}</style>")
 
 
 def share(dashboard: Dashboard, slug: str | None = None) -> None:
@@ -69,7 +85,7 @@ def share(dashboard: Dashboard, slug: str | None = None) -> None:
         st.error(f"Ce tableau de bord ne tient pas dans un lien : {exc}.")
         return
     embed = url + ("?" if slug else "&") + "embed=true"
-    with st.expander("Partager, intégrer, imprimer", icon=":material/share:"):
+    with st.container(key="dashboard_share"), st.expander("Partager, intégrer, imprimer", icon=":material/share:"):
         st.markdown("**Lien à copier**" + (" (lien court permanent)" if slug else ""))
         st.code(url, language=None, wrap_lines=True)
         st.markdown("**Code d'intégration** (une page web peut afficher ce tableau de bord)")

@@ -80,6 +80,12 @@ def expected_mean_ips(server: LiveServer) -> str:
     return f"{answer['results'][0]['m']:.1f}".replace(".", ",") + " points"
 
 
+def pdf_text(page) -> str:  # noqa: ANN001
+    """The text of the page printed to PDF by the browser (print media, A4)."""
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
+    return " ".join(p.extract_text() for p in pdf.pages).replace("\u202f", " ")
+
+
 def read_dashboard(page, url: str) -> dict[str, object]:  # noqa: ANN001
     """What a reader sees of the dashboard at `url`, once its chart and map are drawn: block headings, the key figure,
     the chart's axis labels, the table's row count, the text."""
@@ -160,14 +166,17 @@ def test_compose_share_reopen_save_embed_and_print(live_server: LiveServer, brow
     main(page).get_by_text("Tableau de bord enregistré. Lien court permanent").wait_for()
     short = shown_link(page, "tableaux-de-bord/")
     assert read_dashboard(reader, short) == seen
+    # Printed from the page itself: the print stylesheet leaves out the navigation and the sharing box.
+    printed = pdf_text(reader)
+    assert composed in printed and "Sortie de terrain" in printed
+    assert "Partager, intégrer" not in printed and "Modifier une copie" not in printed and "Catalogue" not in printed
 
     # Embedded: no navigation, the same figure.
     assert read_dashboard(reader, short + "?embed=true")["figure"] == composed
     assert reader.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() == 0
 
-    # Printed to PDF by the browser: the figure and the text are in the document.
-    pdf = PdfReader(io.BytesIO(reader.pdf(format="A4", print_background=True)))
-    printed = " ".join(p.extract_text() for p in pdf.pages).replace("\u202f", " ")
+    # The embedded dashboard printed too.
+    printed = pdf_text(reader)
     assert composed in printed and "Sortie de terrain" in printed
     fresh.close()
     composer.close()
