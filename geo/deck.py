@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,12 +242,81 @@ def point_layer(kind: str, points: pd.DataFrame, id_suffix: str = "") -> pdk.Lay
                      get_size=20, size_units=_text("pixels"), pickable=True)
 
 
+def _compact(value: Any) -> str:
+    # ensure_ascii=False: « é » travels as 2 bytes of UTF-8 rather than 6 of \u00e9 (names, tooltips).
+    return json.dumps(value, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+
+
+class Encoded:
+    """Layer data already encoded as JSON: CompactDeck splices the text in as it is, rather than encoding the data
+    again (see freeze() and feature_collection_json())."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _ByIdentity:
+    """A few values computed from cached objects (never mutated, by the cache's convention), keyed by the object's
+    identity; the object is kept alive beside its value so that its id cannot be reused by another."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.items: dict[int, tuple[object, Any]] = {}
+
+    def get(self, source: object, build: Callable[[], Any]) -> Any:
+        hit = self.items.get(id(source))
+        if hit is None or hit[0] is not source:
+            if len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            hit = (source, build())
+            self.items[id(source)] = hit
+        return hit[1]
+
+
+# The commune outlines under every dataset map and dashboard map block (~500 polygons) are encoded once per cached
+# list, not at every rerun: that encoding took 10–20 ms per map and rerun.
+_COLLECTIONS = _ByIdentity()
+_GEOMETRIES = _ByIdentity()
+
+
+def frozen_collection(features: list[dict[str, Any]]) -> Encoded:
+    """The FeatureCollection of a cached list of features, encoded once per list (its geometries shared with
+    feature_collection_json's)."""
+    return _COLLECTIONS.get(features, lambda: feature_collection_json(features, [f["properties"] for f in features]))
+
+
+def feature_collection_json(features: list[dict[str, Any]], properties: list[dict[str, Any]]) -> Encoded:
+    """A FeatureCollection of the cached `features`' geometries with new `properties` (a choropleth's colours and
+    values): the geometries are encoded once per list, only the properties at every rerun."""
+    geometries = _GEOMETRIES.get(features, lambda: [_compact(f["geometry"]) for f in features])
+    parts = [f'{{"geometry":{g},"properties":{_compact(p)},"type":"Feature"}}'
+             for g, p in zip(geometries, properties, strict=True)]
+    return Encoded('{"features":[' + ",".join(parts) + '],"type":"FeatureCollection"}')
+
+
 class CompactDeck(pdk.Deck):
-    """pydeck indents its JSON (×4 the size of a commune map): the browser gets the compact form instead."""
+    """pydeck indents its JSON (×4 the size of a commune map): the browser gets the compact form instead, with the
+    text of Encoded layer data spliced in rather than encoded again."""
 
     def to_json(self) -> str:
-        # ensure_ascii=False: « é » travels as 2 bytes of UTF-8 rather than 6 of \u00e9 (names, tooltips).
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+        spliced: list[tuple[str, str]] = []
+        originals = []
+        for i, layer in enumerate(self.layers or []):
+            if isinstance(layer.data, Encoded):
+                marker = f"__territoire_encoded_{i}__"
+                spliced.append((json.dumps(marker), layer.data.text))
+                originals.append((layer, layer.data))
+                layer._data = marker
+        try:
+            text = _compact(self)
+        finally:
+            for layer, data in originals:
+                layer._data = data
+        for marker, encoded in spliced:
+            text = text.replace(marker, encoded, 1)
+        return text
 
 
 def deck(layers: list[pdk.Layer], lat: float, lon: float, zoom: float, basemap_url: str | None = None) -> CompactDeck:

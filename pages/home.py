@@ -5,6 +5,7 @@ import streamlit as st
 
 import queries
 from config import get_settings
+from queries import cache
 from queries import catalogue_search as cs
 from ui import commune_search as place_search
 from ui import format as fmt
@@ -45,8 +46,8 @@ if q:
                          ": voir le catalogue", query_params={"q": q}, icon=":material/search:")
 
 try:
-    summary = queries.run("catalogue_summary").iloc[0]
-    latest = queries.run("latest_datasets", limit=6)
+    summary = cache.run_named("catalogue_summary").iloc[0]
+    latest = cache.run_named("latest_datasets", limit=6)
 except queries.QueryError as exc:
     st.error(f"Le catalogue est momentanément indisponible : {exc}")
     st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -24,15 +25,28 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# pympler walks every object of a value in Python: ~80 ms for the commune outlines (500 polygons, 120,000 objects),
+# paid at each first view. Past SMALL_PICKLE bytes of pickle, a value is sized as its pickle times PICKLE_FACTOR
+# instead (a few ms): Python objects take 2–7× their pickle in memory (6.8× for the outlines, the worst measured), so
+# the estimate errs high and the cache stays under its bound.
+SMALL_PICKLE = 16 * 1024
+PICKLE_FACTOR = 8
+
+
 def measure(value: Any) -> int:
-    """Bytes a result holds: pandas' deep memory use for frames, the length of bytes, pympler's estimate otherwise."""
+    """Bytes a result holds: pandas' deep memory use for frames, the length of bytes, pympler's estimate for small
+    values, a pessimistic estimate from the pickle's length for large ones."""
     if isinstance(value, pd.DataFrame):
         return int(value.memory_usage(index=True, deep=True).sum())
     if isinstance(value, pd.Series):
         return int(value.memory_usage(index=True, deep=True))
     if isinstance(value, bytes | bytearray | memoryview):
         return len(value)
-    return int(asizeof.asizeof(value))
+    try:
+        packed = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return int(asizeof.asizeof(value))
+    return int(asizeof.asizeof(value)) if packed < SMALL_PICKLE else packed * PICKLE_FACTOR
 
 
 def freeze(value: Any) -> Hashable:
@@ -185,3 +199,16 @@ def cached(ttl: float | None = None) -> Callable[[Callable[P, R]], Callable[P, R
         return wrapper
 
     return decorate
+
+
+@cached()
+def run_named(name: str, **params: Any) -> pd.DataFrame:
+    """`queries.run` of a named query, cached until the data or the manifests change: the catalogue-wide figures
+    drawn on every page (the footer's sources, the home page's summary), which were queried at every rerun."""
+    return queries.run(name, **params)
+
+
+def remember(key: Hashable, compute: Callable[[], R]) -> R:
+    """`cached` for a value whose inputs are no plain arguments (a frame, cached features): the caller names it by
+    `key`, e.g. a digest of the frame; same cache, same scope (data version, settings), same bounds."""
+    return shared().get_or_compute(("remember", freeze(key)), compute, float(get_settings().cache_ttl_s), scope())

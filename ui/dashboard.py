@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboards import codec, store
 from dashboards.spec import LEVELS, Block, Dashboard, GlobalFilter, SpecError
-from ui.dashboard_blocks import public_url, render, short_url
+from ui.dashboard_blocks import prepare, public_url, short_url
 from ui.dataset import data
 from ui.dataset.common import md_escape, note
 from ui.reuses import SUBMIT, page_link
@@ -69,7 +69,7 @@ def grid(dashboard: Dashboard, saved_versions: dict[str, str] | None = None) -> 
         columns = st.columns(widths + ([spare] if spare else []), gap="medium")
         for column, (i, block) in zip(columns, row, strict=False):
             with column, st.container(border=True, key=f"dashboard_cell_{i}"):
-                render(block, dashboard.filter, saved_versions or {}, key=f"dashboard_block_{i}")
+                prepare(block, dashboard.filter, saved_versions or {}, key=f"dashboard_block_{i}")()
 
 
 def print_styles() -> None:

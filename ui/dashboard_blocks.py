@@ -4,6 +4,8 @@ names its source, licence and version, and explains in French why it cannot be d
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -18,9 +20,10 @@ from dashboards.views import Resolved, figure_query, resolve
 from queries import QueryError, binning, sandbox
 from queries.dataset.sql import SCATTER_CAP, chart_query, rows_query
 from queries.dataset.state import AGGS, DatasetView, MapSpec, normalise_chart, suggest_chart
+from ui import charts
 from ui import format as fmt
 from ui.dataset import data, map_decks
-from ui.dataset.chart import alt_table, figure
+from ui.dataset.chart import alt_table, chart_figure
 from ui.dataset.common import Dataset, col_label, md_escape, note
 from ui.dataset.map import choropleth_code_column, legend_block, on_screen, text_alternative
 from ui.reuses import render_markdown
@@ -60,22 +63,27 @@ def source_line(ds: Dataset, view: DatasetView, saved_versions: dict[str, str]) 
                 f"{version_date(saved)}, aujourd'hui du {version_date(version)}).", icon=":material/update:")
 
 
-def _chart(ds: Dataset, r: Resolved, key: str) -> None:
+Draw = Callable[[], None]
+
+
+def _chart(ds: Dataset, r: Resolved, key: str) -> Draw:
     chart = r.view.chart or suggest_chart(ds.schema)
     final = normalise_chart(chart, ds.schema) if chart else None
     if final is None:
-        st.info("Ce graphique n'a pas de colonne à représenter.")
-        return
+        return lambda: st.info("Ce graphique n'a pas de colonne à représenter.")
     cq = chart_query(r.view, ds.schema, final)
     result = data.frame(cq.query, max_rows=SCATTER_CAP + 1)
     if result.empty:
-        st.info("Aucune donnée à représenter avec ces filtres.")
-        return
-    fig = figure(final, result, ds.schema)
-    fig.update_layout(height=360, title=None)
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "fr"}, key=key)
-    with st.expander("Données du graphique (alternative textuelle)"):
-        st.dataframe(alt_table(final, result, ds.schema), hide_index=True, width="stretch")
+        return lambda: st.info("Aucune donnée à représenter avec ces filtres.")
+    fig = chart_figure(ds.id, final, cq.query, height=360)
+    alternative = alt_table(final, result, ds.schema)
+
+    def draw() -> None:
+        charts.plotly_chart(fig, filename=f"{ds.id}-graphique", key=key)
+        with st.expander("Données du graphique (alternative textuelle)"):
+            st.dataframe(alternative, hide_index=True, width="stretch")
+
+    return draw
 
 
 def _framed(view: DatasetView, gf: GlobalFilter) -> MapSpec:
@@ -87,20 +95,19 @@ def _framed(view: DatasetView, gf: GlobalFilter) -> MapSpec:
     return on_screen(m)
 
 
-def _map(ds: Dataset, r: Resolved, gf: GlobalFilter, key: str) -> None:
+def _map(ds: Dataset, r: Resolved, gf: GlobalFilter, key: str) -> Draw:
     schema, view = ds.schema, r.view
     mode = view.map.mode if view.map.mode in schema.map_modes else schema.map_modes[0]
     shown = _framed(view, gf)
     outlines = data.commune_features()
+    legend: tuple[str, list[Any]] | None = None
     if mode == "choropleth":
         m = view.map
         values = data.frame(binning.choropleth_query(view, schema, choropleth_code_column(schema), m.column, m.agg))
         label = "Nombre d'enregistrements" if m.column is None else f"{AGGS[m.agg]} de {col_label(schema, m.column)}"
-        deck, legend = map_decks.choropleth_deck(values, shown, outlines, label)
-        st.pydeck_chart(deck, width="stretch", height=MAP_HEIGHT, key=key)
-        if legend:
-            legend_block(label, legend)
-        text_alternative(values.rename(columns={"code": "Code commune", "value": label, "n": "Enregistrements"}))
+        deck, rows = map_decks.choropleth_deck(values, shown, outlines, label)
+        legend = (label, rows) if rows else None
+        alternative = values.rename(columns={"code": "Code commune", "value": label, "n": "Enregistrements"})
     elif mode == "points":
         assert shown.zoom is not None and shown.lat is not None
         layer = binning.point_map(view, schema, data.frame, total=data.count(view, schema), zoom=shown.zoom,
@@ -109,26 +116,36 @@ def _map(ds: Dataset, r: Resolved, gf: GlobalFilter, key: str) -> None:
             deck = map_decks.grid_deck(layer.frame, shown, outlines, cell_km=layer.cell_km or 0.0)
         else:
             deck = map_decks.points_deck(layer.frame, schema, shown, outlines)
-        st.pydeck_chart(deck, width="stretch", height=MAP_HEIGHT, key=key)
-        text_alternative(layer.frame.rename(columns={"lon": "Longitude", "lat": "Latitude", "n": "Enregistrements",
-                                                     **{c: col_label(schema, c) for c in schema.label_columns}}))
+        alternative = layer.frame.rename(columns={"lon": "Longitude", "lat": "Latitude", "n": "Enregistrements",
+                                                  **{c: col_label(schema, c) for c in schema.label_columns}})
     else:
         polys = data.frame(binning.polygons_query(view, schema))
-        st.pydeck_chart(map_decks.polygons_deck(polys, schema, shown, outlines), width="stretch", height=MAP_HEIGHT,
-                        key=key)
-        text_alternative(polys.drop(columns=["geometry"]))
+        deck = map_decks.polygons_deck(polys, schema, shown, outlines)
+        alternative = polys.drop(columns=["geometry"])
+
+    def draw() -> None:
+        st.pydeck_chart(deck, width="stretch", height=MAP_HEIGHT, key=key)
+        if legend:
+            legend_block(*legend)
+        text_alternative(alternative)
+
+    return draw
 
 
-def _table(ds: Dataset, r: Resolved, block: Block) -> None:
+def _table(ds: Dataset, r: Resolved, block: Block) -> Draw:
     schema, view = ds.schema, r.view
     total = data.count(view, schema)
     rows = data.frame(rows_query(view.replace(page=1), schema))
     if block.columns:
         rows = rows[[c for c in block.columns if c in rows.columns]]
     shown = min(total, view.size)
-    note(f"{fmt.number(shown)} enregistrement{'s' if shown > 1 else ''} sur {fmt.number(total)}")
-    labels = {c: col_label(schema, c) for c in rows.columns}
-    st.dataframe(rows.rename(columns=labels), hide_index=True, width="stretch", placeholder="")
+    rows = rows.rename(columns={c: col_label(schema, c) for c in rows.columns})
+
+    def draw() -> None:
+        note(f"{fmt.number(shown)} enregistrement{'s' if shown > 1 else ''} sur {fmt.number(total)}")
+        st.dataframe(rows, hide_index=True, width="stretch", placeholder="")
+
+    return draw
 
 
 def _value(frame: pd.DataFrame) -> tuple[Any, int]:
@@ -145,15 +162,19 @@ def figure_text(value: Any, unit: str) -> str:
     return fmt.number(value, decimals) + (f" {unit}" if unit else "")
 
 
-def _figure(ds: Dataset, r: Resolved, block: Block) -> None:
+def _figure(ds: Dataset, r: Resolved, block: Block) -> Draw:
     value, n = _value(data.frame(figure_query(r.view, ds.schema, block.agg, block.column)))
     what = AGGS[block.agg] if block.agg != "count" else "Nombre d'enregistrements"
     label = f"{what} de {col_label(ds.schema, block.column)}" if block.column and block.agg != "count" else what
-    st.metric(label, figure_text(value, block.unit))
-    note(f"Calculé sur {fmt.number(n)} enregistrement{'s' if n > 1 else ''}.")
-    if r.applied:
-        other, _ = _value(data.frame(figure_query(r.own, ds.schema, block.agg, block.column)))
-        note(f"Sans le filtre du tableau de bord : {figure_text(other, block.unit)}.")
+    other = _value(data.frame(figure_query(r.own, ds.schema, block.agg, block.column)))[0] if r.applied else None
+
+    def draw() -> None:
+        st.metric(label, figure_text(value, block.unit))
+        note(f"Calculé sur {fmt.number(n)} enregistrement{'s' if n > 1 else ''}.")
+        if r.applied:
+            note(f"Sans le filtre du tableau de bord : {figure_text(other, block.unit)}.")
+
+    return draw
 
 
 def _sql(block: Block, key: str) -> None:
@@ -176,40 +197,49 @@ def problem(text: str) -> None:
     st.warning(text, icon=":material/report:")
 
 
-def render(block: Block, gf: GlobalFilter, saved_versions: dict[str, str], key: str) -> None:
-    """Draw one block inside the caller's column."""
+def prepare(block: Block, gf: GlobalFilter, saved_versions: dict[str, str], key: str) -> Draw:
+    """Everything a block needs from the data (queries, figure, map), and the function that then draws it inside
+    the caller's column. Preparing calls no Streamlit function: a block that cannot be prepared is explained, never
+    half drawn. (Preparing the blocks in worker threads was measured: no faster on a first view, slower warm — the
+    work left after the caches is Python, under the GIL.)"""
     title = block.title or BLOCK_TYPES[block.type]
-    st.subheader(title, anchor=False)
+
+    def heading() -> None:
+        st.subheader(title, anchor=False)
+
     if block.type == "text":
-        render_markdown(block.text, empty="(texte vide)")
-        return
+        return lambda: (heading(), render_markdown(block.text, empty="(texte vide)"))
     if block.sql is not None:
-        _sql(block, key)
-        return
+        return lambda: (heading(), _sql(block, key))
     ds = _dataset(block.dataset or "")
     if ds is None:
-        problem(f"Le jeu de données « {block.dataset} » n'est plus publié sur ce portail : ce bloc ne peut pas être "
-                "affiché.")
-        return
+        message = (f"Le jeu de données « {block.dataset} » n'est plus publié sur ce portail : ce bloc ne peut pas être "
+                   "affiché.")
+        return lambda: (heading(), problem(message))
     r = resolve(block, ds.schema, gf)
     if r.problems:
-        problem("Ce bloc ne peut plus être affiché tel qu'il a été composé : " + " ; ".join(r.problems) + ".")
-        source_line(ds, r.own, saved_versions)
-        return
+        message = "Ce bloc ne peut plus être affiché tel qu'il a été composé : " + " ; ".join(r.problems) + "."
+        return lambda: (heading(), problem(message), source_line(ds, r.own, saved_versions))
     try:
         if block.type == "chart":
-            _chart(ds, r, key)
+            body = _chart(ds, r, key)
         elif block.type == "map":
-            _map(ds, r, gf, key)
+            body = _map(ds, r, gf, key)
         elif block.type == "table":
-            _table(ds, r, block)
+            body = _table(ds, r, block)
         else:
-            _figure(ds, r, block)
+            body = _figure(ds, r, block)
     except QueryError as exc:
-        problem(str(exc))
-    if r.applied:
-        note("Filtré par le tableau de bord : " + " et ".join(r.applied) + ".")
-    source_line(ds, r.view, saved_versions)
+        body = functools.partial(problem, str(exc))
+
+    def draw() -> None:
+        heading()
+        body()
+        if r.applied:
+            note("Filtré par le tableau de bord : " + " et ".join(r.applied) + ".")
+        source_line(ds, r.view, saved_versions)
+
+    return draw
 
 
 def public_url(query: str) -> str:

@@ -9,6 +9,7 @@ import streamlit as st
 import queries
 from catalogue import feeds
 from config import get_settings
+from queries import cache
 from ui import charts
 from ui.cards import escape_markdown
 
@@ -54,7 +55,7 @@ def footer() -> None:
         return
     st.divider()
     try:
-        publishers = queries.run("catalogue_publishers")
+        publishers = cache.run_named("catalogue_publishers")
     except queries.QueryError:
         publishers = None
     # Small print in the full text colour (WCAG AA at any size): st.caption would draw it at 60 % opacity.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from catalogue.schema import Schema
 from queries import QueryError
-from queries.dataset.sql import CHART_SERIES_CAP, SCATTER_CAP, chart_query
+from queries.cache import cached
+from queries.dataset.sql import CHART_SERIES_CAP, SCATTER_CAP, Query, chart_query
 from queries.dataset.state import AGGS, CHART_TYPES, ChartSpec, DatasetView, normalise_chart, suggest_chart
 from ui import charts
 from ui import format as fmt
@@ -41,7 +44,7 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.map(lambda v: "(vide)" if v is None or (isinstance(v, float) and v != v) else str(v))
 
 
-def figure(spec: ChartSpec, data: pd.DataFrame, schema: Schema, title: str = "") -> go.Figure:
+def figure(spec: ChartSpec, data: pd.DataFrame, schema: Schema, title: str = "", height: int = 460) -> go.Figure:
     """The chart of an aggregated frame (columns x, series, value; or the histogram/box/scatter shapes)."""
     fig = go.Figure()
     x_label = _label(schema, spec.x)
@@ -94,9 +97,23 @@ def figure(spec: ChartSpec, data: pd.DataFrame, schema: Schema, title: str = "")
         elif spec.x and (schema.get(spec.x) and schema.get(spec.x).type == "integer"):  # type: ignore[union-attr]
             fig.update_xaxes(tickformat="d")
     fig.update_layout(title=title or None, separators=charts.SEPARATORS,
-                      margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, height=460,
+                      margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10}, height=height,
                       legend_title_text=_label(schema, spec.series) if spec.series else None)
     return fig
+
+
+def chart_figure(dataset_id: str, spec: ChartSpec, query: Query, title: str = "", height: int = 460) -> go.Figure:
+    """The figure of a chart query's rows (the dataset page's chart tab, a dashboard's chart block), built once per
+    data version and shared by every session: plotly's checks took ~10 ms a chart at every rerun, and
+    st.plotly_chart only reads the figure (plotly's to_dict)."""
+    return _chart_figure(dataset_id, spec, query.sql, tuple(sorted(query.params.items())), title, height)
+
+
+@cached()
+def _chart_figure(dataset_id: str, spec: ChartSpec, sql: str, params: tuple[tuple[str, Any], ...], title: str,
+                  height: int) -> go.Figure:
+    rows = data.frame(Query(sql, dict(params)), max_rows=SCATTER_CAP + 1)
+    return figure(spec, rows, data.schema(dataset_id), title=title, height=height)
 
 
 def alt_table(spec: ChartSpec, data: pd.DataFrame, schema: Schema) -> pd.DataFrame:
@@ -191,8 +208,7 @@ def render(ds: Dataset, v: DatasetView) -> DatasetView:
         st.info("Aucune donnée à représenter avec ces filtres.")
         return v
     chart_title = chart_heading(schema, final)
-    fig = figure(final, result, schema, title=chart_title)
-    charts.plotly_chart(fig, filename=f"{ds.id}-graphique")
+    charts.plotly_chart(chart_figure(ds.id, final, cq.query, title=chart_title), filename=f"{ds.id}-graphique")
     if "n_x" in result.columns and int(result["n_x"].max()) > cq.category_cap:
         note(f"Seules les {cq.category_cap} catégories les plus importantes sur "
              f"{fmt.number(int(result['n_x'].max()))} sont représentées.")

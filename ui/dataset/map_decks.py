@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from typing import Any
@@ -11,7 +12,8 @@ import pydeck as pdk
 
 import geo
 from catalogue.schema import Schema
-from geo.deck import CompactDeck
+from geo.deck import CompactDeck, Encoded, feature_collection_json, frozen_collection
+from queries import cache
 from queries.dataset.state import MapSpec
 from ui import format as fmt
 
@@ -22,7 +24,8 @@ def view_state(spec: MapSpec) -> pdk.ViewState:
 
 
 def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
-    return pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="communes",
+    # The outlines are the cached commune features: their JSON is encoded once, not at every rerun (geo.deck.freeze).
+    return pdk.Layer("GeoJsonLayer", data=frozen_collection(features), id="communes",
                      stroked=True, filled=True, get_fill_color=[245, 245, 240], get_line_color=[150, 150, 150],
                      line_width_min_pixels=0.5, pickable=False)
 
@@ -84,14 +87,11 @@ def polygons_deck(data: pd.DataFrame, schema: Schema, spec: MapSpec,
     return deck([outline_layer(outlines), layer], spec, tooltip)
 
 
-def choropleth_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, Any]],
-                    value_label: str) -> tuple[pdk.Deck, list[geo.LegendRow]]:
-    """Communes coloured by quantile class of their value (geo's classifier and palette, as on /carte); returns
-    the deck and the legend rows."""
+def _choropleth_features(data: pd.DataFrame, outlines: list[dict[str, Any]]) -> tuple[Encoded, list[geo.LegendRow]]:
     values = {str(r.code): r.value for r in data.itertuples()}
     edges = geo.quantile_edges(data["value"])
     counts = [0] * max(len(edges) - 1, 0)
-    features = []
+    properties = []
     missing = 0
     for feat in outlines:
         code = feat["properties"]["code"]
@@ -104,10 +104,21 @@ def choropleth_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, 
         else:
             counts[idx] += 1
             text = fmt.number(value, 0 if value.is_integer() else 2)
-        features.append({"type": "Feature", "geometry": feat["geometry"],
-                         "properties": {**feat["properties"], "valeur": text, "fill": geo.class_color(idx)}})
-    layer = pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id="choropleth",
+        properties.append({**feat["properties"], "valeur": text, "fill": geo.class_color(idx)})
+    # The outlines' geometries are encoded once (geo.deck.feature_collection_json); only the colours change.
+    return feature_collection_json(outlines, properties), geo.legend_rows(edges, counts, missing)
+
+
+def choropleth_deck(data: pd.DataFrame, spec: MapSpec, outlines: list[dict[str, Any]],
+                    value_label: str) -> tuple[pdk.Deck, list[geo.LegendRow]]:
+    """Communes coloured by quantile class of their value (geo's classifier and palette, as on /carte); returns
+    the deck and the legend rows. The coloured communes are kept in the result cache under a digest of the values
+    (a rerun, or a dashboard block showing the same map, costs no new colouring nor encoding)."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()).hexdigest()
+    features, legend = cache.remember(("choropleth", digest, len(outlines)),
+                                      lambda: _choropleth_features(data, outlines))
+    layer = pdk.Layer("GeoJsonLayer", data=features, id="choropleth",
                       stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[120, 120, 120],
                       line_width_min_pixels=0.5, pickable=True)
     tooltip = {"text": "{nom} ({code})\n" + value_label + " : {valeur}"}
-    return deck([layer], spec, tooltip), geo.legend_rows(edges, counts, missing)
+    return deck([layer], spec, tooltip), legend
