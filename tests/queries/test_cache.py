@@ -35,6 +35,18 @@ def test_frames_are_measured_with_their_strings() -> None:
     assert cache.measure({"k": b"z" * 100_000}) > 100_000  # containers: pympler's deep size
 
 
+def test_large_python_values_are_sized_high_from_their_pickle() -> None:
+    """Nested lists of floats (map outlines) take several times their pickle in memory: the quick estimate must not
+    fall below pympler's walk, or the cache would exceed its bound."""
+    from pympler import asizeof
+
+    outlines = [{"type": "Feature", "geometry": {"coordinates": [[[0.1 * i + j, 45.0 + j] for j in range(200)]]},
+                 "properties": {"code": f"24{i:03d}"}} for i in range(100)]
+    assert cache.measure(outlines) >= asizeof.asizeof(outlines)
+    small = {"a": list(range(50))}
+    assert cache.measure(small) == asizeof.asizeof(small)  # small values keep pympler's exact walk
+
+
 def test_a_result_larger_than_the_budget_is_returned_but_not_cached() -> None:
     c = cache.ResultCache(max_bytes=10 * KB)
     calls = []
