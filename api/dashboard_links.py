@@ -1,5 +1,6 @@
-"""The dashboards' own addresses: `/tableaux-de-bord/nouveau` (compose) and `/tableaux-de-bord/<slug>` (a saved
-dashboard's short permanent link).
+"""The dashboards' own addresses: `/tableaux-de-bord/nouveau` (compose), `/tableaux-de-bord/<slug>` (a saved
+dashboard's short permanent link) and `/tableaux-de-bord/schema-v1.json` (the JSON Schema of the document a `?d=` link
+carries, for programs that write dashboards).
 
 Streamlit gives each page one flat `url_path` (no `/` inside, no path parameter), so these addresses are redirects to
 the pages that draw them: `/nouveau-tableau-de-bord` and `/tableau-de-bord?id=<slug>`, the rest of the query string
@@ -11,10 +12,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from dashboards.store import SECTION
+from api.responses import CORS
+from dashboards.spec import SCHEMA
+from dashboards.store import SCHEMA_PATH, SECTION
 
 COMPOSE_PAGE = "/nouveau-tableau-de-bord"
 DASHBOARD_PAGE = "/tableau-de-bord"
@@ -36,7 +39,13 @@ def saved(request: Request) -> RedirectResponse:
     return RedirectResponse(DASHBOARD_PAGE + _query(request, id=slug), status_code=302)
 
 
+def schema(request: Request) -> JSONResponse:
+    return JSONResponse(SCHEMA, media_type="application/schema+json",
+                        headers={**CORS, "Cache-Control": "public, max-age=3600"})
+
+
 ROUTES = [
+    Route(SCHEMA_PATH, schema, methods=["GET", "HEAD"]),
     Route(f"{SECTION}/nouveau", compose, methods=["GET", "HEAD"]),
     Route(f"{SECTION}/{{slug}}", saved, methods=["GET", "HEAD"]),
 ]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from catalogue import database
 from config import database_url
 from dashboards import codec
-from dashboards.spec import MAX_TITLE, Dashboard, SpecError, parse, to_doc
+from dashboards.spec import MAX_TITLE, VERSION, Dashboard, SpecError, parse, to_doc
 
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: a slug may be read aloud or retyped
 SLUG_LENGTH = 10  # 32^10 ≈ 10^15: not guessable, so an unlisted dashboard stays unlisted
@@ -26,6 +26,7 @@ SLUG_RE = rf"^[{SLUG_ALPHABET}]{{{SLUG_LENGTH}}}$"
 # database cannot be filled by a script (a long ?d= link needs no saving and has no limit).
 SAVES_PER_HOUR = 20
 SECTION = "/tableaux-de-bord"  # a saved dashboard's address is SECTION/<slug> (asgi redirects it to its page)
+SCHEMA_PATH = f"{SECTION}/schema-v{VERSION}.json"  # the JSON Schema of a dashboard, served for programs
 
 metadata = MetaData()
 dashboards = Table(

@@ -13,6 +13,8 @@ import queries
 from catalogue import feeds
 from catalogue.schema import Schema
 from config import Settings, get_settings
+from dashboards import codec
+from dashboards.store import SCHEMA_PATH
 from queries.dataset.odsql_url import API_PATH, RECORDS_MAX_LIMIT, RECORDS_MAX_WINDOW, Untranslatable, field, literal
 from ui import format as fmt
 
@@ -188,6 +190,23 @@ def render() -> None:
     st.markdown("\n".join(f"- {line}" for line in ODSQL_LINES))
     st.subheader("Limites")
     st.markdown("\n".join(f"- {line}" for line in limits_text(settings)))
+
+    st.subheader("Tableaux de bord")
+    st.markdown(
+        "Un [tableau de bord](/tableaux-de-bord) réunit des graphiques, cartes, tableaux, chiffres clés et textes tirés "
+        "des jeux de données. C'est un document JSON versionné, décrit par son [schéma JSON]"
+        f"({settings.public_base_url}{SCHEMA_PATH}) : un programme peut en écrire un, puis l'ouvrir par le lien "
+        "`/tableau-de-bord?d=…`, où `d` est le document JSON compressé par zlib (deflate) puis encodé en base64url "
+        f"sans « = » final ({codec.MAX_COMPRESSED // 1024} Ko compressés au plus). Un tableau de bord enregistré a une "
+        "adresse courte permanente, `/tableaux-de-bord/<identifiant>` ; ajoutez `?embed=true` pour l'intégrer dans "
+        "une page.")
+    if schema is not None:  # a key figure (the number of records) of the examples' dataset
+        doc = {"version": 1, "title": "Mon tableau de bord",
+               "blocks": [{"type": "figure", "dataset": example_for(schema).dataset_id}]}
+        st.code("import base64, json, zlib\n"
+                f"doc = {json.dumps(doc, ensure_ascii=False)}\n"
+                'd = base64.urlsafe_b64encode(zlib.compress(json.dumps(doc).encode())).decode().rstrip("=")\n'
+                f'print("{settings.public_base_url}/tableau-de-bord?d=" + d)', language=None, wrap_lines=True)
 
     st.subheader("Descriptions et flux")
     root = settings.public_base_url

@@ -5,6 +5,8 @@ pandas snippets executed, all against a live server whose public URL the page wa
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ import requests
 import config
 import queries
 from catalogue.schema import Schema
+from dashboards import codec
+from dashboards.spec import SCHEMA
 from queries.dataset.odsql_url import RECORDS_MAX_LIMIT, api_calls, download_urls
 from queries.dataset.state import parse_view
 from tests.conftest import LiveServer, open_page
@@ -49,7 +53,9 @@ def test_api_page_explains_and_its_examples_run(public_portal: LiveServer) -> No
                  "/flux/catalogue.atom"):
         assert f"({public_portal.url}{path})" in text, path
 
-    curl, python_code, pandas_code, js_code = (c for c in codes(at) if c.startswith(("curl", "import", "const")))
+    dashboard_code = next(c for c in codes(at) if c.startswith("import base64"))
+    curl, python_code, pandas_code, js_code = (c for c in codes(at) if c.startswith(("curl", "import", "const"))
+                                               and c != dashboard_code)
     dataset_id = re.search(r"/catalog/datasets/([a-z0-9-]+)/", curl).group(1)  # type: ignore[union-attr]
     assert dataset_id in queries.warehouse().datasets()
     url = re.fullmatch(r"curl '([^']+)'", curl).group(1)  # type: ignore[union-attr]
@@ -100,3 +106,20 @@ def test_export_tab_shows_permanent_download_urls(public_portal: LiveServer) -> 
     assert whole in codes(at) and filtered in codes(at)
     answer = requests.get(filtered, timeout=60)
     assert answer.status_code == 200 and answer.text.count("Bergerac") >= 2
+
+
+def test_api_page_tells_programs_how_to_write_a_dashboard(public_portal: LiveServer) -> None:
+    at = open_page("pages/api_docs.py", {})
+    text = "\n".join(m.value for m in at.markdown)
+    schema_url = f"{public_portal.url}/tableaux-de-bord/schema-v1.json"
+    assert f"({schema_url})" in text and "`/tableaux-de-bord/<identifiant>`" in text
+    schema = requests.get(schema_url, timeout=30)
+    assert schema.status_code == 200 and schema.headers["content-type"].startswith("application/schema+json")
+    assert schema.json() == SCHEMA
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(next(c for c in codes(at) if c.startswith("import base64")), {})  # noqa: S102 - the page's example
+    link = printed.getvalue().strip()
+    assert link.startswith(f"{public_portal.url}/tableau-de-bord?d=")
+    board = codec.decode(link.split("d=", 1)[1])
+    assert board.blocks[0].type == "figure" and board.blocks[0].dataset in queries.warehouse().datasets()
