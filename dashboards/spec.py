@@ -14,14 +14,14 @@ from typing import Any
 
 import jsonschema
 
-from queries.dataset.state import AGGS, CHART_TYPES, MAP_MODES, MAX_FILTERS, OPS, PAGE_SIZES
+from queries.dataset.state import AGGS, CHART_TYPES, DEPARTEMENT_CODE, MAP_MODES, MAX_FILTERS, OPS, PAGE_SIZES
 from reuses.sanitize import markdown_text, plain_text
 
 VERSION = 1
 BLOCK_TYPES: dict[str, str] = {
     "chart": "Graphique", "map": "Carte", "table": "Tableau", "figure": "Chiffre clé", "text": "Texte",
 }
-LEVELS: dict[str, str] = {"commune": "Commune", "epci": "Intercommunalité"}
+LEVELS: dict[str, str] = {"commune": "Commune", "epci": "Intercommunalité", "departement": "Département"}
 MAX_BLOCKS = 20
 MAX_TITLE = 120
 MAX_TEXT = 4_000
@@ -78,7 +78,7 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "level": {"enum": list(LEVELS)},
-                "code": {"type": "string", "pattern": r"^(\d{5}|2[AB]\d{3}|\d{9})$"},
+                "code": {"type": "string", "pattern": rf"^(\d{{5}}|2[AB]\d{{3}}|\d{{9}}|{DEPARTEMENT_CODE})$"},
                 "year": {"type": "integer", "minimum": 1800, "maximum": 2200},
             },
             "dependentRequired": {"level": ["code"], "code": ["level"]},

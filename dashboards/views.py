@@ -87,7 +87,8 @@ def apply_global(view: DatasetView, schema: Schema, gf: GlobalFilter) -> tuple[D
         if gf.level == "epci" and epci_col:
             text = f"{epci_col}:eq:{gf.code}"
         elif commune:
-            text = f"{commune}:{'eq' if gf.level == 'commune' else 'epci'}:{gf.code}"
+            op = {"commune": "eq", "epci": "epci", "departement": "dep"}[gf.level]
+            text = f"{commune}:{op}:{gf.code}"
         else:
             text = ""
         flt = parse_filter(text, schema)[0] if text else None

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards import codec, store
 from dashboards.spec import LEVELS, Block, Dashboard, GlobalFilter, SpecError
+from indicators import data as indicators_data
 from ui.dashboard_blocks import prepare, public_url, short_url
 from ui.dataset import data
 from ui.dataset.common import md_escape, note
@@ -44,12 +45,27 @@ def rows(blocks: tuple[Block, ...]) -> Iterator[list[tuple[int, Block]]]:
         yield row
 
 
+def departement_of(commune: str) -> str:
+    return commune[:3] if commune.startswith("97") else commune[:2]
+
+
+def level_names(level: str) -> dict[str, str]:
+    """The places a dashboard can be filtered on at `level` (code → name): the territory's communes, its EPCIs, or
+    the départements its communes belong to (the comparison département named as the boards name it)."""
+    if level == "commune":
+        return {c: v[0] for c, v in data.commune_centres().items()}
+    if level == "epci":
+        return data.epci_names()
+    known_code, known_name = indicators_data.departement()
+    codes = sorted({departement_of(c) for c in data.commune_centres()})
+    return {c: known_name.capitalize() if c == known_code else f"Département {c}" for c in codes}
+
+
 def territory_label(gf: GlobalFilter) -> str:
     """« Commune : Périgueux (24322) · année 2023 », or "" without a global filter."""
     parts = []
     if gf.level and gf.code:
-        names = ({c: v[0] for c, v in data.commune_centres().items()} if gf.level == "commune"
-                 else data.epci_names())
+        names = level_names(gf.level)
         parts.append(f"{LEVELS[gf.level]} : {names.get(gf.code, gf.code)} ({gf.code})")
     if gf.year is not None:
         parts.append(f"année {gf.year}")

@@ -15,7 +15,7 @@ from dashboards.spec import BLOCK_TYPES, LEVELS, WIDTHS, Dashboard, SpecError, p
 from dashboards.views import view_doc
 from queries import QueryError
 from queries.dataset.state import AGGS, CHART_TYPES, MAP_MODES, PAGE_SIZES, parse_view, valid_id
-from ui.dashboard import propose_link
+from ui.dashboard import level_names, propose_link
 from ui.dashboard_blocks import public_url, short_url
 from ui.dataset import data
 from ui.dataset.common import col_label, md_escape, note
@@ -67,7 +67,7 @@ def settings_form() -> None:
                          format_func=lambda v: "Aucun" if v == NONE else LEVELS[v], key="dashboard_level")
     code = None
     if level != NONE:
-        names = ({c: v[0] for c, v in data.commune_centres().items()} if level == "commune" else data.epci_names())
+        names = level_names(level)
         options = sorted(names, key=lambda c: names[c])
         index = options.index(flt["code"]) if flt.get("code") in options else None
         code = c2.selectbox(LEVELS[level], options, index=index, format_func=lambda c: f"{names[c]} ({c})",

@@ -124,6 +124,12 @@ def _column_conditions(schema: Schema, name: str, flts: list[Filter]) -> list[st
         out.append(f"{f_sql} = {eqs[0]}")
     elif eqs:
         out.append(f"{f_sql} in ({', '.join(eqs)})")
+    deps = [f for f in flts if f.op == "dep"]
+    if deps:  # ORed, as the portal's SQL does (queries.dataset.sql.where_clause)
+        if not column.textual:
+            raise Untranslatable(f"le filtre « commune du département » sur la colonne non textuelle « {name} »")
+        conditions = [f"startswith({f_sql}, {literal(f.value, column)})" for f in deps]
+        out.append(conditions[0] if len(conditions) == 1 else "(" + " or ".join(conditions) + ")")
     for f in flts:
         if f.op == "epci":
             raise Untranslatable(f"le filtre « commune de l'intercommunalité » sur « {name} » (ODSQL n'a pas de "

@@ -111,6 +111,10 @@ def where_clause(view: DatasetView, schema: Schema, bind: Binder, exclude: str |
         epcis = [f for f in flts if f.op == "epci"]
         if epcis:
             clauses.append(_epci_clause(column, epcis, bind))
+        deps = [f for f in flts if f.op == "dep"]
+        if deps:  # a commune code starts with its département's code (24xxx, 2Axxx, 971xx)
+            clauses.append("(" + " OR ".join(f"starts_with(CAST({column} AS VARCHAR), {bind(f.value)})"
+                                             for f in deps) + ")")
         for f in flts:
             if f.op == "ne":
                 clauses.append(f"({column} IS DISTINCT FROM {bind(f.value)})")

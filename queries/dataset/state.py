@@ -21,7 +21,9 @@ TABS: dict[str, str] = {
 OPS: dict[str, str] = {
     "eq": "est égal à", "ne": "est différent de", "gte": "supérieur ou égal à", "lte": "inférieur ou égal à",
     "contains": "contient", "null": "est vide", "notnull": "n'est pas vide", "epci": "commune de l'intercommunalité",
+    "dep": "commune du département",
 }
+DEPARTEMENT_CODE = r"\d{2}|2[AB]|97\d"  # metropolitan, Corsica, overseas (whose commune codes start with 97x)
 CHART_TYPES: dict[str, str] = {
     "bar": "Barres", "line": "Courbe", "area": "Aires", "pie": "Secteurs", "scatter": "Nuage de points",
     "histogram": "Histogramme", "box": "Boîte à moustaches",
@@ -193,6 +195,10 @@ def parse_filter(text: str, schema: Schema) -> tuple[Filter | None, str | None]:
     if op == "epci":
         if not schema.is_commune_code(name) or not re.fullmatch(r"\d{9}", raw.strip()):
             return None, f"filtre intercommunal invalide sur « {name} » (SIREN à 9 chiffres attendu)"
+        return Filter(name, op, raw.strip(), raw.strip()), None
+    if op == "dep":
+        if not schema.is_commune_code(name) or not re.fullmatch(DEPARTEMENT_CODE, raw.strip()):
+            return None, f"filtre départemental invalide sur « {name} » (code de département attendu, ex. 24 ou 2A)"
         return Filter(name, op, raw.strip(), raw.strip()), None
     try:
         value = col.parse(raw)

@@ -46,6 +46,8 @@ VIEWS: list[tuple[str, dict[str, list[str]]]] = [
     ("colleges", {"f": ['appellation_officielle:contains:a"b\\c']}),  # quotes and backslashes stay literal
     ("colleges", {"f": ["lieu_dit_uai:null:"], "sort": ["-coordonnee_y"]}),
     ("colleges", {"f": ["boite_postale_uai:notnull:"], "sort": ["boite_postale_uai"]}),
+    ("colleges", {"f": ["code_commune:dep:24"], "sort": ["-numero_uai"]}),  # startswith() in ODSQL
+    ("colleges", {"f": ["code_commune:dep:33", "code_commune:dep:24"]}),  # ORed, as equal values are
     ("colleges", {"q": ["college jean"]}),
     ("colleges", {"q": ["BERGERAC"], "sort": ["-appellation_officielle"]}),
     ("colleges", {"q": ["100%_x"]}),  # LIKE's own wildcards are escaped by the API

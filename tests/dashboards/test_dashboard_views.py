@@ -49,6 +49,20 @@ def test_an_epci_filters_communes_through_the_epci_membership(read_only_portal: 
     assert 10 < n < 100  # the communes of one EPCI, one year
 
 
+def test_a_departement_filters_communes_by_their_code_prefix(read_only_portal: Path) -> None:
+    schema = schema_of("population-communes")
+    b = block(type="figure", dataset="population-communes", view={"f": ["millesime:eq:2022"]})
+    every = queries.run_sql_text(*_q(figure_query(resolve(b, schema, GlobalFilter()).view, schema, "count", None)))
+    counts = {}
+    for code in ("24", "33", "2A"):
+        r = resolve(b, schema, GlobalFilter("departement", code))
+        assert r.applied == ("territoire",) and any(f.op == "dep" and f.value == code for f in r.view.filters)
+        query = figure_query(r.view, schema, "count", None)
+        assert code not in query.sql  # bound
+        counts[code] = queries.run_sql_text(*_q(query)).loc[0, "value"]
+    assert counts == {"24": every.loc[0, "value"], "33": 0, "2A": 0}  # every commune of the embedded data is in 24
+
+
 def test_a_vanished_column_is_named_in_french(read_only_portal: Path) -> None:
     schema = schema_of("ips-colleges")
     for b, word in [(block(type="chart", dataset="ips-colleges", view={"chart": "bar", "x": "disparue"}), "disparue"),

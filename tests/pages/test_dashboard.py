@@ -295,3 +295,14 @@ def test_a_saved_dashboard_is_proposed_as_a_reuse_then_featured_on_the_home_page
     assert "Aucun tableau de bord publié" not in texts(home)
     gallery = open_page("pages/dashboards.py", {})
     assert "Aucun tableau de bord publié" not in texts(gallery)
+
+
+def test_a_departement_filter_is_named_and_keeps_every_commune_of_it(site: Path) -> None:
+    doc = {"version": 1, "filter": {"level": "departement", "code": "24"},
+           "blocks": [{"type": "figure", "dataset": "ips-colleges", "agg": "mean", "column": "ips"}]}
+    at = open_page("pages/dashboard.py", {"d": codec.encode(parse(doc))})
+    assert "Département \\: Dordogne \\(24\\)" in texts(at)  # Markdown-escaped
+    assert at.metric[0].value == figure_text(mean_ips(None), "")
+    composer = open_page("pages/dashboard_compose.py", {})
+    composer.selectbox(key="dashboard_level").select("departement").run()
+    assert composer.selectbox(key="dashboard_code_departement").options == ["Dordogne (24)"]
