@@ -1,4 +1,5 @@
-"""Screenshots of the resident's and the elected official's pages, desktop and phone, for docs/screenshots/.
+"""Screenshots of the resident's, the elected official's and the analyst's pages, desktop and phone, for
+docs/screenshots/.
 
 Run: `.venv/bin/python bench/screenshots.py` (or `make screenshots`) after `make warehouse`. It serves the real
 Dordogne warehouse with serve.py (as `make run` does), opens each page in Debian chromium at 1280×900 and at
@@ -21,17 +22,35 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.common import Server  # noqa: E402
 from config import get_settings  # noqa: E402
+from dashboards import codec  # noqa: E402
+from dashboards.spec import parse  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORTS = {"bureau": (1280, 900), "mobile": (390, 844)}
+# An analyst's dashboard: the collèges of Périgueux, from two datasets, under the commune filter.
+ANALYST_DASHBOARD = codec.encode(parse({
+    "version": 1, "title": "Les collèges de Périgueux", "filter": {"level": "commune", "code": "24322"},
+    "blocks": [
+        {"type": "figure", "title": "IPS moyen", "dataset": "ips-colleges", "agg": "mean", "column": "ips",
+         "unit": "points"},
+        {"type": "chart", "title": "IPS moyen par secteur", "dataset": "ips-colleges", "width": 2,
+         "view": {"chart": "bar", "x": "secteur", "y": "ips", "agg": "mean"}},
+        {"type": "map", "title": "Où sont-ils ?", "dataset": "colleges", "view": {"map": "points"}},
+        {"type": "table", "title": "Du plus favorisé au moins favorisé", "dataset": "ips-colleges", "width": 2,
+         "columns": ["nom_de_l_etablissment", "secteur", "ips"], "view": {"sort": "-ips", "size": "20"}},
+        {"type": "text", "width": 3, "text": "L'**indice de position sociale** résume le milieu social des "
+                                            "élèves ; les chiffres suivent le filtre de la commune."},
+    ],
+}))
 # name → (path, what shows the page is drawn): Sarlat-la-Canéda's page, the map with Sarlat selected and two
-# service layers, Bergerac's board.
+# service layers, Bergerac's board, the analyst's dashboard.
 PAGES = {
     "commune": ("/commune?code=24520", "canvas"),
     "carte": ("/carte?commune=24520&couches=colleges,sante", "canvas"),
     "tableau-de-bord": ("/indicateurs?niveau=commune&code=24037", ".js-plotly-plot"),
+    "tableau-de-bord-analyste": (f"/tableau-de-bord?d={ANALYST_DASHBOARD}", ".js-plotly-plot"),
 }
 
 
