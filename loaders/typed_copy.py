@@ -41,13 +41,26 @@ _SPACES = sql_str(SPACE_CLASS)  # the spaces of French thousands separators
 _SPACE_CHARS = sql_str(" \u00a0\u202f")
 
 
-def _value(raw: str) -> str:
-    return f"NULLIF(trim({ident(raw)}), '')"
+# Excel's accounting format shows zero as a dash between spaces (« - »); saved « as displayed », that is what the
+# CSV holds. A bare « - » stays a missing-value marker (loaders.detect.markers).
+ACCOUNTING_ZERO = r"\s+-\s+"
+
+
+def _numeric(col: SourceColumn) -> bool:
+    return col.guess is not None and col.guess.type in ("integer", "number")
+
+
+def _value(col: SourceColumn) -> str:
+    """The trimmed text of a column's value (NULL when empty); in a numeric column, an accounting dash reads « 0 »."""
+    x = f"NULLIF(trim({ident(col.raw)}), '')"
+    if _numeric(col):
+        return f"CASE WHEN regexp_full_match({ident(col.raw)}, {sql_str(ACCOUNTING_ZERO)}) THEN '0' ELSE {x} END"
+    return x
 
 
 def _trimmed_relation(staged: Staged) -> str:
     """The staged relation with typed columns trimmed once (not once per predicate and cast)."""
-    cols = [f"{_value(c.raw)} AS {ident(c.raw)}" if c.guess is not None and c.guess.type != "text" else ident(c.raw)
+    cols = [f"{_value(c)} AS {ident(c.raw)}" if c.guess is not None and c.guess.type != "text" else ident(c.raw)
             for c in staged.columns if not c.drop_if_empty]
     return f"(SELECT {', '.join(cols)} FROM {staged.relation})"  # noqa: S608 - quoted identifiers only
 
@@ -184,18 +197,19 @@ def refine_types(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     for col in staged.columns:
         if col.guess is None or (col.guess.type == "text" and not col.drop_if_empty):
             continue
-        x = _value(col.raw)
+        x = _value(col)
         cands = _family(col.guess, decimal) if col.guess.type != "text" else []
         plans.append((col, cands))
-        aggs += [f"count({x})", f"count_if({x} IN {_MARKERS_SQL})"]
+        dashes = f"count_if(regexp_full_match({ident(col.raw)}, {sql_str(ACCOUNTING_ZERO)}))" if _numeric(col) else "0"
+        aggs += [f"count({x})", f"count_if({x} IN {_MARKERS_SQL})", dashes]
         aggs += [f"count_if({valid_sql(c, x)})" for c in cands]
     if not aggs:
         return
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {staged.relation}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
     i = 0
     for col, cands in plans:
-        nonnull, markers, counts = row[i], row[i + 1], row[i + 2: i + 2 + len(cands)]
-        i += 2 + len(cands)
+        nonnull, markers, dashes, counts = row[i], row[i + 1], row[i + 2], row[i + 3: i + 3 + len(cands)]
+        i += 3 + len(cands)
         if col.drop_if_empty and nonnull:
             col.drop_if_empty = False
             staged.warnings.append(f"Colonne sans en-tête « {col.name} » conservée : elle contient des valeurs.")
@@ -208,6 +222,9 @@ def refine_types(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
             col.na_markers = best is not None
         if best is None or (best.type == "integer" and is_code_name(col.name)):
             best, col.na_markers = TEXT, False
+        elif dashes:
+            staged.warnings.append(f"Colonne « {col.name} » : {dashes} tiret(s) « - » entouré(s) d'espaces lu(s) "
+                                   "comme 0 (format comptable d'Excel, qui affiche zéro ainsi).")
         col.guess = best
 
 
@@ -217,7 +234,7 @@ def marker_warnings(con: duckdb.DuckDBPyConnection, staged: Staged) -> list[str]
     cols = [c for c in staged.columns if c.na_markers and not c.drop_if_empty]
     if not cols:
         return []
-    aggs = [f"histogram({_value(c.raw)}) FILTER (WHERE {_value(c.raw)} IN {_MARKERS_SQL})" for c in cols]
+    aggs = [f"histogram({_value(c)}) FILTER (WHERE {_value(c)} IN {_MARKERS_SQL})" for c in cols]
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {staged.relation}").fetchone() or ()  # noqa: S608 - quoted identifiers/literals
     out: list[str] = []
     for col, hist in zip(cols, row, strict=True):
@@ -264,7 +281,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, out: Path) -> 
         types = {c.raw: ch.native for c, ch in zip(kept, checks, strict=True) if ch.native}
         dropped = [c for c in staged.columns if c.drop_if_empty]
         if dropped and exprs:
-            nonempty = " OR ".join(f"{_value(c.raw)} IS NOT NULL" for c in dropped)
+            nonempty = " OR ".join(f"{_value(c)} IS NOT NULL" for c in dropped)
             exprs[0] = f"CASE WHEN {nonempty} THEN error('{NONEMPTY_ERROR}') ELSE {exprs[0]} END"
         inner = [f"{e} AS {alias}" for ch in checks for alias, e in ch.inner.items()]
         relation = staged.reader(types)

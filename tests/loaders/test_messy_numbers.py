@@ -26,6 +26,19 @@ def test_percentages_markers_and_thousands(data_dir: Path, tmp_path: Path) -> No
     assert "« n.d. » × 1" in warned and "« secret » × 1" in warned and "« #N/A » × 1" in warned
 
 
+def test_the_accounting_dash_is_zero_and_a_bare_dash_is_missing(data_dir: Path, tmp_path: Path) -> None:
+    """Excel's accounting format writes zero as « - » between spaces; a dash alone is a missing-value marker."""
+    path = tmp_path / "budget.csv"
+    path.write_text("Poste;Montant;Effectif\nVoirie; 1 234 ;3\nCulture; - ;-\nSport;12;5\nSocial;  -   ;7\n",
+                    encoding="utf-8")
+    meta, rows = load_file(path)
+    assert types_of(meta) == {"poste": "text", "montant": "integer", "effectif": "integer"}
+    assert [r["montant"] for r in rows] == [1234, 0, 12, 0]
+    assert [r["effectif"] for r in rows] == [3, None, 5, 7]
+    warned = " ".join(meta["warnings"])
+    assert "« montant » : 2 tiret(s)" in warned and "comme 0" in warned and "« - » × 1" in warned
+
+
 def test_a_column_of_markers_only_stays_text(data_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "codes.csv"
     path.write_text("code;statut\n24322;NC\n24037;NR\n", encoding="utf-8")
