@@ -30,6 +30,7 @@ from loaders.readers.parquet import stage_parquet
 from loaders.readers.spreadsheet import stage_spreadsheet
 from loaders.readers.staged import Staged, col_type
 from loaders.sql import ident, sql_str
+from loaders.text_geo import add_text_geometry
 from loaders.typed_copy import write_parquet
 from loaders.workdirs import clean_stale_work_dirs, work_dir
 
@@ -145,6 +146,8 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
         raise LoadError(f"{path.name} : fichier illisible en {fmt} ({detail}).") from exc
     finally:
         con.close()
+    if fmt not in GEO_FORMATS:
+        add_text_geometry(out, staged)
     if fmt not in GEO_FORMATS and not staged.dialect.get("projection"):
         staged.dialect["projection"] = _xy_projection(out, staged, tmp_dir)
     note = None if options.get("format") else extension_note(path, fmt)

@@ -1,4 +1,4 @@
-"""The soak test in small (bench/soak.py): the real server, 5 visitors and 1 hostile SQL session for 20 s."""
+"""The soak test in small (bench/soak.py): the real server, 5 visitors and 1 hostile SQL session for 12 s."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bench import soak
 
 
 def test_soak_smoke_no_server_error_and_memory_under_the_ceiling(warehouse_dir: Path) -> None:
-    report = soak.soak(duration=20, sessions=5, hostile=1, data_dir=warehouse_dir, think=(1.0, 3.0), warm=False)
+    report = soak.soak(duration=12, sessions=5, hostile=1, data_dir=warehouse_dir, think=(1.0, 3.0), warm=False)
     assert report.errors == [], report.errors[:10]
     assert report.peak_rss_mb <= report.ceiling_mb, report.peak_rss_mb
     # Every visitor really browsed and the hostile analyst's attacks reached /sql's button. (Latencies are only

@@ -247,8 +247,14 @@ def add_form() -> None:
                 return
             st.markdown(f"Jeu de données : **{titles.get(dataset_id, dataset_id)}**")
         else:
-            dataset_id = st.selectbox("Jeu de données", list(titles), key="dashboard_new_dataset",
-                                      format_func=lambda i: titles[i], index=None, placeholder="Choisissez…")
+            # The last dataset chosen stays chosen when the block type goes to « Texte » and back (Streamlit forgets a
+            # widget that was not drawn).
+            options = list(titles)
+            last = st.session_state.get("dashboard_last_dataset")
+            dataset_id = st.selectbox("Jeu de données", options, key="dashboard_new_dataset",
+                                      format_func=lambda i: titles[i], placeholder="Choisissez…",
+                                      index=options.index(last) if last in options else None)
+            st.session_state["dashboard_last_dataset"] = dataset_id
             view = {}
             if dataset_id is None:
                 return

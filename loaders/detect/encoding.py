@@ -112,6 +112,8 @@ def _french_score(sample: bytes, encoding: str) -> int:
         near_letter = (i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text) and text[i + 1].isalpha())
         if ch in FRENCH_LOWER:
             score += 2 if near_letter else 1
+        elif ch in FRENCH_UPPER and i > 0 and text[i - 1].islower():
+            score -= 2  # « dÈs »: a capital inside a lowercase word is a wrong reading of a small letter
         elif ch in FRENCH_UPPER or ch in FRENCH_SIGNS:
             score += 1
         else:

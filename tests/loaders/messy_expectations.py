@@ -343,6 +343,7 @@ FIBRE = Expectation(
            Cell(0, "NO_Y", 6854540.115), Cell(0, "DATE_CHBRE", None), Cell(1, "DATE_CHBRE", _d(2014, 8, 8)),
            Cell(2, "DATE_CHBRE", None), Cell(731, "ID_NOEUD", "29024N017"), Cell(731, "ID_INSEE", "29024")),
     crs="EPSG:2154",
+    optional=("longitude", "latitude"),  # map coordinates a reader may add from `geometry` (tests/loaders/test_text_geo)
 )
 
 # salles-sur-yffiniac-6.csv — 9 lines, `,`, every field quoted but one (`,,` on line 5). The BOM is inside the
@@ -436,7 +437,7 @@ GARES = Expectation(
            Cell(0, "PK", "420+471"), Cell(0, "X_L93", 782212.5876000002), Cell(0, "Y_WGS84", 46.03936961727752),
            Cell(9, "CODE_LIGNE", "070000"), Cell(4147, "LIBELLE", "Don-Sainghin")),
     crs="EPSG:2154",
-    optional=("geometry", "geom"),
+    optional=("geometry", "geom", "latitude", "longitude"),  # map coordinates a reader may add from `C_GEO`
 )
 
 # ---------------------------------------------------------------------------------------------------------------

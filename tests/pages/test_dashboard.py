@@ -306,3 +306,12 @@ def test_a_departement_filter_is_named_and_keeps_every_commune_of_it(site: Path)
     composer = open_page("pages/dashboard_compose.py", {})
     composer.selectbox(key="dashboard_level").select("departement").run()
     assert composer.selectbox(key="dashboard_code_departement").options == ["Dordogne (24)"]
+
+
+def test_the_chosen_dataset_survives_a_detour_through_a_text_block(site: Path) -> None:
+    at = open_page("pages/dashboard_compose.py", {})
+    at.selectbox(key="dashboard_new_type").select("table").run()
+    at.selectbox(key="dashboard_new_dataset").select("ips-colleges").run()
+    at.selectbox(key="dashboard_new_type").select("text").run()  # the dataset picker is not drawn
+    at.selectbox(key="dashboard_new_type").select("map").run()
+    assert at.selectbox(key="dashboard_new_dataset").value == "ips-colleges"
