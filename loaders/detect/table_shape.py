@@ -4,6 +4,7 @@ footnotes, repeated headers), each named so the loader can skip it and report it
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Total and subtotal labels of French tables: « Total », « TOTAL général », « Sous-total », « Ensemble »,
@@ -22,7 +23,16 @@ NOTE_MIN_CHARS = 40
 
 def clean(cell: str | None) -> str:
     """A cell as a person reads it: BOMs (even inside quotes), NUL padding and outer spaces removed."""
-    return (cell or "").replace("\ufeff", "").replace("\x00", "").strip()
+    if not cell:
+        return ""
+    if "\ufeff" in cell or "\x00" in cell:  # rare: the common cell costs one strip (this runs on every sampled cell)
+        cell = cell.replace("\ufeff", "").replace("\x00", "")
+    return cell.strip()
+
+
+@functools.lru_cache(maxsize=8)
+def _cleaned(header: tuple[str, ...]) -> list[str]:
+    return [clean(h) for h in header]
 
 
 def is_label(cell: str) -> bool:
@@ -32,14 +42,15 @@ def is_label(cell: str) -> bool:
 
 def row_kind(cells: list[str], ncols: int, header: list[str] | None = None) -> str | None:
     """Why a record is not data, in French (« ligne vide », « total », « note », « en-tête répété »), or None."""
-    filled = [c for c in (clean(x) for x in cells) if c]
+    cleaned = [clean(x) for x in cells]
+    filled = [c for c in cleaned if c]
     if not filled:
         return "ligne vide"
-    if header is not None and len(filled) > 1 and [clean(c) for c in cells[:ncols]] == [clean(h) for h in header]:
+    if header is not None and len(filled) > 1 and cleaned[:ncols] == _cleaned(tuple(header)):
         return "en-tête répété"
     # the row's label is its first filled cell among the first two (a code column may be empty on a total row);
     # in a tidy table the first cell is a year or a code, so « France métropolitaine » in `zone` stays data
-    label = next((c for c in (clean(x) for x in cells[:2]) if c), "")
+    label = next((c for c in cleaned[:2] if c), "")
     if TOTAL_LABEL.fullmatch(label):
         return "total ou sous-total"
     if len(filled) == 1 and ncols > 1 and is_label(filled[0]) and (len(cells) < ncols or len(filled[0]) >= NOTE_MIN_CHARS
