@@ -24,7 +24,7 @@ from catalogue import vocab
 from catalogue.schema import Schema
 from config import get_settings
 from exports.limits import Deadline, ExportError, export_slot, timed_batches
-from queries import QueryError
+from queries import QueryError, cache
 from queries.dataset.sql import export_query
 from queries.dataset.state import DatasetView
 
@@ -98,10 +98,8 @@ def _sweep(directory: Path) -> None:
 # -- licence ----------------------------------------------------------------------------------------------------------
 def licence_info(dataset_id: str, view: DatasetView | None = None, rows: int | None = None) -> dict[str, Any]:
     """Licence, attribution and provenance of an export (shipped inside or next to every file)."""
-    from catalogue.manifest import get_spec
-
     try:
-        spec = get_spec(dataset_id)
+        spec = cache.manifest_specs().get(dataset_id)
     except Exception:  # noqa: BLE001 - a broken manifest file must not stop an export; the licence says so
         spec = None
     try:

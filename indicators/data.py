@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 
 import queries
-from catalogue.manifest import get_spec
 from config import PlaceName, get_settings
 from indicators import RESULT_COLUMNS, Indicator, get, top_level
+from queries import cache
 from queries.cache import cached
 
 
@@ -96,7 +96,7 @@ def frame(name: str, **params: Any) -> pd.DataFrame:
 
 @cached()
 def _dataset_info(version: str, dataset_id: str) -> dict[str, str]:
-    spec = get_spec(dataset_id)
+    spec = cache.manifest_specs().get(dataset_id)
     if spec is None:
         return {"id": dataset_id, "title": dataset_id, "licence": "licence non renseignée", "licence_url": "",
                 "attribution": "", "publisher": ""}

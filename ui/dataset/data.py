@@ -11,27 +11,21 @@ import shapely
 
 import queries
 import warehouse
-from catalogue.manifest import DatasetSpec, ManifestError, load_manifest
+from catalogue.manifest import DatasetSpec, ManifestError
 from catalogue.schema import Schema
-from queries import QueryError
+from queries import QueryError, cache
 from queries.cache import cached
 from queries.dataset import lookups
 from queries.dataset.sql import Query, count_query, profile_query
 from queries.dataset.state import DatasetView
 
 
-@cached()
-def _specs(version: str) -> dict[str, DatasetSpec]:
-    # The whole manifest at once: reading it for each dataset of a page (a dashboard's blocks) cost ~30 ms each.
-    try:
-        return {entry.id: entry for entry in load_manifest(include_generated=True)}
-    except ManifestError:
-        return {}
-
-
 def spec(dataset_id: str) -> DatasetSpec | None:
     """The manifest entry (title, licence, column labels...) or None if the manifest does not describe it."""
-    return _specs(queries.data_version()).get(dataset_id)
+    try:
+        return cache.manifest_specs().get(dataset_id)
+    except ManifestError:
+        return None
 
 
 @cached()
