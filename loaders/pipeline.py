@@ -146,8 +146,9 @@ def _read_into(path: Path, options: dict[str, Any], out: Path, tmp_dir: Path,
         raise LoadError(f"{path.name} : fichier illisible en {fmt} ({detail}).") from exc
     finally:
         con.close()
-    if fmt not in GEO_FORMATS:
-        add_text_geometry(out, staged)
+    if fmt not in GEO_FORMATS and _geo_info(staged, [{"name": c.name, "type": col_type(c)} for c in staged.columns
+                                                     if not c.drop_if_empty])["kind"] == "none":
+        add_text_geometry(out, staged)  # only where no longitude/latitude number columns already place the rows
     if fmt not in GEO_FORMATS and not staged.dialect.get("projection"):
         staged.dialect["projection"] = _xy_projection(out, staged, tmp_dir)
     note = None if options.get("format") else extension_note(path, fmt)

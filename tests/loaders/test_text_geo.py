@@ -75,3 +75,13 @@ def test_real_files_get_map_coordinates(data_dir: Path) -> None:
     meta, rows = load_file(fibre, "fibre")
     assert (rows[0]["longitude"], rows[0]["latitude"]) == (-3.298212707607814, 48.62452996083914)
     assert types_of(meta)["geometry"] == "geometry" and meta["geo"]["kind"] == "point"
+
+
+def test_number_coordinates_already_there_win(data_dir: Path, tmp_path: Path) -> None:
+    """A file with latitude/longitude numbers keeps them as its map columns; its « lat, lon » text stays text."""
+    path = tmp_path / "musees.csv"
+    path.write_text('nom;latitude;longitude;position\nA;45.18;0.72;"45.18, 0.72"\nB;44.85;0.48;"44.85, 0.48"\n',
+                    encoding="utf-8")
+    meta, _rows = load_file(path)
+    assert types_of(meta) == {"nom": "text", "latitude": "number", "longitude": "number", "position": "text"}
+    assert meta["geo"]["kind"] == "point" and meta["geo"]["lat"] == "latitude"
