@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, Metric, ensure_data, machine, uptime_line, write_result  # noqa: E402
-from bench.pages_render import build_warehouse, time_apptest  # noqa: E402
+from bench.pages_render import build_warehouse, open_app, time_apptest  # noqa: E402
 
 BIG_ROWS = 10_000_000
 RESULT_MARK = "DASHBOARD_RENDER_RESULT "
@@ -106,13 +106,7 @@ def time_page(page: str, params: dict[str, str], runs: int, cold_runs: int = 1) 
 
 def rendered(page: str, params: dict[str, str]) -> Any:
     """The page run once more in a new session (not timed), to look at what it drew."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
+    at = open_app(page, params)
     at.run()
     return at
 

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,8 +32,8 @@ def build_warehouse(data_dir: Path) -> None:
     subprocess.run([sys.executable, "-m", "loaders", "build"], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def time_apptest(page: str, params: dict[str, str], runs: int) -> tuple[float, Timing]:
-    """Cold first run of the page, then `runs` warm reruns of the same session (caches filled)."""
+def open_app(page: str, params: dict[str, str]) -> Any:
+    """A new AppTest session of the whole app, switched to `page` with these URL parameters, not yet run on it."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -40,6 +41,12 @@ def time_apptest(page: str, params: dict[str, str], runs: int) -> tuple[float, T
     at.switch_page(page)
     for key, value in params.items():
         at.query_params[key] = value
+    return at
+
+
+def time_apptest(page: str, params: dict[str, str], runs: int) -> tuple[float, Timing]:
+    """Cold first run of the page, then `runs` warm reruns of the same session (caches filled)."""
+    at = open_app(page, params)
     t0 = time.perf_counter()
     at.run()
     cold = (time.perf_counter() - t0) * 1000

@@ -249,7 +249,7 @@ def _compact(value: Any) -> str:
 
 class Encoded:
     """Layer data already encoded as JSON: CompactDeck splices the text in as it is, rather than encoding the data
-    again (see freeze() and feature_collection_json())."""
+    again (see frozen_collection() and feature_collection_json())."""
 
     __slots__ = ("text",)
 

@@ -199,42 +199,48 @@ def problem(text: str) -> None:
 
 def prepare(block: Block, gf: GlobalFilter, saved_versions: dict[str, str], key: str) -> Draw:
     """Everything a block needs from the data (queries, figure, map), and the function that then draws it inside
-    the caller's column. Preparing calls no Streamlit function: a block that cannot be prepared is explained, never
-    half drawn. (Preparing the blocks in worker threads was measured: no faster on a first view, slower warm — the
-    work left after the caches is Python, under the GIL.)"""
+    the caller's column, under its heading. Preparing calls no Streamlit function: a block that cannot be prepared
+    is explained, never half drawn."""
     title = block.title or BLOCK_TYPES[block.type]
-
-    def heading() -> None:
-        st.subheader(title, anchor=False)
-
-    if block.type == "text":
-        return lambda: (heading(), render_markdown(block.text, empty="(texte vide)"))
-    if block.sql is not None:
-        return lambda: (heading(), _sql(block, key))
-    ds = _dataset(block.dataset or "")
-    if ds is None:
-        message = (f"Le jeu de données « {block.dataset} » n'est plus publié sur ce portail : ce bloc ne peut pas être "
-                   "affiché.")
-        return lambda: (heading(), problem(message))
-    r = resolve(block, ds.schema, gf)
-    if r.problems:
-        message = "Ce bloc ne peut plus être affiché tel qu'il a été composé : " + " ; ".join(r.problems) + "."
-        return lambda: (heading(), problem(message), source_line(ds, r.own, saved_versions))
-    try:
-        if block.type == "chart":
-            body = _chart(ds, r, key)
-        elif block.type == "map":
-            body = _map(ds, r, gf, key)
-        elif block.type == "table":
-            body = _table(ds, r, block)
-        else:
-            body = _figure(ds, r, block)
-    except QueryError as exc:
-        body = functools.partial(problem, str(exc))
+    body = _body(block, gf, saved_versions, key)
 
     def draw() -> None:
-        heading()
+        st.subheader(title, anchor=False)
         body()
+
+    return draw
+
+
+def _body(block: Block, gf: GlobalFilter, saved_versions: dict[str, str], key: str) -> Draw:
+    if block.type == "text":
+        return functools.partial(render_markdown, block.text, empty="(texte vide)")
+    if block.sql is not None:
+        return functools.partial(_sql, block, key)
+    ds = _dataset(block.dataset or "")
+    if ds is None:
+        return functools.partial(problem, f"Le jeu de données « {block.dataset} » n'est plus publié sur ce portail : "
+                                          "ce bloc ne peut pas être affiché.")
+    r = resolve(block, ds.schema, gf)
+    if r.problems:
+        def explain() -> None:
+            problem("Ce bloc ne peut plus être affiché tel qu'il a été composé : " + " ; ".join(r.problems) + ".")
+            source_line(ds, r.own, saved_versions)
+
+        return explain
+    try:
+        if block.type == "chart":
+            data_part = _chart(ds, r, key)
+        elif block.type == "map":
+            data_part = _map(ds, r, gf, key)
+        elif block.type == "table":
+            data_part = _table(ds, r, block)
+        else:
+            data_part = _figure(ds, r, block)
+    except QueryError as exc:
+        data_part = functools.partial(problem, str(exc))
+
+    def draw() -> None:
+        data_part()
         if r.applied:
             note("Filtré par le tableau de bord : " + " et ".join(r.applied) + ".")
         source_line(ds, r.view, saved_versions)

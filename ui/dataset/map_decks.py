@@ -24,7 +24,8 @@ def view_state(spec: MapSpec) -> pdk.ViewState:
 
 
 def outline_layer(features: list[dict[str, Any]]) -> pdk.Layer:
-    # The outlines are the cached commune features: their JSON is encoded once, not at every rerun (geo.deck.freeze).
+    # The outlines are the cached commune features: their JSON is encoded once, not at every rerun
+    # (geo.deck.frozen_collection).
     return pdk.Layer("GeoJsonLayer", data=frozen_collection(features), id="communes",
                      stroked=True, filled=True, get_fill_color=[245, 245, 240], get_line_color=[150, 150, 150],
                      line_width_min_pixels=0.5, pickable=False)
