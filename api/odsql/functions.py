@@ -237,6 +237,14 @@ def like(ctx: Context, node: ast.Like) -> str:
         raise ctx.error(node, f"LIKE expects a text, got {operand.type}")
     if not (isinstance(node.pattern, ast.Literal) and node.pattern.kind == "string"):
         raise ctx.error(node.pattern, "LIKE expects a string pattern")
-    escaped = re.sub(r"([\\%_])", r"\\\1", fold(str(node.pattern.value))).replace("*", "%")
-    test = f"({fold_sql(operand.sql)} LIKE {ctx.bind('%' + escaped + '%')} ESCAPE {ctx.bind(chr(92))})"
+    text = fold(str(node.pattern.value))
+    # DuckDB's LIKE … ESCAPE takes a slow path (~10× on 10 million rows): without a `*`, the test is contains();
+    # with one, LIKE, and ESCAPE only when the text holds a character LIKE would read as a wildcard.
+    if "*" not in text:
+        test = f"contains({fold_sql(operand.sql)}, {ctx.bind(text)})"
+    elif not re.search(r"[\\%_]", text):
+        test = f"({fold_sql(operand.sql)} LIKE {ctx.bind('%' + text.replace('*', '%') + '%')})"
+    else:
+        escaped = re.sub(r"([\\%_])", r"\\\1", text).replace("*", "%")
+        test = f"({fold_sql(operand.sql)} LIKE {ctx.bind('%' + escaped + '%')} ESCAPE {ctx.bind(chr(92))})"
     return f"(NOT coalesce({test}, FALSE))" if node.negated else test

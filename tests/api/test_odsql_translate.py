@@ -222,6 +222,16 @@ def test_filters_match_pandas(con: duckdb.DuckDBPyConnection, where: str, mask: 
     assert 0 < len(expected) < len(DF) or (where == CASE_SENSITIVE and not expected)
 
 
+def test_like_reads_underscore_and_percent_as_text(con: duckdb.DuckDBPyConnection) -> None:
+    # `like` runs as contains() without `*`, as LIKE with one: « _ » and « % » stay text in both (as wildcards,
+    # « e_j » would match « college jean »).
+    assert uais(con, 'appellation_officielle like "e j"')
+    for where in ('appellation_officielle like "e_j"', 'appellation_officielle like "col*e_j"',
+                  'appellation_officielle like "e%j"', 'appellation_officielle like "col*e%j"'):
+        assert uais(con, where) == set(), where
+    assert uais(con, 'appellation_officielle like "col*e j"') == uais(con, 'appellation_officielle like "e j"')
+
+
 def test_group_by_aggregates_match_pandas(con: duckdb.DuckDBPyConnection) -> None:
     got = run(con, group_by="secteur", select="count(*) as n, count(effectif) as ne, sum(effectif) as s, "
                                               "avg(ips) as a, min(ips) as lo, max(ips) as hi, median(effectif) as m")
