@@ -45,6 +45,8 @@ class ODSQLQuery:
     columns: tuple[Column, ...]
     grouped: bool
     timezone: str = "UTC"  # datetime columns hold wall-clock times in this zone (context.field_sql, now())
+    limit: int = -1  # the page's LIMIT (-1: none) and OFFSET, for the total a page that is not full already gives
+    offset: int = 0
 
 
 Output = tuple[str, Typed, ast.Node | None]  # label, translated expression, the item it comes from
@@ -174,9 +176,10 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     keys = [t.sql for _l, t, _n in groups] + [t.sort for _l, t, _n in groups if t.sort]
     group_sql = f" GROUP BY {', '.join(keys)}" if groups else ""
     order_sql = f" ORDER BY {', '.join(order_terms)}" if order_terms else ""
-    page_sql = ""
+    page_sql, page_limit = "", -1
     if limit >= 0 or (grouped and not export):
-        page_sql = f" LIMIT {bind(limit if limit >= 0 else GROUPS_MAX_LIMIT)} OFFSET {bind(offset)}"
+        page_limit = limit if limit >= 0 else GROUPS_MAX_LIMIT
+        page_sql = f" LIMIT {bind(page_limit)} OFFSET {bind(offset)}"
     elif offset:
         page_sql = f" OFFSET {bind(offset)}"
     sql = f"SELECT {select_sql} FROM {table}{where_sql}{group_sql}{order_sql}{page_sql}"  # noqa: S608
@@ -190,7 +193,7 @@ def build_query(table: SafeIdent, schema: DatasetSchema, *, select: str | None =
     used, count_used = set(_PARAM.findall(sql)), set(_PARAM.findall(count_sql))
     return ODSQLQuery(sql=sql, params={k: v for k, v in bind.params.items() if k in used}, count_sql=count_sql,
                       count_params={k: v for k, v in bind.params.items() if k in count_used},
-                      columns=columns, grouped=grouped, timezone=timezone)
+                      columns=columns, grouped=grouped, timezone=timezone, limit=page_limit, offset=offset)
 
 
 def _conditions(ctx: Context, where: str | Sequence[str] | None, refine: str | Sequence[str] | None,

@@ -83,3 +83,23 @@ def test_hostile_requests_are_refused_before_the_database(read_only_portal: Path
     # A literal that looks like SQL is only a value: it matches no row.
     frame, total = _query(select="numero_uai", where="numero_uai = \"' OR 1=1 --\"")
     assert (len(frame), total) == (0, 0)
+
+
+@pytest.mark.parametrize("kw", [
+    {"limit": 10}, {"limit": 100}, {"limit": 10, "offset": 100}, {"limit": 100, "offset": 20},
+    {"limit": 10, "offset": 5000}, {"where": 'secteur_public_prive_libe = "Public"', "limit": 100},
+    {"select": "count(*) as n", "group_by": "secteur_public_prive_libe", "limit": 10},
+    {"select": "count(*) as n", "group_by": "secteur_public_prive_libe", "limit": 1},
+    {"select": "count(*) as n", "group_by": "secteur_public_prive_libe", "limit": 1, "offset": 1},
+    {"select": "count(*) as n", "group_by": "libelle_commune", "limit": -1},
+    {"select": "count(*) as n", "limit": 10},
+])
+def test_total_count_without_a_second_scan_is_the_counted_one(read_only_portal: Path, kw: dict[str, object]) -> None:
+    from api import responses
+
+    schema = DatasetSchema.from_meta(queries.dataset_meta(DATASET))
+    query = responses.dataset_query(DATASET, schema, **kw)
+    rows, total = responses.run(query)
+    counted = int(queries.warehouse().execute(query.count_sql, query.count_params).frame.iloc[0, 0])
+    assert total == counted
+    assert len(rows) <= counted
