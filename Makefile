@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+DATASETTE_VENV := bench/.venv-datasette
 PY := $(VENV)/bin/python
 PORT ?= $(or $(TERRITOIRE_PORT),8501)
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test venv dev warehouse browser-deps lint fmt bench bench-loading screenshots clean
+.PHONY: run test venv dev warehouse browser-deps lint fmt bench bench-loading bench-datasette screenshots clean
 
 run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
 	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
@@ -48,7 +49,7 @@ lint: dev ## ruff, the import layers (import-linter) and the duplicate-code chec
 fmt: dev
 	$(VENV)/bin/ruff format .
 
-bench: dev warehouse ## Benchmarks; writes docs/PERFORMANCE.md
+bench: dev warehouse $(DATASETTE_VENV)/.installed ## Benchmarks; writes docs/PERFORMANCE.md
 	$(PY) bench/run_all.py
 
 COMPARE_VENV := bench/.venv-compare
@@ -60,6 +61,15 @@ bench-loading: dev $(COMPARE_VENV)/.installed ## The loader vs csv-detective, fr
 $(COMPARE_VENV)/.installed: bench/requirements-compare.txt
 	@test -x $(COMPARE_VENV)/bin/python || $(PYTHON) -m venv $(COMPARE_VENV)
 	$(COMPARE_VENV)/bin/python -m pip install --disable-pip-version-check -q -r bench/requirements-compare.txt
+	@touch $@
+
+bench-datasette: dev warehouse $(DATASETTE_VENV)/.installed ## The portal vs Datasette (SQLite, indexed) on 10M rows, 1/5/20 sessions; writes docs/PERFORMANCE.md
+	$(PY) bench/run_all.py --only datasette_compare
+
+# Its own venv: the peer's dependencies must not move the portal's pins.
+$(DATASETTE_VENV)/.installed: bench/requirements-datasette.txt
+	@test -x $(DATASETTE_VENV)/bin/python || $(PYTHON) -m venv $(DATASETTE_VENV)
+	$(DATASETTE_VENV)/bin/python -m pip install --disable-pip-version-check -q -r bench/requirements-datasette.txt
 	@touch $@
 
 screenshots: dev warehouse browser-deps ## docs/screenshots/: commune page, map and board, desktop and 390 px wide

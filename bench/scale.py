@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,18 @@ def child(kind: str, dataset_id: str, data_dir: Path) -> dict[str, Any]:
     return {"kind": kind, "rows": count, "shown": shown, "filtered_rows": filtered_count,
             "first_view_ms": t_first * 1000, "filter_sort_ms": t_filter * 1000,
             "rss_after_imports_mb": rss_after_imports, "peak_rss_mb": peak_rss_mb()}
+
+
+@contextlib.contextmanager
+def busy_core() -> Iterator[None]:
+    """One process spinning on a core for the duration (the machine has two)."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 def run_child(kind: str, dataset_id: str, data_dir: Path) -> dict[str, Any]:
@@ -312,11 +325,19 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         for kind in ("pandas", "ours"):
             runs_by_kind[kind].append(run_child(kind, ds, data_dir))
     children = {kind: sorted(rs, key=lambda r: r["first_view_ms"])[len(rs) // 2] for kind, rs in runs_by_kind.items()}
+    # The same with the machine's other core busy (a spinning process, as another visitor's query would be).
+    busy_runs: dict[str, list[dict[str, Any]]] = {"pandas": [], "ours": []}
+    with busy_core():
+        for _ in range(CHILD_REPEATS):
+            for kind in ("pandas", "ours"):
+                busy_runs[kind].append(run_child(kind, ds, data_dir))
+    busy = {kind: sorted(rs, key=lambda r: r["first_view_ms"])[len(rs) // 2] for kind, rs in busy_runs.items()}
     load_after = uptime_line()
 
     # -- report --
     pandas_c, ours_c = children["pandas"], children["ours"]
     speedup = pandas_c["first_view_ms"] / ours_c["first_view_ms"]
+    busy_speedup = busy["pandas"]["first_view_ms"] / busy["ours"]["first_view_ms"]
     mem_ratio = ours_c["peak_rss_mb"] / pandas_c["peak_rss_mb"]
     net_ratio = ((ours_c["peak_rss_mb"] - ours_c["rss_after_imports_mb"])
                  / max(1e-9, pandas_c["peak_rss_mb"] - pandas_c["rss_after_imports_mb"]))
@@ -335,6 +356,9 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
                timings["chart"].p95 <= 300, timings["chart"].p95),
         Metric("Time to first view, pandas ÷ ours (fresh process)", speedup, "×", "≥ 10×", speedup >= 10,
                note=f"pandas {fmt_ms(pandas_c['first_view_ms'])} ms, ours {fmt_ms(ours_c['first_view_ms'])} ms"),
+        Metric("Time to first view, pandas ÷ ours (fresh process, the other core busy)", busy_speedup, "×", "≥ 10×",
+               busy_speedup >= 10, note=f"pandas {fmt_ms(busy['pandas']['first_view_ms'])} ms, ours "
+                                        f"{fmt_ms(busy['ours']['first_view_ms'])} ms"),
         Metric("Peak RSS, ours ÷ pandas (fresh process)", mem_ratio, "ratio", "≤ 0.20", mem_ratio <= 0.2,
                note=f"pandas {pandas_c['peak_rss_mb']:.0f} MB, ours {ours_c['peak_rss_mb']:.0f} MB"),
         Metric(f"Map, dataset page tab=carte ({points_label}): whole script run", timings["page_map"].median, "ms",
@@ -401,6 +425,10 @@ def measure(rows: int, points: int, runs: int, data_dir: Path) -> tuple[str, lis
         f"Ratios: first view **{speedup:.1f}× faster** (target ≥ 10×); peak RSS **{mem_ratio:.3f}** of pandas "
         f"(target ≤ 0.20); memory above the imports: {net_ratio:.3f} of pandas. The pandas figure is for one "
         "session: the common pattern loads (or copies out of `st.cache_data`) one DataFrame per session.",
+        "",
+        f"With the machine's other core busy (a process spinning on it during {CHILD_REPEATS} more fresh runs per "
+        f"approach): pandas {fmt_ms(busy['pandas']['first_view_ms'])} ms, ours {fmt_ms(busy['ours']['first_view_ms'])}"
+        f" ms: **{busy_speedup:.1f}× faster** (target ≥ 10×).",
         "",
         f"### Map: {points_label}",
         "",
