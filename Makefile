@@ -13,8 +13,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 run: venv warehouse ## Install, build the warehouse from the embedded data, serve on 127.0.0.1:$(PORT)
 	$(PY) serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
+# Two pytest-xdist workers: the real-browser tests in order on one of them (tests/conftest.py groups them), every
+# other test on whichever worker is free; most of a browser test is waiting for Chromium and the server, which the
+# other worker's CPU work fills. (A plain `pytest` runs the same suite in one process.)
 test: dev browser-deps lint ## Everything the tests need, the lint checks, then the whole suite (browser tests included)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt constraints.txt

@@ -160,3 +160,16 @@ def wait_for_app(pg: object) -> None:
     pg.wait_for_selector('[data-testid="stAppViewContainer"]')  # type: ignore[attr-defined]
     pg.wait_for_timeout(300)  # type: ignore[attr-defined]
     pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs two pytest-xdist workers (--dist loadgroup): the real-browser tests all go to one of them,
+    in order, while the other runs the rest; two Chromiums at once on two cores would only slow both."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        # schemathesis names each operation's item « test[GET /path] » but gives them all the test function's
+        # nodeid; xdist schedules and reports by nodeid, so it would run one operation per test function.
+        original = getattr(item, "originalname", None)
+        if original and item.name != original and item.nodeid.endswith(f"::{original}") and item.parent:
+            item._id = item.parent.id.child(item.name)  # noqa: SLF001 - where pytest 9 keeps the nodeid

@@ -110,7 +110,9 @@ def test_click_on_the_map_selects_a_commune_then_an_epci(live_server: LiveServer
     page.get_by_text("Collèges", exact=True).first.click()  # type: ignore[attr-defined]
     page.wait_for_function("() => window.location.search.includes('couches=colleges')")  # type: ignore[attr-defined]
     wait_for_app(page)
-    legend = page.locator('[data-testid="stImage"] img[alt^="Légende"]')  # type: ignore[attr-defined]
+    # The URL changes before the rerun that redraws the legend ends: wait for the redrawn image itself.
+    legend = page.locator('[data-testid="stImage"] img[alt^="Légende"][alt*="Collèges"]')  # type: ignore[attr-defined]
+    legend.wait_for(timeout=30_000)
     alt = legend.get_attribute("alt")
     assert "Classe 1 (la plus claire)" in alt and "Intercommunalité choisie" in alt and "Collèges" in alt, alt
     assert "jaune" not in alt and "violet" not in alt
