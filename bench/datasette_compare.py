@@ -49,7 +49,17 @@ if str(ROOT) not in sys.path:  # run as `python bench/datasette_compare.py` from
     sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402 - after the sys.path fix above
-from bench.common import Metric, Server, ensure_data, fmt_ms, free_port, p95, uptime_line, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    Metric,
+    Server,
+    cpu_seconds,
+    ensure_data,
+    fmt_ms,
+    free_port,
+    p95,
+    uptime_line,
+    write_result,
+)
 
 DATASETTE_VENV = ROOT / "bench" / ".venv-datasette"
 OUT = ROOT / "bench" / "out" / "datasette"
@@ -58,6 +68,7 @@ TABLE = "population"
 PAGE = 50
 FACET_SIZE = 30
 SESSIONS = (1, 5, 20)
+CORES = os.cpu_count() or 1
 INDEXED = ("nom_origine", "code_insee_cog2026", "millesime", "pmun", "ptot", "pcap")  # every filtered or sorted column
 SORTS = ("pmun", "ptot", "pcap")
 FRAGMENTS = ("sur", "saint", "ac", "la-", "ville", "mont", "eau", "bois", "ri", "lac", "val", "bel", "roque", "ch",
@@ -286,18 +297,21 @@ class Row:
     ours_ms: list[float]
     theirs_ms: list[float]
     agree: bool
+    ours_cpu_ms: float  # the server's CPU time (every thread) per request, over the whole level
 
 
-def measure(ours_ops: dict[str, Request], their_ops: dict[str, Request], runs: int,
-            sessions: tuple[int, ...]) -> list[Row]:
+def measure(ours_ops: dict[str, Request], their_ops: dict[str, Request], runs: int, sessions: tuple[int, ...],
+            server_pid: int) -> list[Row]:
     rows = []
     for op in ours_ops:
         for n in sessions:
             # interleaved by level: a burst of load on the machine hits both sides alike
+            cpu0 = cpu_seconds(server_pid)
             mine, mine_answers = run_sessions(ours_ops[op], n, runs)
+            cpu_ms = (cpu_seconds(server_pid) - cpu0) * 1000 / (len(mine) + n)  # + each session's warm-up
             peer, peer_answers = run_sessions(their_ops[op], n, runs)
             agree = all(_same(a, b) for a, b in zip(mine_answers, peer_answers, strict=True))
-            rows.append(Row(op, n, mine, peer, agree))
+            rows.append(Row(op, n, mine, peer, agree, cpu_ms))
             print(f"{op:<11} x{n:<2} ours p50 {statistics.median(mine):8.1f} p95 {p95(mine):8.1f} | datasette p50 "
                   f"{statistics.median(peer):8.1f} p95 {p95(peer):8.1f} | same answers: {agree}", flush=True)
     return rows
@@ -332,7 +346,7 @@ def run(rows: int, runs: int, data_dir: Path) -> tuple[str, list[Metric], dict[s
         server = Server(portal, work / "server.log", env)
         peer = Datasette(db, work / "datasette.log")
         try:
-            table = measure(ours(server.url, params), theirs(peer.url, params), runs, SESSIONS)
+            table = measure(ours(server.url, params), theirs(peer.url, params), runs, SESSIONS, server.proc.pid)
             errors = server.log_errors()
         finally:
             server.stop()
@@ -362,16 +376,18 @@ def report(rows: int, runs: int, table: list[Row], version: dict[str, Any], erro
         f"Machine load before: `{load_before}`; after: `{load_after}`. Server log errors (ours): {len(errors)}.",
         "",
         "| Operation | sessions | ours p50 ms | ours p95 ms | Datasette p50 ms | Datasette p95 ms | Datasette p95 ÷ ours "
-        "| ours p95 ÷ 1 session | same answers |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| ours p95 ÷ 1 session | ours CPU ms / request | CPU floor ÷ 1 session | same answers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     metrics: list[Metric] = []
     for r in table:
         speedup = p95(r.theirs_ms) / p95(r.ours_ms)
         growth = p95(r.ours_ms) / p95(single[r.op].ours_ms)
+        floor = max(1.0, r.sessions * single[r.op].ours_cpu_ms / CORES / statistics.median(single[r.op].ours_ms))
         lines.append(f"| {LABELS[r.op]} | {r.sessions} | {fmt_ms(statistics.median(r.ours_ms))} | "
                      f"{fmt_ms(p95(r.ours_ms))} | {fmt_ms(statistics.median(r.theirs_ms))} | "
-                     f"{fmt_ms(p95(r.theirs_ms))} | {speedup:.1f}× | {growth:.2f}× | {'yes' if r.agree else 'NO'} |")
+                     f"{fmt_ms(p95(r.theirs_ms))} | {speedup:.1f}× | {growth:.2f}× | {fmt_ms(r.ours_cpu_ms)} | "
+                     f"{floor:.2f}× | {'yes' if r.agree else 'NO'} |")
         metrics.append(Metric(f"vs Datasette, {LABELS[r.op]}, {r.sessions} session(s): Datasette p95 ÷ ours",
                               round(speedup, 2), "x", "≥ 1", speedup >= 1 and r.agree))
         if r.sessions == 1 and r.op in TARGETS_MS:
@@ -382,7 +398,13 @@ def report(rows: int, runs: int, table: list[Row], version: dict[str, Any], erro
             metrics.append(Metric(f"{LABELS[r.op]}: p95 at 5 sessions ÷ 1 session", round(growth, 2), "x", "≤ 2",
                                   growth <= 2))
     lines += ["", "Targets (issue 17): ours faster than Datasette on every operation; ours at 5 sessions ≤ 2× ours "
-              "alone; the 20-session figures are reported."]
+              "alone; the 20-session figures are reported.", "",
+              f"CPU floor: the sessions send their requests back to back (no pause between them), so N requests are "
+              f"always in flight; each costs the server the CPU time measured alone (all its threads: DuckDB's, the "
+              f"HTTP handling's), and this machine has {CORES} cores. No scheduling can then answer faster, on "
+              "average, than N × that CPU time ÷ the cores: the column gives that floor as a multiple of the "
+              "single-session median. Where it is above 2, the ≤ 2× target is out of reach on this machine "
+              "without less work per request."]
     return "\n".join(lines), metrics, {"rows": rows, "runs": runs}
 
 
