@@ -48,6 +48,7 @@ from bench.common import (  # noqa: E402
     ensure_data,
     fmt_ms,
     p95,
+    published_parquet,
     rss_mb,
     uptime_line,
     write_result,
@@ -108,11 +109,6 @@ class Export:
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _parquet(data_dir: Path, dataset_id: str) -> Path:
-    registry = json.loads((data_dir / "warehouse" / "registry.json").read_text())
-    return data_dir / "warehouse" / registry["datasets"][dataset_id]["parquet"]
 
 
 class Baseline:
@@ -293,7 +289,7 @@ def run(rows: int, runs: int, data_dir: Path, exports: list[str], export_runs: i
         env = generate.bench_env(portal)
         os.environ.update(env)
         settings = _settings_used()
-        parquet = _parquet(portal, generate.TABLE_ID)
+        parquet = published_parquet(portal, generate.TABLE_ID)
         duck = Baseline(parquet, int(settings.get("duckdb_threads", 2)), work)
         columns = [d[0] for d in duck.con.execute(f"DESCRIBE SELECT * FROM {duck.src}").fetchall()]  # noqa: S608 - the bench's own identifiers
         load_before = uptime_line()

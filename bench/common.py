@@ -258,6 +258,12 @@ class MemorySampler(threading.Thread):
 
 
 # -- the benchmark data (bench/generate.py), shared by scale.py and api.py -------------------------------------
+def published_parquet(data_dir: Path, dataset_id: str) -> Path:
+    """The current data.parquet of a dataset published in the bench data dir `data_dir`."""
+    registry = json.loads((data_dir / "warehouse" / "registry.json").read_text())
+    return data_dir / "warehouse" / registry["datasets"][dataset_id]["parquet"]
+
+
 def ensure_data(rows: int, points: int, data_dir: Path) -> dict[str, Any]:
     """Generate and publish the bench datasets (bench/generate.py) unless the same sizes are already published there."""
     from bench import generate  # generate imports the app's loaders lazily; common stays light

@@ -27,7 +27,6 @@ p95 over every request (at least 20). The answers of the two servers are compare
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sqlite3
@@ -57,6 +56,7 @@ from bench.common import (  # noqa: E402
     fmt_ms,
     free_port,
     p95,
+    published_parquet,
     uptime_line,
     write_result,
 )
@@ -77,11 +77,6 @@ TARGETS_MS = {"equality": 60.0, "contains": 100.0, "facets": 50.0, "group": 60.0
 
 
 # ------------------------------------------------------------------------------------------------ the SQLite copy
-
-
-def parquet_of(data_dir: Path) -> Path:
-    registry = json.loads((data_dir / "warehouse" / "registry.json").read_text())
-    return data_dir / "warehouse" / registry["datasets"][generate.TABLE_ID]["parquet"]
 
 
 def build_sqlite(parquet: Path) -> Path:
@@ -333,7 +328,7 @@ def run(rows: int, runs: int, data_dir: Path) -> tuple[str, list[Metric], dict[s
     global DB_NAME
     ensure_data(rows, 0, data_dir)
     t0 = time.perf_counter()
-    db = build_sqlite(parquet_of(data_dir))
+    db = build_sqlite(published_parquet(data_dir, generate.TABLE_ID))
     build_s = time.perf_counter() - t0
     DB_NAME = db.stem
     params = params_from(db)
