@@ -247,10 +247,8 @@ def run(query: ODSQLQuery, *, count: bool = True) -> tuple[list[dict[str, Any]],
     moments = {c.label for c in query.columns if c.type == "datetime"}
     zone = ZoneInfo(query.timezone)
     rows = [dict(zip(labels, values, strict=True)) for values in frame.itertuples(index=False, name=None)]
-    total = len(rows)
-    if count and (known := total_from_page(query, len(rows))) is not None:
-        total = known
-    elif count:
+    total = total_from_page(query, len(rows)) if count else len(rows)
+    if total is None:
         total = int(wh.execute(query.count_sql, query.count_params).frame.iloc[0, 0])
     return [clean({k: _shape(v) if k in shapes else in_zone(_none(v), zone) if k in moments else _none(v)
                    for k, v in row.items()}) for row in rows], total

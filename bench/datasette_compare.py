@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:  # run as `python bench/datasette_compare.py` from
     sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402 - after the sys.path fix above
+from bench.api import _quote  # noqa: E402 - an ODSQL string literal, as the API bench writes them
 from bench.common import (  # noqa: E402
     Metric,
     Server,
@@ -133,8 +134,9 @@ class Datasette:
         deadline = time.monotonic() + 300  # immutable: the table counts are computed before it answers
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.url}/-/versions.json", timeout=2).ok:
-                    self.version = requests.get(f"{self.url}/-/versions.json", timeout=5).json()
+                answer = requests.get(f"{self.url}/-/versions.json", timeout=2)
+                if answer.ok:
+                    self.version = answer.json()
                     return
             except requests.RequestException:
                 pass
@@ -160,10 +162,6 @@ class Params:
     fragments: list[str] = field(default_factory=lambda: list(FRAGMENTS))
 
 
-def _q(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _get(http: requests.Session, url: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Any:
     resp = http.get(url, params=params, timeout=600)
     if resp.status_code != 200:
@@ -180,12 +178,12 @@ def ours(base: str, p: Params) -> dict[str, Request]:
 
     def equality(http: requests.Session, i: int) -> Answer:
         name, year, sort = p.names[i % len(p.names)], p.years[i % len(p.years)], SORTS[i % len(SORTS)]
-        return _get(http, f"{url}/records", {"where": f"nom_origine = {_q(name)} and millesime >= {year}",
+        return _get(http, f"{url}/records", {"where": f"nom_origine = {_quote(name)} and millesime >= {year}",
                                              "order_by": f"{sort} desc", "limit": PAGE})["total_count"]
 
     def contains(http: requests.Session, i: int) -> Answer:
         frag, sort = p.fragments[i % len(p.fragments)], SORTS[i % len(SORTS)]
-        return _get(http, f"{url}/records", {"where": f"nom_origine like {_q(frag)}", "order_by": f"{sort} desc",
+        return _get(http, f"{url}/records", {"where": f"nom_origine like {_quote(frag)}", "order_by": f"{sort} desc",
                                              "limit": PAGE})["total_count"]
 
     def facets(http: requests.Session, i: int) -> Answer:
